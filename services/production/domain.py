@@ -1,0 +1,32 @@
+"""Production rules without I/O: lot codes, serials, GTINs, worker codes."""
+
+
+from datetime import datetime
+
+WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
+# GS1 reserves the 02 prefix for restricted circulation: internal codes that never collide
+# with a real GTIN. A product with its own GTIN uses that instead.
+INTERNAL_GTIN_PREFIX = "02"
+SERIAL_DIGITS = 4
+
+
+def lot_code(upt_code: str, family: str, completed_at: datetime, sequence: int) -> str:
+    """E.g. CLG-FTW-2611-0042: UPT, QC family, yymm of completion, sequence in that month."""
+    return f"{upt_code}-{family}-{completed_at:%y%m}-{sequence:04d}"
+
+
+def serials(lot: str, quantity: int) -> list[str]:
+    """One serial per unit within the lot: CLG-FTW-2611-0042-0001 ..."""
+    width = max(SERIAL_DIGITS, len(str(quantity)))
+    return [f"{lot}-{n:0{width}d}" for n in range(1, quantity + 1)]
+
+
+def gs1_check_digit(digits: str) -> str:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
+    return str((10 - total % 10) % 10)
+
+
+def internal_gtin(catalogue_number: int) -> str:
+    """A stable 14-digit code for a product without a GTIN of its own."""
+    body = f"0{INTERNAL_GTIN_PREFIX}{catalogue_number:010d}"
+    return body + gs1_check_digit(body)

@@ -1,0 +1,235 @@
+"""Every event that crosses a service boundary, once.
+
+Each event is a frozen pydantic model carrying the envelope below. Events go on one stream per
+event type and major version (`<namespace>.<producer>.<event-name>.v<major>`). Within a major
+version only optional fields with defaults may be added; consumers ignore unknown fields.
+The golden schemas under tests/contracts/ catch accidental breaks.
+
+Events carry ids and quantities, never personal data: no worker codes (they stay in
+production), buyers only as an opaque reference held by sales.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar, Literal, Self
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Sku = Annotated[str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])]
+LotCode = Annotated[
+    str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}$", examples=["CLG-FTW-2611-0042"])
+]
+Serial = Annotated[
+    str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}-\d{4,6}$", examples=["CLG-FTW-2611-0042-0007"])
+]
+Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
+Tracking = Literal["unit", "lot"]
+
+
+class Event(BaseModel):
+    """The envelope every event carries; metadata lives in the JSON payload, not in headers."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    producer_service: ClassVar[str]
+    event_name: ClassVar[str]
+    major_version: ClassVar[int] = 1
+
+    event_id: UUID = Field(description="Set once by the producer; the idempotency key everywhere.")
+    event_type: str = Field(description="Kebab-case event name, e.g. batch-signed-off.")
+    schema_version: str = Field("1.0", description="major.minor of the contract.")
+    occurred_at: AwareDatetime = Field(description="When it happened, by the producer's clock.")
+    recorded_at: AwareDatetime = Field(description="When the producer recorded the event.")
+    producer: str = Field(description="Service that produced the event.", examples=["quality"])
+    correlation_id: UUID = Field(description="Shared by every event of one business flow.")
+    causation_id: UUID | None = Field(None, description="The event that caused this one, if any.")
+
+    @classmethod
+    def stream_suffix(cls) -> str:
+        return f"{cls.producer_service}.{cls.event_name}.v{cls.major_version}"
+
+    @classmethod
+    def stream(cls, namespace: str) -> str:
+        return f"{namespace}.{cls.stream_suffix()}"
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        caused_by: "Event | None" = None,
+        occurred_at: datetime | None = None,
+        **fields: object,
+    ) -> Self:
+        """A fresh event; the correlation id follows the cause, or starts a new flow."""
+        now = datetime.now(UTC)
+        return cls.model_validate(
+            {
+                "event_id": uuid4(),
+                "event_type": cls.event_name,
+                "schema_version": f"{cls.major_version}.0",
+                "occurred_at": occurred_at or now,
+                "recorded_at": now,
+                "producer": cls.producer_service,
+                "correlation_id": caused_by.correlation_id if caused_by else uuid4(),
+                "causation_id": caused_by.event_id if caused_by else None,
+                **fields,
+            }
+        )
+
+
+class BatchCompleted(Event):
+    """A workshop finished a production batch: it now has a lot code and, per unit, serials."""
+
+    producer_service = "production"
+    event_name = "batch-completed"
+    event_type: Literal["batch-completed"] = "batch-completed"
+
+    batch_id: UUID = Field(description="Production's id of the batch.")
+    lot_code: LotCode = Field(description="UPT, QC family, yymm and a sequence.")
+    sku: Sku
+    product_name: str = Field(examples=["Sepatu olahraga mesh"])
+    qc_family: Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"] = Field(
+        description="Product family whose defect codes apply at QC."
+    )
+    tracking: Tracking = Field(description="unit: one serial per piece; lot: quantity only.")
+    gtin: str = Field(pattern=r"^\d{14}$", description="GTIN-14, or the internal code mapped to one.")
+    upt_code: str = Field(examples=["CLG"])
+    upt_name: str = Field(examples=["Lapas Kelas IIA Cilegon"])
+    workshop_code: str = Field(examples=["CLG-SPT"])
+    workshop_name: str = Field(examples=["Bengkel sepatu"])
+    quantity: Quantity = Field(description="Units (or unit of measure) produced.")
+    unit_of_measure: str = Field(examples=["pair"])
+    serials: list[Serial] = Field(default_factory=list, description="One per unit when tracking=unit.")
+    worker_count: int = Field(ge=0, description="How many workers took part; never who.")
+
+
+class Defect(BaseModel):
+    """Rejected goods of one defect code."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    code: str = Field(pattern=r"^[A-Z]{3}-\d{2}$", examples=["FTW-01"])
+    description: str = Field(examples=["sole bonding"])
+    quantity: Quantity
+    serials: list[Serial] = Field(default_factory=list)
+
+
+class BatchSignedOff(Event):
+    """A QC officer signed a batch off: what passed, what was rejected and why."""
+
+    producer_service = "quality"
+    event_name = "batch-signed-off"
+    event_type: Literal["batch-signed-off"] = "batch-signed-off"
+
+    inspection_id: UUID
+    batch_id: UUID
+    lot_code: LotCode
+    sku: Sku
+    product_name: str
+    tracking: Tracking
+    upt_code: str
+    officer_code: str = Field(description="Officer's staff code (an official, not an inmate).")
+    passed_quantity: Quantity
+    rejected_quantity: Quantity
+    passed_serials: list[Serial] = Field(default_factory=list)
+    defects: list[Defect] = Field(default_factory=list)
+
+
+StockReason = Literal["received", "reserved", "released", "sold"]
+
+
+class StockChanged(Event):
+    """The available stock of a SKU at a location changed (what sales channels see)."""
+
+    producer_service = "inventory"
+    event_name = "stock-changed"
+    event_type: Literal["stock-changed"] = "stock-changed"
+
+    sku: Sku
+    product_name: str
+    location_code: str = Field(examples=["CLG-STORE"])
+    available: Quantity = Field(description="On hand minus reserved, after the change.")
+    on_hand: Quantity
+    version: int = Field(ge=1, description="Monotonic per (sku, location): apply only newer.")
+    reason: StockReason
+    delta: int = Field(description="Change of `available`.")
+    lot_code: LotCode | None = Field(None, description="Set when goods of one lot were received.")
+    serials: list[Serial] = Field(default_factory=list, description="Units received, if any.")
+
+
+class OrderPlaced(Event):
+    """A sales channel placed an order; inventory answers with a reservation or a decline."""
+
+    producer_service = "sales"
+    event_name = "order-placed"
+    event_type: Literal["order-placed"] = "order-placed"
+
+    order_id: UUID
+    channel_code: str = Field(examples=["GALERI-SERANG"])
+    sku: Sku
+    quantity: Quantity = Field(gt=0)
+    serials: list[Serial] = Field(default_factory=list, description="Specific units asked for.")
+
+
+class Allocation(BaseModel):
+    """Goods of one lot at one location set aside for an order."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    lot_code: LotCode
+    location_code: str
+    quantity: Quantity = Field(gt=0)
+    serials: list[Serial] = Field(default_factory=list)
+
+
+class StockReserved(Event):
+    """Inventory set stock aside for an order."""
+
+    producer_service = "inventory"
+    event_name = "stock-reserved"
+    event_type: Literal["stock-reserved"] = "stock-reserved"
+
+    order_id: UUID
+    sku: Sku
+    quantity: Quantity
+    allocations: list[Allocation]
+
+
+class ReservationDeclined(Event):
+    """Inventory could not reserve the order: the reason says why."""
+
+    producer_service = "inventory"
+    event_name = "reservation-declined"
+    event_type: Literal["reservation-declined"] = "reservation-declined"
+
+    order_id: UUID
+    sku: Sku
+    requested: Quantity
+    available: Quantity
+    reason: str = Field(examples=["only 2 available"])
+
+
+class SaleCompleted(Event):
+    """A confirmed order was handed over to its buyer."""
+
+    producer_service = "sales"
+    event_name = "sale-completed"
+    event_type: Literal["sale-completed"] = "sale-completed"
+
+    order_id: UUID
+    channel_code: str
+    sku: Sku
+    quantity: Quantity
+    buyer_ref: str = Field(description="Opaque buyer reference held by sales; no personal data.")
+    allocations: list[Allocation]
+
+
+ALL_EVENTS: tuple[type[Event], ...] = (
+    BatchCompleted,
+    BatchSignedOff,
+    StockChanged,
+    OrderPlaced,
+    StockReserved,
+    ReservationDeclined,
+    SaleCompleted,
+)

@@ -1,0 +1,157 @@
+"""Engines, the per-service database, and the outbox/inbox tables every service shares."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+OUTBOX_PENDING = "outbox_pending"  # session.info flag set when events were added
+
+# SQLite has no BIGINT autoincrement; BigInteger on PostgreSQL, INTEGER PRIMARY KEY on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class DeliveryTables:
+    outbox: Table
+    inbox: Table
+
+
+def delivery_tables(metadata: MetaData) -> DeliveryTables:
+    """Add the outbox and the inbox to a service's own metadata."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("stream", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("sent_at", DateTime(timezone=True), nullable=True),
+    )
+    # The relay only ever looks for unsent rows; a partial index keeps that cheap forever.
+    Index(
+        "ix_outbox_unsent",
+        outbox.c.id,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer_group", String(120), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return DeliveryTables(outbox=outbox, inbox=inbox)
+
+
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """INSERT ... ON CONFLICT for the session's dialect (PostgreSQL and SQLite share the API)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+async def ensure_database(url: str) -> None:
+    """Create the service's PostgreSQL database if it is missing (SQLite creates its file)."""
+    if is_sqlite(url):
+        return
+    parsed = make_url(url)
+    name = parsed.database
+    admin = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            try:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # a replica starting at the same moment created it
+    finally:
+        await admin.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
+    # WAL lets the HTTP side read while a consumer batch writes; NORMAL is durable in WAL mode
+    # except for the last transactions on power loss, which the streams redeliver.
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """A service's engine and session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Set by the service: wakes the outbox relay after a commit that wrote events.
+        self.on_outbox_commit: Callable[[], None] = lambda: None
+        # SQLite allows one writer; taking turns in-process avoids "database is locked" when
+        # a read-then-write transaction would have to upgrade its lock.
+        self._writer_turn = asyncio.Lock() if is_sqlite(url) else contextlib.nullcontext()
+
+    async def create_tables(self, metadata: MetaData) -> None:
+        await ensure_database(self.url)
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed on success, rolled back on any exception."""
+        async with self._writer_turn, self.sessions() as session:
+            async with session.begin():
+                yield session
+            if session.info.pop(OUTBOX_PENDING, False):
+                self.on_outbox_commit()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)

@@ -1,0 +1,1 @@
+"""At-least-once in, exactly-once in effect: outbox, relay, inbox, claimer, dead letters."""

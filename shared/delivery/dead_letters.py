@@ -1,0 +1,53 @@
+"""The dead-letter stream: entries that cannot be applied, with the reason and the original."""
+
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from shared.delivery.entries import Entry
+
+ORIGINAL_PREFIX = b"original."
+
+
+def dead_letter_stream(namespace: str) -> str:
+    return f"{namespace}.dead-letters"
+
+
+def failure_key(namespace: str) -> str:
+    """Hash of the last error per pending entry, so a dead letter can say why it kept failing."""
+    return f"{namespace}.delivery-errors"
+
+
+class DeadLetters:
+    def __init__(self, redis: "Redis[bytes]", namespace: str) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self.stream = dead_letter_stream(namespace)
+
+    async def send(
+        self, entry: Entry, *, group: str, reason: str, error: str, deliveries: int = 1
+    ) -> None:
+        fields: dict[bytes, bytes | str | int] = {
+            b"source_stream": entry.stream,
+            b"source_group": group,
+            b"source_entry_id": entry.entry_id,
+            b"reason": reason,
+            b"error": error[:4000],
+            b"deliveries": deliveries,
+            b"dead_at": datetime.now(UTC).isoformat(),
+        }
+        fields.update({ORIGINAL_PREFIX + key: value for key, value in entry.fields.items()})
+        await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
+
+    async def remember_failure(self, entry: Entry, group: str, error: str) -> None:
+        await self.redis.hset(failure_key(self.namespace), _failure_field(entry, group), error[:4000])
+
+    async def last_failure(self, entry: Entry, group: str) -> str:
+        key, field = failure_key(self.namespace), _failure_field(entry, group)
+        error = await self.redis.hget(key, field)
+        await self.redis.hdel(key, field)
+        return error.decode(errors="replace") if error else "no error was recorded"
+
+
+def _failure_field(entry: Entry, group: str) -> str:
+    return f"{group}|{entry.stream}|{entry.entry_id}"

@@ -1,0 +1,73 @@
+"""FastStream wiring: groups created at 0, a batch subscriber and a claimer per subscription."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.delivery.consumer import Consumer, Subscription
+from shared.delivery.entries import Entry
+from shared.settings import Settings
+
+
+async def ensure_groups(redis: "Redis[bytes]", streams: Iterable[str], group: str) -> None:
+    """Create the group at id 0 so events published before the first start are delivered.
+
+    FastStream would create it at `$` (new entries only) and silently skip the backlog.
+    """
+    for stream in streams:
+        try:
+            await redis.xgroup_create(stream, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+
+def subscribe(
+    broker: RedisBroker,
+    settings: Settings,
+    consumer: Consumer,
+    subscription: Subscription[Any],
+) -> None:
+    """One batch reader for new entries and one XAUTOCLAIM claimer for stale pending ones."""
+    stream = subscription.contract.stream(settings.namespace)
+
+    async def on_batch(message: RedisBatchStreamMessage) -> None:
+        raw = message.raw_message
+        entries = [
+            Entry(stream, entry_id.decode(), fields)
+            for entry_id, fields in zip(raw["message_ids"], raw["data"], strict=True)
+        ]
+        await consumer.apply_entries(subscription, entries)
+
+    async def on_claimed(message: RedisStreamMessage) -> None:
+        raw = message.raw_message
+        entry = Entry(stream, raw["message_ids"][0].decode(), raw["data"])
+        await consumer.retry_claimed(subscription, entry, await message.get_delivery_count())
+
+    name = subscription.contract.event_name.replace("-", "_")
+    on_batch.__name__ = f"apply_{name}"
+    on_claimed.__name__ = f"reclaim_{name}"
+    broker.subscriber(
+        stream=StreamSub(
+            stream,
+            group=settings.group,
+            consumer=settings.consumer_name,
+            batch=True,
+            max_records=settings.batch_size,
+            polling_interval=settings.poll_ms,
+        ),
+    )(on_batch)
+    broker.subscriber(
+        stream=StreamSub(
+            stream,
+            group=settings.group,
+            consumer=f"{settings.consumer_name}-claimer",
+            min_idle_time=settings.claim_idle_ms,
+            max_records=1,
+            polling_interval=max(settings.claim_idle_ms // 4, 100),
+        ),
+    )(on_claimed)
