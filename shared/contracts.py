@@ -15,12 +15,17 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Sku = Annotated[str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])]
+Sku = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])
+]
 LotCode = Annotated[
     str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}$", examples=["CLG-FTW-2611-0042"])
 ]
 Serial = Annotated[
-    str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}-\d{4,6}$", examples=["CLG-FTW-2611-0042-0007"])
+    str,
+    Field(
+        pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}-\d{4,6}$", examples=["CLG-FTW-2611-0042-0007"]
+    ),
 ]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
 Tracking = Literal["unit", "lot"]
@@ -92,14 +97,18 @@ class BatchCompleted(Event):
         description="Product family whose defect codes apply at QC."
     )
     tracking: Tracking = Field(description="unit: one serial per piece; lot: quantity only.")
-    gtin: str = Field(pattern=r"^\d{14}$", description="GTIN-14, or the internal code mapped to one.")
+    gtin: str = Field(
+        pattern=r"^\d{14}$", description="GTIN-14, or the internal code mapped to one."
+    )
     upt_code: str = Field(examples=["CLG"])
     upt_name: str = Field(examples=["Lapas Kelas IIA Cilegon"])
     workshop_code: str = Field(examples=["CLG-SPT"])
     workshop_name: str = Field(examples=["Bengkel sepatu"])
     quantity: Quantity = Field(description="Units (or unit of measure) produced.")
     unit_of_measure: str = Field(examples=["pair"])
-    serials: list[Serial] = Field(default_factory=list, description="One per unit when tracking=unit.")
+    serials: list[Serial] = Field(
+        default_factory=list, description="One per unit when tracking=unit."
+    )
     worker_count: int = Field(ge=0, description="How many workers took part; never who.")
 
 

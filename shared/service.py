@@ -48,7 +48,7 @@ class Runtime:
         self.spec = spec
         self.settings = settings
         self.db = Database(settings.service_database_url())
-        self.redis: Redis[bytes] = Redis.from_url(settings.redis_url)
+        self.redis: Redis = Redis.from_url(settings.redis_url)
         self.broker = RedisBroker(settings.redis_url, logger=_broker_logger(), graceful_timeout=10)
         self.dead_letters = DeadLetters(self.redis, settings.namespace)
         self.relay = Relay(
@@ -96,7 +96,10 @@ class Runtime:
 
     async def health(self) -> JSONResponse:
         """Redis and database status of this service."""
-        checks = {"redis": await _check(self.redis.ping()), "database": await _check(self.db.ping())}
+        checks = {
+            "redis": await _check(self.redis.ping()),
+            "database": await _check(self.db.ping()),
+        }
         healthy = all(value == "ok" for value in checks.values())
         body = {
             "service": self.spec.name,
@@ -126,7 +129,9 @@ def _broker_logger() -> logging.Logger:
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     settings = (settings or Settings()).model_copy(update={"service": spec.name})
     runtime = Runtime(spec, settings)
-    app = FastAPI(title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan)
+    app = FastAPI(
+        title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan
+    )
     app.state.runtime = runtime
     app.add_exception_handler(Rejected, rejected_handler)
     app.add_api_route("/health", runtime.health, methods=["GET"], tags=["operations"])
@@ -153,5 +158,6 @@ async def read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-TransactionDep = Annotated[AsyncSession, Depends(transaction)]
+# scope="function": commit before the response is sent, so a client never reads stale state.
+TransactionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(read_session)]

@@ -66,7 +66,12 @@ async def get_catalogue(session: ReadSessionDep) -> dict[str, list[dict[str, obj
     return {
         "upts": [{"code": u.code, "name": u.name} for u in upts],
         "workshops": [
-            {"code": w.code, "upt_code": w.upt_code, "name": w.name, "families": w.families.split(",")}
+            {
+                "code": w.code,
+                "upt_code": w.upt_code,
+                "name": w.name,
+                "families": w.families.split(","),
+            }
             for w in workshops
         ],
         "products": [
@@ -160,7 +165,9 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
     session.add_all(db.UnitRow(serial=serial, batch_id=batch.id) for serial in unit_serials)
     workers = {
         code
-        for row in await session.scalars(select(db.OutputRow.worker_codes).where(db.OutputRow.batch_id == batch_id))
+        for row in await session.scalars(
+            select(db.OutputRow.worker_codes).where(db.OutputRow.batch_id == batch_id)
+        )
         for code in row.split(",")
     }
     event = BatchCompleted.new(
@@ -211,7 +218,9 @@ async def _view(session: ReadSessionDep, batch: db.BatchRow) -> BatchView:
     if batch.status == "completed":
         unit_serials = list(
             await session.scalars(
-                select(db.UnitRow.serial).where(db.UnitRow.batch_id == batch.id).order_by(db.UnitRow.serial)
+                select(db.UnitRow.serial)
+                .where(db.UnitRow.batch_id == batch.id)
+                .order_by(db.UnitRow.serial)
             )
         )
     return BatchView(

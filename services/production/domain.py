@@ -1,6 +1,5 @@
 """Production rules without I/O: lot codes, serials, GTINs, worker codes."""
 
-
 from datetime import datetime
 
 WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"

@@ -42,7 +42,9 @@ class Consumer:
         self.group = group
         self.max_deliveries = max_deliveries
 
-    async def apply_entries(self, subscription: Subscription[Any], entries: Sequence[Entry]) -> None:
+    async def apply_entries(
+        self, subscription: Subscription[Any], entries: Sequence[Entry]
+    ) -> None:
         """Invalid entries go to the dead letters; the rest are applied in one transaction.
 
         Raising leaves every entry of the batch pending: the claimer retries them one by one.

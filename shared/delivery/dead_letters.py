@@ -19,7 +19,7 @@ def failure_key(namespace: str) -> str:
 
 
 class DeadLetters:
-    def __init__(self, redis: "Redis[bytes]", namespace: str) -> None:
+    def __init__(self, redis: Redis, namespace: str) -> None:
         self.redis = redis
         self.namespace = namespace
         self.stream = dead_letter_stream(namespace)
@@ -40,13 +40,17 @@ class DeadLetters:
         await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
 
     async def remember_failure(self, entry: Entry, group: str, error: str) -> None:
-        await self.redis.hset(failure_key(self.namespace), _failure_field(entry, group), error[:4000])
+        await self.redis.hset(
+            failure_key(self.namespace), _failure_field(entry, group), error[:4000]
+        )
 
     async def last_failure(self, entry: Entry, group: str) -> str:
         key, field = failure_key(self.namespace), _failure_field(entry, group)
         error = await self.redis.hget(key, field)
         await self.redis.hdel(key, field)
-        return error.decode(errors="replace") if error else "no error was recorded"
+        if error is None:
+            return "no error was recorded"
+        return error.decode(errors="replace") if isinstance(error, bytes) else str(error)
 
 
 def _failure_field(entry: Entry, group: str) -> str:

@@ -1,6 +1,7 @@
 """Transactional outbox: events are written with the state change, then relayed to Redis."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -13,6 +14,7 @@ from shared.db import OUTBOX_PENDING, Database, DeliveryTables
 from shared.delivery.entries import DATA_FIELD
 
 log = logging.getLogger(__name__)
+
 
 async def emit(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
     """Add events to the outbox inside the caller's transaction; the relay publishes them."""
@@ -40,7 +42,7 @@ class Relay:
         self,
         db: Database,
         tables: DeliveryTables,
-        redis: "Redis[bytes]",
+        redis: Redis,
         *,
         namespace: str,
         interval_s: float,
@@ -70,10 +72,8 @@ class Relay:
                 await self._sleep_until_woken()
 
     async def _sleep_until_woken(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
-        except TimeoutError:
-            pass
         self._wake.clear()
 
     async def publish_pending(self) -> int:
@@ -101,4 +101,3 @@ class Relay:
                 .values(sent_at=func.now())
             )
         return len(rows)
-

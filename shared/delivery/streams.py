@@ -13,7 +13,7 @@ from shared.delivery.entries import Entry
 from shared.settings import Settings
 
 
-async def ensure_groups(redis: "Redis[bytes]", streams: Iterable[str], group: str) -> None:
+async def ensure_groups(redis: Redis, streams: Iterable[str], group: str) -> None:
     """Create the group at id 0 so events published before the first start are delivered.
 
     FastStream would create it at `$` (new entries only) and silently skip the backlog.

@@ -1,0 +1,14 @@
+"""Inventory service: append-only stock ledger, reservations; emits stock changes."""
+
+from services.inventory import api, db, handlers
+from shared.service import ServiceSpec, create_app
+
+spec = ServiceSpec(
+    name="inventory",
+    description="Receives passed goods, reserves stock for orders, books sales out.",
+    metadata=db.Base.metadata,
+    tables=db.delivery,
+    router=api.router,
+    subscriptions=handlers.subscriptions,
+)
+app = create_app(spec)

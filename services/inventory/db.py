@@ -1,0 +1,79 @@
+"""Inventory's own tables: append-only ledger, levels, lots, units and reservations."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import delivery_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+delivery = delivery_tables(Base.metadata)
+
+
+class LedgerRow(Base):
+    """Every movement, never updated or deleted: the stock is the sum of its ledger."""
+
+    __tablename__ = "stock_ledger"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    sku: Mapped[str] = mapped_column(String(16))
+    location_code: Mapped[str] = mapped_column(String(16))
+    lot_code: Mapped[str] = mapped_column(String(24))
+    on_hand_delta: Mapped[int]
+    reserved_delta: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(12))
+    cause_event_id: Mapped[UUID] = mapped_column(Uuid)
+    order_id: Mapped[UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_ledger_sku_location", "sku", "location_code"),)
+
+
+class LevelRow(Base):
+    __tablename__ = "stock_levels"
+    sku: Mapped[str] = mapped_column(String(16), primary_key=True)
+    location_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    product_name: Mapped[str] = mapped_column(String(120))
+    on_hand: Mapped[int]
+    reserved: Mapped[int]
+    version: Mapped[int]
+
+
+class LotRow(Base):
+    __tablename__ = "stock_lots"
+    lot_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    location_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(16), index=True)
+    tracking: Mapped[str] = mapped_column(String(4))
+    on_hand: Mapped[int]
+    reserved: Mapped[int]
+    received_at: Mapped[datetime]
+
+
+class UnitRow(Base):
+    __tablename__ = "stock_units"
+    serial: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    lot_code: Mapped[str] = mapped_column(String(24))
+    location_code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(10), doc="available, reserved or sold")
+    order_id: Mapped[UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (Index("ix_units_sku_status", "sku", "status", "serial"),)
+
+
+class ReservationRow(Base):
+    __tablename__ = "reservations"
+    order_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(String(10), doc="reserved, declined or sold")
+    reason: Mapped[str | None] = mapped_column(String(200))
+    allocations: Mapped[list[dict[str, object]]] = mapped_column(JSON)

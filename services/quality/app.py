@@ -1,0 +1,14 @@
+"""Quality service: inspections of completed batches and QC sign-off; emits batch signed off."""
+
+from services.quality import api, db, handlers
+from shared.service import ServiceSpec, create_app
+
+spec = ServiceSpec(
+    name="quality",
+    description="QC officers sign batches off with defect codes of the product's family.",
+    metadata=db.Base.metadata,
+    tables=db.delivery,
+    router=api.router,
+    subscriptions=handlers.subscriptions,
+)
+app = create_app(spec)

@@ -1,0 +1,139 @@
+"""QC rules without I/O: defect codes per product family and what makes a sign-off valid."""
+
+from dataclasses import dataclass
+
+DEFECT_CODES: dict[str, dict[str, str]] = {
+    "PAN": {
+        "PAN-01": "incomplete label",
+        "PAN-02": "seal or leak",
+        "PAN-03": "shelf life too short at release",
+        "PAN-04": "net weight under tolerance",
+        "PAN-05": "foreign matter",
+        "PAN-06": "moisture or rancidity",
+        "PAN-07": "mould",
+        "PAN-08": "food permit (SPP-IRT) or halal certificate expired",
+        "PAN-09": "product not eligible for SPP-IRT",
+    },
+    "AGR": {
+        "AGR-01": "freshness",
+        "AGR-02": "pest damage",
+        "AGR-03": "weight",
+        "AGR-04": "cracked or dirty eggs",
+        "AGR-05": "lay date",
+        "AGR-06": "fish size or odour",
+    },
+    "KYU": {
+        "KYU-01": "moisture above 15 %",
+        "KYU-02": "cracks",
+        "KYU-03": "finish",
+        "KYU-04": "dimensions out of +-2 mm",
+        "KYU-05": "wobble or joint",
+        "KYU-06": "weld or HPL delamination",
+        "KYU-07": "guitar neck relief, action or intonation",
+    },
+    "TEX": {
+        "TEX-01": "stitching",
+        "TEX-02": "loose threads",
+        "TEX-03": "colour fastness",
+        "TEX-04": "motif or fabric flaw",
+        "TEX-05": "dimensions",
+    },
+    "FTW": {
+        "FTW-01": "sole bonding",
+        "FTW-02": "stitching",
+        "FTW-03": "size and pair matching",
+        "FTW-04": "symmetry",
+        "FTW-05": "glue marks",
+    },
+    "BGN": {
+        "BGN-01": "compressive strength below the SNI grade",
+        "BGN-02": "water absorption",
+        "BGN-03": "dimensions",
+        "BGN-04": "chipping",
+        "BGN-05": "curing age under 28 days",
+    },
+}
+
+
+class SignOffError(ValueError):
+    """A sign-off that cannot be accepted: the field and the reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rejection:
+    defect_code: str
+    quantity: int
+    serials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lot:
+    family: str
+    tracking: str
+    quantity: int
+    serials: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    passed_quantity: int
+    rejected_quantity: int
+    passed_serials: tuple[str, ...]
+    rejections: tuple[Rejection, ...]
+
+
+def decide(lot: Lot, passed: int, rejected: int, rejections: tuple[Rejection, ...]) -> Decision:
+    """Check the officer's counts and codes against the lot; return what passed."""
+    if passed + rejected != lot.quantity:
+        raise SignOffError(
+            "passed_quantity",
+            f"{passed} passed + {rejected} rejected = {passed + rejected}, "
+            f"but the batch has {lot.quantity}",
+        )
+    listed = sum(r.quantity for r in rejections)
+    if listed != rejected:
+        raise SignOffError(
+            "rejections", f"the rejections add up to {listed}, not the {rejected} rejected"
+        )
+    codes = DEFECT_CODES[lot.family]
+    for index, rejection in enumerate(rejections):
+        if rejection.defect_code not in codes:
+            raise SignOffError(
+                f"rejections.{index}.defect_code",
+                f"{rejection.defect_code} is not a defect code of family {lot.family} "
+                f"(known: {', '.join(codes)})",
+            )
+    rejected_serials = _check_serials(lot, rejections)
+    passed_serials = tuple(s for s in lot.serials if s not in rejected_serials)
+    return Decision(passed, rejected, passed_serials, rejections)
+
+
+def _check_serials(lot: Lot, rejections: tuple[Rejection, ...]) -> set[str]:
+    if lot.tracking == "lot":
+        for index, rejection in enumerate(rejections):
+            if rejection.serials:
+                raise SignOffError(
+                    f"rejections.{index}.serials", "this product is tracked per lot, not per unit"
+                )
+        return set()
+    in_lot = set(lot.serials)
+    seen: set[str] = set()
+    for index, rejection in enumerate(rejections):
+        if len(rejection.serials) != rejection.quantity:
+            raise SignOffError(
+                f"rejections.{index}.serials",
+                f"{rejection.quantity} rejected units need {rejection.quantity} serials, "
+                f"got {len(rejection.serials)}",
+            )
+        for serial in rejection.serials:
+            if serial not in in_lot:
+                raise SignOffError(f"rejections.{index}.serials", f"{serial} is not in this lot")
+            if serial in seen:
+                raise SignOffError(f"rejections.{index}.serials", f"{serial} is listed twice")
+            seen.add(serial)
+    return seen

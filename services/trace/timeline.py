@@ -1,0 +1,122 @@
+"""Building a trace from the read model: pure functions over rows, no I/O."""
+
+from typing import Any
+
+from services.trace.db import LotRow, StepRow
+
+
+def digital_link(base_url: str, gtin: str, lot_code: str, serial: str | None = None) -> str:
+    """GS1 Digital Link style URL of a label's QR code: /01/<gtin>/10/<lot>[/21/<serial>]."""
+    link = f"{base_url.rstrip('/')}/01/{gtin}/10/{lot_code}"
+    return f"{link}/21/{serial}" if serial else link
+
+
+def rejected_serials(steps: list[StepRow]) -> set[str]:
+    return {
+        serial
+        for step in steps
+        if step.biz_step == "inspecting"
+        for defect in step.data.get("defects", [])  # type: ignore[attr-defined]
+        for serial in defect.get("serials", [])
+    }
+
+
+def step_view(step: StepRow, lot: LotRow | None, serial: str | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "biz_step": step.biz_step,
+        "disposition": step.disposition,
+        "occurred_at": step.occurred_at.isoformat(),
+        "lot_code": step.lot_code,
+    }
+    if lot is not None:
+        view |= {
+            "upt_code": lot.upt_code,
+            "upt_name": lot.upt_name,
+            "workshop_code": lot.workshop_code,
+            "workshop_name": lot.workshop_name,
+        }
+    data = dict(step.data)
+    if step.biz_step == "inspecting":
+        if serial is not None:
+            rejected = serial in rejected_serials([step])
+            view["disposition"] = "non_conformant" if rejected else "conformant"
+            data["defects"] = [d for d in data.get("defects", []) if serial in d.get("serials", [])]  # type: ignore[attr-defined]
+        view["qc_decision"] = view["disposition"]
+    return view | data
+
+
+def unit_timeline(steps: list[StepRow], lot: LotRow | None, serial: str) -> list[dict[str, Any]]:
+    """A unit's steps: its lot's steps plus its own, without stock its rejection kept it out of."""
+    rejected = serial in rejected_serials(steps)
+    return [
+        step_view(step, lot, serial)
+        for step in steps
+        if step.serial in (None, serial) and not (rejected and step.biz_step == "storing")
+    ]
+
+
+def unit_status(steps: list[dict[str, Any]]) -> str:
+    last = {step["biz_step"]: step for step in steps}
+    if "retail_selling" in last:
+        return "sold"
+    if "inspecting" in last and last["inspecting"]["disposition"] == "non_conformant":
+        return "rejected"
+    if "storing" in last:
+        return "in_stock"
+    if "inspecting" in last:
+        return "passed_qc"
+    return "awaiting_qc" if "commissioning" in last else "unknown"
+
+
+def buyers(steps: list[StepRow]) -> list[dict[str, Any]]:
+    """Who bought from the lot (opaque references): the recall list."""
+    by_order: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step.biz_step != "retail_selling":
+            continue
+        data = step.data
+        entry = by_order.setdefault(
+            str(data["order_id"]),
+            {
+                "buyer_ref": data["buyer_ref"],
+                "channel_code": data["channel_code"],
+                "order_id": data["order_id"],
+                "sold_at": step.occurred_at.isoformat(),
+                "quantity": 0,
+                "serials": [],
+            },
+        )
+        entry["quantity"] += data["quantity"]
+        if step.serial:
+            entry["serials"].append(step.serial)
+    return list(by_order.values())
+
+
+def unit_statuses(steps: list[StepRow], serials: list[str]) -> list[dict[str, Any]]:
+    """Every unit of a lot with its status and buyer, in one pass over the lot's steps."""
+    rejected = rejected_serials(steps)
+    sold = {
+        step.serial: step.data["buyer_ref"]
+        for step in steps
+        if step.biz_step == "retail_selling" and step.serial
+    }
+    reached = {step.biz_step for step in steps if step.serial is None}
+    lot_status = (
+        "in_stock"
+        if "storing" in reached
+        else "passed_qc"
+        if "inspecting" in reached
+        else "awaiting_qc"
+    )
+    return [
+        {
+            "serial": serial,
+            "status": "sold"
+            if serial in sold
+            else "rejected"
+            if serial in rejected
+            else lot_status,
+            "buyer_ref": sold.get(serial),
+        }
+        for serial in serials
+    ]
