@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# One image for every service; JEJAK_SERVICE picks the app and JEJAK_PORT its port:
+#   docker run -e JEJAK_SERVICE=quality -e JEJAK_PORT=8002 -e REDIS_URL=... jejak
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    JEJAK_HOST=0.0.0.0 \
+    JEJAK_DATA_DIR=/var/lib/jejak
+
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/jejak jejak \
+    && install -d -o jejak -g jejak /var/lib/jejak
+
+WORKDIR /app
+
+# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
+# README.md is optional in the build context; setuptools only needs the file to exist.
+COPY pyproject.toml README.md* ./
+RUN mkdir -p shared services jejak && touch README.md \
+    && pip install . \
+    && pip uninstall --yes jejak
+
+COPY . .
+RUN pip install --no-deps . && python -m compileall -q shared services jejak
+
+USER jejak
+EXPOSE 8001 8002 8003 8004 8005
+
+# No curl in the slim image: python asks the service's own /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['JEJAK_PORT'], timeout=4)"]
+
+# exec: uvicorn is PID 1's direct replacement and gets SIGTERM for a graceful shutdown.
+CMD ["sh", "-c", "exec uvicorn services.${JEJAK_SERVICE:?set JEJAK_SERVICE}.app:app --host 0.0.0.0 --port ${JEJAK_PORT:?set JEJAK_PORT}"]
