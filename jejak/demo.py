@@ -52,14 +52,24 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float = 30) ->
 
 def produce(api: Jejak, workshop: str, sku: str, outputs: list[tuple[int, list[str]]]) -> Any:
     batch_id = str(uuid.uuid4())
-    api.call("production", "POST", "/batches", {"batch_id": batch_id, "workshop_code": workshop, "sku": sku})
+    api.call(
+        "production",
+        "POST",
+        "/batches",
+        {"batch_id": batch_id, "workshop_code": workshop, "sku": sku},
+    )
     for quantity, workers in outputs:
         api.call(
-            "production", "POST", f"/batches/{batch_id}/output",
+            "production",
+            "POST",
+            f"/batches/{batch_id}/output",
             {"submission_id": str(uuid.uuid4()), "quantity": quantity, "worker_codes": workers},
         )
     batch = api.call("production", "POST", f"/batches/{batch_id}/complete")
-    console.print(f"[bold]{workshop}[/] completed lot [cyan]{batch['lot_code']}[/]: {batch['quantity']} x {sku}")
+    console.print(
+        f"[bold]{workshop}[/] completed lot [cyan]{batch['lot_code']}[/]: "
+        f"{batch['quantity']} x {sku}"
+    )
     return batch
 
 
@@ -68,11 +78,20 @@ def sign_off(api: Jejak, batch: Any, officer: str, rejections: list[dict[str, An
     wait_for(f"QC inspection of {batch['lot_code']}", lambda: api.try_get("quality", path))
     rejected = sum(r["quantity"] for r in rejections)
     result = api.call(
-        "quality", "POST", f"{path}/sign-off",
-        {"officer_code": officer, "passed_quantity": batch["quantity"] - rejected,
-         "rejected_quantity": rejected, "rejections": rejections},
+        "quality",
+        "POST",
+        f"{path}/sign-off",
+        {
+            "officer_code": officer,
+            "passed_quantity": batch["quantity"] - rejected,
+            "rejected_quantity": rejected,
+            "rejections": rejections,
+        },
     )
-    console.print(f"QC {officer} signed off {batch['lot_code']}: {result['passed_quantity']} passed, {rejected} rejected")
+    console.print(
+        f"QC {officer} signed off {batch['lot_code']}: "
+        f"{result['passed_quantity']} passed, {rejected} rejected"
+    )
     return result
 
 
@@ -84,16 +103,37 @@ def wait_for_stock(api: Jejak, sku: str, at_least: int) -> None:
     wait_for(f"{at_least} x {sku} in the sales catalogue", available)
 
 
-def sell(api: Jejak, channel: str, sku: str, quantity: int, buyer_ref: str) -> Any:
+def sell(
+    api: Jejak,
+    channel: str,
+    sku: str,
+    quantity: int,
+    buyer_ref: str,
+    serials: list[str] | None = None,
+) -> Any:
+    """Place an order (of chosen units, or oldest stock first), wait for inventory, complete it."""
     order_id = str(uuid.uuid4())
-    api.call("sales", "POST", "/orders", {"order_id": order_id, "channel_code": channel, "sku": sku,
-                                         "quantity": quantity, "buyer_ref": buyer_ref})
+    api.call(
+        "sales",
+        "POST",
+        "/orders",
+        {
+            "order_id": order_id,
+            "channel_code": channel,
+            "sku": sku,
+            "quantity": quantity,
+            "buyer_ref": buyer_ref,
+            "serials": serials or [],
+        },
+    )
     order = wait_for(
         f"inventory's answer to order {order_id}",
         lambda: (o := api.call("sales", "GET", f"/orders/{order_id}"))["status"] != "pending" and o,
     )
     if order["status"] != "confirmed":
-        console.print(f"{channel}: order of {quantity} x {sku} [red]{order['status']}[/]: {order['reason']}")
+        console.print(
+            f"{channel}: order of {quantity} x {sku} [red]{order['status']}[/]: {order['reason']}"
+        )
         return order
     order = api.call("sales", "POST", f"/orders/{order_id}/complete")
     serials = [s for a in order["allocations"] for s in a["serials"]]
@@ -105,14 +145,25 @@ def run_demo(urls: dict[str, str]) -> None:
     api = Jejak(urls)
     for service in urls:
         api.call(service, "GET", "/health")
-    shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(12, ["WB-C7K2", "WB-D4M9", "WB-F1Q3"]), (12, ["WB-C7K2", "WB-H8T5"])])
-    sign_off(api, shoes, "QC-CLG-07",
-             [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}])
+    shoes = produce(
+        api,
+        "CLG-SPT",
+        "FTW-SPT-OLR",
+        [(12, ["WB-C7K2", "WB-D4M9", "WB-F1Q3"]), (12, ["WB-C7K2", "WB-H8T5"])],
+    )
+    sign_off(
+        api,
+        shoes,
+        "QC-CLG-07",
+        [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}],
+    )
     wait_for_stock(api, "FTW-SPT-OLR", 22)
     first = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
     sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-GS-0002")
 
-    bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])])
+    bread = produce(
+        api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])]
+    )
     sign_off(api, bread, "QC-CLG-03", [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
     wait_for_stock(api, "PAN-ROT-001", 196)
     sell(api, "EXPO-UMKM", "PAN-ROT-001", 50, "BUYER-EX-0107")
@@ -121,12 +172,16 @@ def run_demo(urls: dict[str, str]) -> None:
     sold_serial = first["allocations"][0]["serials"][0]
     trace = wait_for(
         f"the sale of {sold_serial} in its trace",
-        lambda: (t := api.try_get("trace", f"/trace/{sold_serial}")) and t["status"] == "sold" and t,
+        lambda: (
+            (t := api.try_get("trace", f"/trace/{sold_serial}")) and t["status"] == "sold" and t
+        ),
     )
     print_trace(trace)
     lot = api.call("trace", "GET", f"/trace/{shoes['lot_code']}")
-    console.print(f"Recall list of lot {lot['lot_code']}: {len(lot['units'])} units, buyers "
-                  + ", ".join(f"{b['buyer_ref']} ({b['quantity']})" for b in lot["buyers"]))
+    console.print(
+        f"Recall list of lot {lot['lot_code']}: {len(lot['units'])} units, buyers "
+        + ", ".join(f"{b['buyer_ref']} ({b['quantity']})" for b in lot["buyers"])
+    )
 
 
 def print_trace(trace: dict[str, Any]) -> None:
@@ -136,8 +191,10 @@ def print_trace(trace: dict[str, Any]) -> None:
         table.add_column(column)
     for step in trace["timeline"]:
         detail = {
-            "commissioning": f"{step.get('upt_name')}, {step.get('workshop_name')}, lot {step['lot_code']}",
-            "inspecting": f"QC {step.get('qc_decision')} {[d['code'] for d in step.get('defects', [])] or ''}",
+            "commissioning": f"{step.get('upt_name')}, {step.get('workshop_name')}, "
+            f"lot {step['lot_code']}",
+            "inspecting": f"QC {step.get('qc_decision')} "
+            f"{[d['code'] for d in step.get('defects', [])] or ''}",
             "storing": f"{step.get('location_code')}",
             "retail_selling": f"{step.get('channel_code')} to {step.get('buyer_ref')}",
         }.get(step["biz_step"], "")

@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -18,13 +19,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     event,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +34,27 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps with zone on PostgreSQL and SQLite alike; SQLite drops the zone, we restore it."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give it a zone")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+# Every service's DeclarativeBase uses this map, so `Mapped[datetime]` always keeps its zone.
+TYPE_MAP: dict[Any, Any] = {datetime: UtcDateTime}
 
 OUTBOX_PENDING = "outbox_pending"  # session.info flag set when events were added
 
@@ -54,8 +77,8 @@ def delivery_tables(metadata: MetaData) -> DeliveryTables:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("stream", String(200), nullable=False),
         Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("sent_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+        Column("sent_at", UtcDateTime, nullable=True),
     )
     # The relay only ever looks for unsent rows; a partial index keeps that cheap forever.
     Index(
@@ -69,7 +92,7 @@ def delivery_tables(metadata: MetaData) -> DeliveryTables:
         metadata,
         Column("consumer_group", String(120), primary_key=True),
         Column("event_id", String(36), primary_key=True),
-        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("processed_at", UtcDateTime, nullable=False, server_default=func.now()),
     )
     return DeliveryTables(outbox=outbox, inbox=inbox)
 

@@ -9,11 +9,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.production import catalogue
 from services.production.domain import internal_gtin
-from shared.db import delivery_tables, upsert
+from shared.db import TYPE_MAP, delivery_tables, upsert
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = TYPE_MAP
 
 
 delivery = delivery_tables(Base.metadata)

@@ -6,11 +6,11 @@ from uuid import UUID
 from sqlalchemy import JSON, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import delivery_tables
+from shared.db import TYPE_MAP, delivery_tables
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = TYPE_MAP
 
 
 delivery = delivery_tables(Base.metadata)

@@ -7,11 +7,11 @@ from sqlalchemy import JSON, String, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import delivery_tables
+from shared.db import TYPE_MAP, delivery_tables
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = TYPE_MAP
 
 
 delivery = delivery_tables(Base.metadata)

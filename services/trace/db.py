@@ -6,11 +6,11 @@ from uuid import UUID
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import delivery_tables
+from shared.db import TYPE_MAP, delivery_tables
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = TYPE_MAP
 
 
 delivery = delivery_tables(Base.metadata)
@@ -48,7 +48,7 @@ class StepRow(Base):
     lot_code: Mapped[str] = mapped_column(String(24))
     serial: Mapped[str | None] = mapped_column(String(32))
     biz_step: Mapped[str] = mapped_column(String(20))
-    disposition: Mapped[str] = mapped_column(String(20))
+    disposition: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
     event_id: Mapped[UUID] = mapped_column(Uuid)
     data: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import BatchCompleted
-from shared.db import delivery_tables
+from shared.db import TYPE_MAP, delivery_tables
 from shared.delivery.consumer import Subscription
 from shared.service import ServiceSpec
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = TYPE_MAP
 
 
 delivery = delivery_tables(Base.metadata)

@@ -1,0 +1,270 @@
+"""The `jejak` command: `jejak run` starts everything on one machine, `jejak demo` walks a story."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, NoReturn, cast
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jejak import __version__
+from jejak.launcher import (
+    LOCALHOST,
+    SERVICE_NAMES,
+    EmbeddedRedis,
+    LaunchError,
+    PortInUseError,
+    ServiceSet,
+    ensure_port_free,
+    offset_ports,
+    tail,
+)
+from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS
+
+app = typer.Typer(
+    name="jejak",
+    help="Jejak: traceability for products of Indonesian prison workshops.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"jejak {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Jejak: traceability for products of Indonesian prison workshops."""
+
+
+# --------------------------------------------------------------------------- run
+
+
+class _Shutdown(Exception):
+    """Raised in the main thread by the SIGINT/SIGTERM/SIGHUP handler of `jejak run`."""
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _raise_shutdown(signum: int, _frame: FrameType | None) -> NoReturn:
+    raise _Shutdown(signal.Signals(signum).name)
+
+
+def parse_only(only: str | None) -> list[str]:
+    """`--only production,trace` -> ["production", "trace"], in the canonical order."""
+    if not only:
+        return list(SERVICE_NAMES)
+    wanted = {part.strip() for part in only.split(",") if part.strip()}
+    unknown = sorted(wanted - set(SERVICE_NAMES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_NAMES)}",
+            param_hint="--only",
+        )
+    return [name for name in SERVICE_NAMES if name in wanted]
+
+
+def hide_password(url: str) -> str:
+    """redis://:secret@host:6379/0 -> redis://:***@host:6379/0"""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _database_description(data_dir: Path) -> str:
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        return f"SQLite, one file per service under {data_dir}"
+    base = urlsplit(database_url).path.lstrip("/") or "jejak"
+    return f"{hide_password(database_url)} (one database per service: {base}_<service>)"
+
+
+@app.command()
+def run(
+    only: Annotated[
+        str | None,
+        typer.Option(help="Start only these services, comma-separated (e.g. production,trace)."),
+    ] = None,
+    port_offset: Annotated[
+        int,
+        typer.Option(
+            envvar="JEJAK_PORT_OFFSET",
+            help="Add this to every default service port (8001-8005).",
+        ),
+    ] = 0,
+    redis_port: Annotated[
+        int,
+        typer.Option(
+            envvar="JEJAK_REDIS_PORT",
+            help="Port of the embedded Redis (only used when REDIS_URL is unset).",
+        ),
+    ] = EMBEDDED_REDIS_PORT,
+    startup_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for every service to become healthy.")
+    ] = 90.0,
+) -> None:
+    """Start Redis (embedded, unless REDIS_URL is set) and the services; Ctrl-C stops all."""
+    names = parse_only(only)
+    ports = offset_ports(port_offset)
+    data_dir = Path(os.environ.get("JEJAK_DATA_DIR", ".jejak")).resolve()
+    log_dir = data_dir / "logs"
+    env = {"JEJAK_DATA_DIR": str(data_dir)}
+
+    redis: EmbeddedRedis | None = None
+    services: ServiceSet | None = None
+    exit_code = 0
+    # SIGINT too: a shell starts background jobs with SIGINT ignored, and Python keeps that.
+    previous = {signum: signal.signal(signum, _raise_shutdown) for signum in _STOP_SIGNALS}
+    try:
+        for name in names:  # say which port is taken before starting anything
+            ensure_port_free(ports[name], LOCALHOST, f"the {name} service")
+        if os.environ.get("REDIS_URL"):
+            redis_description = f"{hide_password(os.environ['REDIS_URL'])} (from REDIS_URL)"
+        else:
+            redis = EmbeddedRedis(
+                port=redis_port, data_dir=data_dir, log_path=log_dir / "redis.log"
+            )
+            console.print(f"Starting embedded Redis on port {redis_port} ...")
+            redis.start()
+            env["REDIS_URL"] = redis.url
+            redis_description = (
+                f"{redis.url} (embedded, pid {redis.pid}, append-only file in {data_dir / 'redis'})"
+            )
+        services = ServiceSet(
+            env, names=names, ports=ports, log_dir=log_dir, startup_timeout=startup_timeout
+        )
+        console.print(f"Starting {', '.join(names)} ... (logs in {log_dir})")
+        services.start_all()
+        _print_started(services, redis_description, _database_description(data_dir), log_dir)
+        exit_code = _supervise(services, redis)
+    except PortInUseError as exc:
+        hint = "--redis-port" if "Redis" in exc.what else "--port-offset (moves all five)"
+        err_console.print(f"[bold red]Cannot start:[/] {exc}; jejak run {hint} helps")
+        exit_code = 1
+    except LaunchError as exc:
+        err_console.print(f"[bold red]Start failed:[/] {exc}")
+        exit_code = 1
+    except (KeyboardInterrupt, _Shutdown) as exc:
+        reason = "Ctrl-C" if isinstance(exc, KeyboardInterrupt) or str(exc) == "SIGINT" else exc
+        console.print(f"\n{reason}: stopping ...")
+    finally:
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)  # a second Ctrl-C must not orphan a child
+        if services is not None:
+            services.stop_all()  # services first: their shutdown still publishes to Redis
+        if redis is not None:
+            redis.stop()
+        for signum, handler in previous.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+    if exit_code == 0:
+        console.print("Stopped.")
+    raise typer.Exit(exit_code)
+
+
+def _print_started(
+    services: ServiceSet, redis_description: str, database_description: str, log_dir: Path
+) -> None:
+    table = Table(title="Jejak is running", title_justify="left")
+    table.add_column("Service", style="bold")
+    table.add_column("URL")
+    table.add_column("API docs")
+    table.add_column("Database")
+    table.add_column("PID", justify="right")
+    for service in services:
+        backend = "?"
+        try:
+            body: dict[str, Any] = services.health(service.name).json()
+            backend = str(body.get("database_backend", "?"))
+        except Exception:  # the table is informative only
+            pass
+        table.add_row(
+            service.name, service.url, f"{service.url}/docs", backend, str(service.pid or "")
+        )
+    console.print(table)
+    console.print(f"[bold]Redis:[/]     {redis_description}")
+    console.print(f"[bold]Database:[/]  {database_description}")
+    console.print(f"[bold]Namespace:[/] {os.environ.get('JEJAK_NAMESPACE', 'jejak')}")
+    console.print(f"[bold]Logs:[/]      {log_dir}")
+    console.print("Press Ctrl-C to stop.")
+
+
+def _supervise(services: ServiceSet, redis: EmbeddedRedis | None) -> int:
+    """Wait for a signal; report children that die. Returns 1 once every service is gone."""
+    reported: set[str] = set()
+    while True:
+        time.sleep(0.5)
+        for service in services:
+            if service.name not in reported and not service.running():
+                reported.add(service.name)
+                err_console.print(
+                    f"[bold red]{service.name} exited with code {service.returncode}[/]; "
+                    f"last lines of {service.log_path}:\n{tail(service.log_path, 20)}"
+                )
+        if redis is not None and "redis" not in reported and not redis.running():
+            reported.add("redis")
+            err_console.print(
+                f"[bold red]embedded Redis exited[/]; last lines of {redis.log}:\n"
+                f"{tail(redis.log, 20)}"
+            )
+        if all(not service.running() for service in services):
+            err_console.print("[bold red]No service is running any more; stopping.[/]")
+            return 1
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def service_urls(port_offset: int = 0, host: str = LOCALHOST) -> dict[str, str]:
+    """Base URL of each service: JEJAK_<SERVICE>_URL, else host and default port (+offset)."""
+    return {
+        name: os.environ.get(f"JEJAK_{name.upper()}_URL", f"http://{host}:{port + port_offset}")
+        for name, port in SERVICE_PORTS.items()
+    }
+
+
+@app.command()
+def demo(
+    port_offset: Annotated[
+        int,
+        typer.Option(envvar="JEJAK_PORT_OFFSET", help="Same offset as given to `jejak run`."),
+    ] = 0,
+) -> None:
+    """Walk one product from workshop to buyer against running services (start `jejak run`)."""
+    try:
+        module = importlib.import_module("jejak.demo")
+    except ModuleNotFoundError as exc:
+        if exc.name != "jejak.demo":
+            raise
+        err_console.print("[bold red]The demo is not part of this build (no jejak/demo.py).[/]")
+        raise typer.Exit(1) from None
+    run_demo = cast(Callable[[dict[str, str]], None], module.run_demo)
+    run_demo(service_urls(port_offset))
+
+
+if __name__ == "__main__":
+    app()

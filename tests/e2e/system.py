@@ -1,0 +1,28 @@
+"""A whole Jejak system, every service its own OS process, on the run's backend."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from jejak.launcher import ServiceSet, free_ports
+from jejak.streams import GroupStatus, group_statuses
+from shared.settings import SERVICE_PORTS
+
+# Short enough that a test sees a killed consumer's entries taken over within seconds.
+CLAIM_IDLE_MS = "1500"
+
+
+@contextmanager
+def running_system(env: dict[str, str], log_dir: Path) -> Iterator[ServiceSet]:
+    services = ServiceSet(
+        env={**env, "JEJAK_CLAIM_IDLE_MS": CLAIM_IDLE_MS},
+        ports=free_ports(SERVICE_PORTS),
+        log_dir=log_dir,
+    )
+    with services:
+        yield services
+
+
+def unsettled_groups(env: dict[str, str]) -> list[GroupStatus]:
+    """Groups with entries pending or not yet read; empty once every event is applied."""
+    return [s for s in group_statuses(env["REDIS_URL"], env["JEJAK_NAMESPACE"]) if not s.settled]
