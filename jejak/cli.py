@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn, cast
+from typing import Annotated, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +27,8 @@ from jejak.launcher import (
     offset_ports,
     tail,
 )
-from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS
+from jejak.streams import dead_letters, group_statuses
+from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
 
 app = typer.Typer(
     name="jejak",
@@ -254,16 +254,57 @@ def demo(
         typer.Option(envvar="JEJAK_PORT_OFFSET", help="Same offset as given to `jejak run`."),
     ] = 0,
 ) -> None:
-    """Walk one product from workshop to buyer against running services (start `jejak run`)."""
+    """Walk products from workshop to buyer against running services (start `jejak run`)."""
+    from jejak.demo import DemoError, run_demo
+
     try:
-        module = importlib.import_module("jejak.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "jejak.demo":
-            raise
-        err_console.print("[bold red]The demo is not part of this build (no jejak/demo.py).[/]")
+        run_demo(service_urls(port_offset))
+    except (DemoError, httpx.ConnectError) as exc:
+        err_console.print(f"[bold red]Demo failed:[/] {exc}\nIs `jejak run` up?")
         raise typer.Exit(1) from None
-    run_demo = cast(Callable[[dict[str, str]], None], module.run_demo)
-    run_demo(service_urls(port_offset))
+    settings = Settings()
+    _wait_until_settled(settings.redis_url, settings.namespace)
+    streams(wait=0)
+
+
+def _wait_until_settled(redis_url: str, namespace: str, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if all(status.settled for status in group_statuses(redis_url, namespace)):
+            return
+        time.sleep(0.2)
+
+
+@app.command()
+def streams(
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for the groups to settle first.")
+    ] = 0,
+) -> None:
+    """Every stream and consumer group: entries, pending, unread; and the dead letters."""
+    settings = Settings()
+    if wait:
+        _wait_until_settled(settings.redis_url, settings.namespace, wait)
+    table = Table(title=f"Streams of namespace {settings.namespace!r}", title_justify="left")
+    for column in ("stream", "group", "entries", "pending", "unread"):
+        table.add_column(column, justify="left" if column in ("stream", "group") else "right")
+    for status in group_statuses(settings.redis_url, settings.namespace):
+        style = "" if status.settled else "yellow"
+        unread = "?" if status.lag is None else str(status.lag)
+        table.add_row(
+            status.stream,
+            status.group,
+            str(status.length),
+            str(status.pending),
+            unread,
+            style=style,
+        )
+    console.print(table)
+    letters = dead_letters(settings.redis_url, settings.namespace)
+    console.print(f"Dead letters: {len(letters)}")
+    for letter in letters[-10:]:
+        where = f"{letter.source_stream} [{letter.source_group}]"
+        console.print(f"  {where} {letter.reason}: {letter.error[:160]}")
 
 
 if __name__ == "__main__":

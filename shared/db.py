@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -108,10 +109,12 @@ def is_sqlite(url: str) -> bool:
 
 
 async def ensure_database(url: str) -> None:
-    """Create the service's PostgreSQL database if it is missing (SQLite creates its file)."""
-    if is_sqlite(url):
-        return
+    """Create the service's PostgreSQL database (or SQLite file's folder) if it is missing."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return
     name = parsed.database
     admin = await asyncpg.connect(
         host=parsed.host,

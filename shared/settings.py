@@ -2,7 +2,6 @@
 
 import os
 import socket
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -64,7 +63,7 @@ class Settings(BaseSettings):
     def http_port(self) -> int:
         return self.port or SERVICE_PORTS[self.service]
 
-    @cached_property
+    @property
     def consumer_name(self) -> str:
         """Unique per process: replicas and `--workers` must not share a consumer name."""
         return f"{self.service}-{socket.gethostname()}-{os.getpid()}"
@@ -79,9 +78,12 @@ class Settings(BaseSettings):
         if per_service:
             return async_driver_url(per_service)
         if self.database_url is None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
             return f"sqlite+aiosqlite:///{self.data_dir / self.service}.db"
         url = make_url(async_driver_url(self.database_url))
+        if url.get_backend_name() == "sqlite":
+            path = Path(url.database or "jejak.db")
+            own = path.with_name(f"{path.stem}_{self.service}{path.suffix or '.db'}")
+            return url.set(database=str(own)).render_as_string(hide_password=False)
         base = url.database or "jejak"
         return url.set(database=f"{base}_{self.service}").render_as_string(hide_password=False)
 

@@ -86,7 +86,7 @@ async def reserve_stock(session: AsyncSession, events: list[OrderPlaced]) -> Non
             )
             continue
         except UnitsUnavailable as missing:
-            _decline(session, book, order, str(missing), 0)
+            _decline(session, book, order, str(missing), book.available(order.sku))
             continue
         allocations = await _reserve(session, book, order, takes, serials)
         session.add(

@@ -69,6 +69,10 @@ class StockBook:
                 self.levels[key] = Level(row.on_hand, row.reserved, row.version)
                 self.names[key] = row.product_name
 
+    def available(self, sku: str) -> int:
+        """Available stock of a SKU over the locations loaded so far."""
+        return sum(level.available for (key_sku, _), level in self.levels.items() if key_sku == sku)
+
     def move(
         self,
         key: Key,

@@ -13,7 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from services.production import db
-from services.production.domain import WORKER_CODE_PATTERN, lot_code, serials
+from services.production.domain import (
+    MAX_UNITS_PER_BATCH,
+    WORKER_CODE_PATTERN,
+    lot_code,
+    serials,
+)
 from shared.contracts import BatchCompleted
 from shared.delivery.outbox import emit
 from shared.errors import Conflict, NotFound, Rejected
@@ -133,6 +138,13 @@ async def record_output(
         return await _view(session, batch)
     if batch.status != "open":
         raise Conflict("batch_id", f"batch is {batch.status}; output can no longer be added")
+    product = await session.get_one(db.ProductRow, batch.sku)
+    if product.tracking == "unit" and batch.quantity + body.quantity > MAX_UNITS_PER_BATCH:
+        raise Rejected(
+            "quantity",
+            f"a batch of individually labelled goods holds at most {MAX_UNITS_PER_BATCH} units; "
+            "complete this batch and open another",
+        )
     session.add(
         db.OutputRow(
             submission_id=body.submission_id,

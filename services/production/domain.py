@@ -7,6 +7,8 @@ WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
 # with a real GTIN. A product with its own GTIN uses that instead.
 INTERNAL_GTIN_PREFIX = "02"
 SERIAL_DIGITS = 4
+# Serials carry at most six digits within their lot (the contract's Serial pattern).
+MAX_UNITS_PER_BATCH = 999_999
 
 
 def lot_code(upt_code: str, family: str, completed_at: datetime, sequence: int) -> str:

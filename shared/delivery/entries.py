@@ -40,7 +40,11 @@ def decode(entry: Entry, contract: type[E]) -> E:
     raw = entry.fields.get(DATA_FIELD)
     if raw is None:
         raise InvalidEntry("malformed", f"the entry has no {DATA_FIELD.decode()} field")
-    payload, _headers = BinaryMessageFormatV1.parse(raw)
+    payload = raw
+    if raw.startswith(BinaryMessageFormatV1.IDENTITY_HEADER):
+        # Only entries written by FastStream's own publisher: its parser would otherwise take
+        # any JSON object with a "data" string for a legacy envelope (and cost two exceptions).
+        payload, _headers = BinaryMessageFormatV1.parse(raw)
     try:
         return contract.model_validate_json(payload)
     except ValidationError as exc:

@@ -1,0 +1,227 @@
+"""The public trace built from read-model rows: pure functions, rows made by hand."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from services.trace.db import LotRow, StepRow
+from services.trace.timeline import buyers, digital_link, unit_status, unit_statuses, unit_timeline
+
+LOT = "CLG-FTW-2611-0042"
+S1, S2, S3, S4 = (f"{LOT}-{n:04d}" for n in range(1, 5))
+START = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def lot_row() -> LotRow:
+    return LotRow(
+        lot_code=LOT,
+        batch_id=uuid4(),
+        sku="FTW-SPT-OLR",
+        product_name="Sepatu olahraga mesh",
+        gtin="00200000000103",
+        tracking="unit",
+        quantity=4,
+        unit_of_measure="pair",
+        upt_code="CLG",
+        upt_name="Lapas Kelas IIA Cilegon",
+        workshop_code="CLG-SPT",
+        workshop_name="Bengkel sepatu",
+    )
+
+
+def step(
+    minute: int,
+    biz_step: str,
+    disposition: str,
+    data: dict[str, Any],
+    serial: str | None = None,
+) -> StepRow:
+    return StepRow(
+        lot_code=LOT,
+        serial=serial,
+        biz_step=biz_step,
+        disposition=disposition,
+        occurred_at=START + timedelta(minutes=minute),
+        event_id=uuid4(),
+        data=data,
+    )
+
+
+def made() -> StepRow:
+    return step(0, "commissioning", "active", {"workshop_code": "CLG-SPT", "quantity": 4})
+
+
+def inspected() -> StepRow:
+    """S4 rejected for sole bonding, the other three passed."""
+    defect = {"code": "FTW-01", "description": "sole bonding", "quantity": 1, "serials": [S4]}
+    return step(
+        1,
+        "inspecting",
+        "conformant",
+        {"passed_quantity": 3, "rejected_quantity": 1, "defects": [defect]},
+    )
+
+
+def stored() -> StepRow:
+    return step(
+        2, "storing", "sellable_not_accessible", {"location_code": "CLG-STORE", "quantity": 3}
+    )
+
+
+def sold(
+    minute: int, serial: str | None, order_id: str, buyer_ref: str, quantity: int = 1
+) -> StepRow:
+    data = {
+        "channel_code": "GALERI-SERANG",
+        "buyer_ref": buyer_ref,
+        "order_id": order_id,
+        "location_code": "CLG-STORE",
+        "quantity": quantity,
+    }
+    return step(minute, "retail_selling", "retail_sold", data, serial)
+
+
+def life() -> list[StepRow]:
+    """S1 and S2 sold in one order, S3 on the shelf, S4 rejected at QC."""
+    order = str(uuid4())
+    return [
+        made(),
+        inspected(),
+        stored(),
+        sold(3, S1, order, "BUYER-A1"),
+        sold(3, S2, order, "BUYER-A1"),
+    ]
+
+
+def biz_steps(timeline: list[dict[str, Any]]) -> list[str]:
+    return [s["biz_step"] for s in timeline]
+
+
+def test_a_sold_unit_went_through_every_step_of_its_lot_and_its_own_sale() -> None:
+    timeline = unit_timeline(life(), lot_row(), S1)
+
+    assert biz_steps(timeline) == ["commissioning", "inspecting", "storing", "retail_selling"]
+    assert timeline[-1]["buyer_ref"] == "BUYER-A1"
+    assert unit_status(timeline) == "sold"
+
+
+def test_a_unit_passed_at_qc_shows_a_conformant_inspection_without_defects() -> None:
+    inspecting = unit_timeline(life(), lot_row(), S3)[1]
+
+    assert (inspecting["disposition"], inspecting["qc_decision"]) == ("conformant", "conformant")
+    assert inspecting["defects"] == []
+
+
+def test_a_rejected_unit_is_non_conformant_with_its_defect_and_never_stored() -> None:
+    timeline = unit_timeline(life(), lot_row(), S4)
+
+    assert biz_steps(timeline) == ["commissioning", "inspecting"]
+    inspecting = timeline[1]
+    assert (inspecting["disposition"], inspecting["qc_decision"]) == (
+        "non_conformant",
+        "non_conformant",
+    )
+    assert [d["code"] for d in inspecting["defects"]] == ["FTW-01"]
+    assert unit_status(timeline) == "rejected"
+
+
+def test_a_units_timeline_leaves_out_the_sales_of_other_units() -> None:
+    timeline = unit_timeline(life(), lot_row(), S3)
+
+    assert biz_steps(timeline) == ["commissioning", "inspecting", "storing"]
+    assert unit_status(timeline) == "in_stock"
+
+
+def test_every_step_of_a_known_lot_names_where_it_was_made() -> None:
+    for view in unit_timeline(life(), lot_row(), S1):
+        assert (view["upt_name"], view["workshop_name"]) == (
+            "Lapas Kelas IIA Cilegon",
+            "Bengkel sepatu",
+        )
+        assert view["lot_code"] == LOT
+
+
+def test_steps_that_arrived_before_their_lot_are_shown_without_the_workshop() -> None:
+    [view] = unit_timeline([made()], None, S1)
+
+    assert "workshop_name" not in view
+    assert view["occurred_at"] == START.isoformat()
+
+
+def test_a_unit_status_follows_how_far_its_lot_got() -> None:
+    steps = life()
+
+    assert unit_status(unit_timeline(steps[:1], lot_row(), S1)) == "awaiting_qc"
+    assert unit_status(unit_timeline(steps[:2], lot_row(), S1)) == "passed_qc"
+    assert unit_status(unit_timeline(steps[:3], lot_row(), S1)) == "in_stock"
+    assert unit_status(unit_timeline(steps, lot_row(), S1)) == "sold"
+    assert unit_status([]) == "unknown"
+
+
+def test_a_lot_lists_each_unit_with_its_status_and_buyer() -> None:
+    assert unit_statuses(life(), [S1, S2, S3, S4]) == [
+        {"serial": S1, "status": "sold", "buyer_ref": "BUYER-A1"},
+        {"serial": S2, "status": "sold", "buyer_ref": "BUYER-A1"},
+        {"serial": S3, "status": "in_stock", "buyer_ref": None},
+        {"serial": S4, "status": "rejected", "buyer_ref": None},
+    ]
+
+
+def test_units_of_a_lot_not_yet_stored_are_passed_or_awaiting_qc() -> None:
+    inspected_only = [made(), inspected()]
+
+    assert [u["status"] for u in unit_statuses(inspected_only, [S1, S4])] == [
+        "passed_qc",
+        "rejected",
+    ]
+    assert [u["status"] for u in unit_statuses([made()], [S1])] == ["awaiting_qc"]
+
+
+def test_buyers_of_a_lot_are_listed_once_per_order_for_a_recall() -> None:
+    first, second = str(uuid4()), str(uuid4())
+    steps = [*life()[:3], sold(3, S1, first, "BUYER-A1"), sold(3, S2, first, "BUYER-A1")]
+    steps.append(sold(5, S3, second, "BUYER-B2"))
+
+    assert buyers(steps) == [
+        {
+            "buyer_ref": "BUYER-A1",
+            "channel_code": "GALERI-SERANG",
+            "order_id": first,
+            "sold_at": (START + timedelta(minutes=3)).isoformat(),
+            "quantity": 2,
+            "serials": [S1, S2],
+        },
+        {
+            "buyer_ref": "BUYER-B2",
+            "channel_code": "GALERI-SERANG",
+            "order_id": second,
+            "sold_at": (START + timedelta(minutes=5)).isoformat(),
+            "quantity": 1,
+            "serials": [S3],
+        },
+    ]
+
+
+def test_buyers_of_a_lot_tracked_product_are_counted_by_quantity() -> None:
+    order = str(uuid4())
+    steps = [made(), sold(3, None, order, "BUYER-C3", quantity=40)]
+
+    assert [(b["buyer_ref"], b["quantity"], b["serials"]) for b in buyers(steps)] == [
+        ("BUYER-C3", 40, [])
+    ]
+
+
+def test_a_lot_nobody_bought_from_has_no_buyers() -> None:
+    assert buyers(life()[:3]) == []
+
+
+def test_a_units_digital_link_carries_gtin_lot_and_serial_in_gs1_order() -> None:
+    link = digital_link("https://trace.example.id/", "00200000000103", LOT, S1)
+
+    assert link == f"https://trace.example.id/01/00200000000103/10/{LOT}/21/{S1}"
+
+
+def test_a_lots_digital_link_stops_at_the_lot() -> None:
+    link = digital_link("http://127.0.0.1:8005", "00200000000103", LOT)
+
+    assert link == f"http://127.0.0.1:8005/01/00200000000103/10/{LOT}"
