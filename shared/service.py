@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -38,7 +38,6 @@ class ServiceSpec:
     subscriptions: Sequence[Subscription[Any]] = ()
     seed: Callable[[AsyncSession], Awaitable[None]] | None = None
     description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Runtime:
@@ -90,7 +89,10 @@ class Runtime:
             relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay_task
-            await self.relay.publish_pending()  # what the last requests committed goes out now
+            try:
+                await self.relay.publish_pending()  # what the last requests committed goes now
+            except Exception:
+                log.exception("unsent outbox rows stay for the next start to publish")
             await self.redis.aclose()
             await self.db.engine.dispose()
 
