@@ -103,7 +103,7 @@ async def open_batch(body: OpenBatch, session: TransactionDep, response: Respons
         if (existing.workshop_code, existing.sku) != (body.workshop_code, body.sku):
             raise Conflict("batch_id", "this batch id is already used for another batch")
         response.status_code = status.HTTP_200_OK
-        return await _view(session, existing)
+        return _view(existing, await _serials(session, existing))
     workshop = await session.get(db.WorkshopRow, body.workshop_code)
     if workshop is None:
         raise Rejected("workshop_code", f"unknown workshop {body.workshop_code!r}")
@@ -121,7 +121,7 @@ async def open_batch(body: OpenBatch, session: TransactionDep, response: Respons
         opened_at=datetime.now(UTC),
     )
     session.add(batch)
-    return await _view(session, batch)
+    return _view(batch, [])
 
 
 @router.post("/batches/{batch_id}/output", status_code=status.HTTP_201_CREATED)
@@ -135,7 +135,7 @@ async def record_output(
         if earlier.batch_id != batch_id or earlier.quantity != body.quantity:
             raise Conflict("submission_id", "this submission id was used for other output")
         response.status_code = status.HTTP_200_OK
-        return await _view(session, batch)
+        return _view(batch, await _serials(session, batch))
     if batch.status != "open":
         raise Conflict("batch_id", f"batch is {batch.status}; output can no longer be added")
     product = await session.get_one(db.ProductRow, batch.sku)
@@ -155,7 +155,7 @@ async def record_output(
         )
     )
     batch.quantity += body.quantity
-    return await _view(session, batch)
+    return _view(batch, [])
 
 
 @router.post("/batches/{batch_id}/complete")
@@ -163,7 +163,7 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batch = await _get_batch(session, batch_id, lock=True)
     if batch.status == "completed":
-        return await _view(session, batch)  # a resend of the same completion
+        return _view(batch, await _serials(session, batch))  # a resend of the same completion
     if batch.quantity == 0:
         raise Rejected("batch_id", "no output was recorded for this batch")
     product = await session.get_one(db.ProductRow, batch.sku)
@@ -201,21 +201,14 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
         worker_count=len(workers),
     )
     await emit(session, db.delivery.outbox, [event])
-    return BatchView(
-        batch_id=batch.id,
-        workshop_code=batch.workshop_code,
-        sku=batch.sku,
-        status=batch.status,
-        quantity=batch.quantity,
-        lot_code=lot,
-        serials=unit_serials,
-    )
+    return _view(batch, unit_serials)
 
 
 @router.get("/batches/{batch_id}")
 async def get_batch(batch_id: UUID, session: ReadSessionDep) -> BatchView:
     """A batch with its lot code and serials once completed."""
-    return await _view(session, await _get_batch(session, batch_id))
+    batch = await _get_batch(session, batch_id)
+    return _view(batch, await _serials(session, batch))
 
 
 async def _get_batch(session: ReadSessionDep, batch_id: UUID, *, lock: bool = False) -> db.BatchRow:
@@ -225,16 +218,14 @@ async def _get_batch(session: ReadSessionDep, batch_id: UUID, *, lock: bool = Fa
     return batch
 
 
-async def _view(session: ReadSessionDep, batch: db.BatchRow) -> BatchView:
-    unit_serials: list[str] = []
-    if batch.status == "completed":
-        unit_serials = list(
-            await session.scalars(
-                select(db.UnitRow.serial)
-                .where(db.UnitRow.batch_id == batch.id)
-                .order_by(db.UnitRow.serial)
-            )
-        )
+async def _serials(session: ReadSessionDep, batch: db.BatchRow) -> list[str]:
+    if batch.status != "completed":
+        return []
+    query = select(db.UnitRow.serial).where(db.UnitRow.batch_id == batch.id)
+    return list(await session.scalars(query.order_by(db.UnitRow.serial)))
+
+
+def _view(batch: db.BatchRow, serials: list[str]) -> BatchView:
     return BatchView(
         batch_id=batch.id,
         workshop_code=batch.workshop_code,
@@ -242,5 +233,5 @@ async def _view(session: ReadSessionDep, batch: db.BatchRow) -> BatchView:
         status=batch.status,
         quantity=batch.quantity,
         lot_code=batch.lot_code,
-        serials=unit_serials,
+        serials=serials,
     )
