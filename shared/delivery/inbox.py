@@ -3,10 +3,11 @@
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import Event
+from shared.db import upsert
 
 E = TypeVar("E", bound=Event)
 
@@ -16,23 +17,14 @@ async def take_unprocessed(
 ) -> list[E]:
     """Record the events as processed and return those not seen before (duplicates dropped).
 
-    Two replicas applying the same event race on the primary key: the loser's transaction
-    fails, its entries stay pending, and the retry finds them processed.
+    One round trip: the insert skips ids already there and returns the ids it did record. A
+    replica recording the same id at the same moment makes this insert wait for its outcome:
+    committed, the id is skipped here; rolled back, it is recorded here.
     """
-    ids = [str(event.event_id) for event in events]
-    seen = set(
-        await session.scalars(
-            select(inbox.c.event_id).where(
-                inbox.c.consumer_group == group, inbox.c.event_id.in_(ids)
-            )
-        )
-    )
-    fresh: dict[str, E] = {}
-    for event_id, event in zip(ids, events, strict=True):
-        if event_id not in seen and event_id not in fresh:
-            fresh[event_id] = event
-    if fresh:
-        await session.execute(
-            insert(inbox), [{"consumer_group": group, "event_id": key} for key in fresh]
-        )
-    return list(fresh.values())
+    by_id: dict[str, E] = {}
+    for event in events:
+        by_id.setdefault(str(event.event_id), event)
+    statement = upsert(session, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+    rows = [{"consumer_group": group, "event_id": event_id} for event_id in by_id]
+    recorded = set(await session.scalars(statement, rows))
+    return [event for event_id, event in by_id.items() if event_id in recorded]

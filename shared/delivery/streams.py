@@ -1,6 +1,6 @@
 """FastStream wiring: groups created at 0, a batch subscriber and a claimer per subscription."""
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from faststream.redis import RedisBroker, StreamSub
@@ -24,6 +24,18 @@ async def ensure_groups(redis: Redis, streams: Iterable[str], group: str) -> Non
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+
+async def entries_aside_parser(
+    raw: Mapping[str, Any], faststream_parser: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """FastStream's batch parser JSON-decodes every entry several times into a body we never
+    use (we decode each entry once, into its contract). Let it parse a copy holding only the
+    first entry (its headers give the message's correlation id), which still acknowledges
+    every id, and give the handler the untouched entries."""
+    message = await faststream_parser({**raw, "data": raw["data"][:1]})
+    message.raw_message = raw
+    return message
 
 
 def subscribe(
@@ -60,6 +72,7 @@ def subscribe(
             max_records=settings.batch_size,
             polling_interval=settings.poll_ms,
         ),
+        parser=entries_aside_parser,
     )(on_batch)
     broker.subscriber(
         stream=StreamSub(
