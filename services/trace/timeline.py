@@ -1,8 +1,36 @@
 """Building a trace from the read model: pure functions over rows, no I/O."""
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
-from services.trace.db import LotRow, StepRow
+
+class Step(Protocol):
+    """A step as read from the database: an ORM row or a plain result row."""
+
+    @property
+    def lot_code(self) -> str: ...
+    @property
+    def serial(self) -> str | None: ...
+    @property
+    def biz_step(self) -> str: ...
+    @property
+    def disposition(self) -> str: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+class Lot(Protocol):
+    @property
+    def upt_code(self) -> str: ...
+    @property
+    def upt_name(self) -> str: ...
+    @property
+    def workshop_code(self) -> str: ...
+    @property
+    def workshop_name(self) -> str: ...
 
 
 def digital_link(base_url: str, gtin: str, lot_code: str, serial: str | None = None) -> str:
@@ -11,17 +39,17 @@ def digital_link(base_url: str, gtin: str, lot_code: str, serial: str | None = N
     return f"{link}/21/{serial}" if serial else link
 
 
-def rejected_serials(steps: list[StepRow]) -> set[str]:
+def rejected_serials(steps: Sequence[Step]) -> set[str]:
     return {
         serial
         for step in steps
         if step.biz_step == "inspecting"
-        for defect in step.data.get("defects", [])  # type: ignore[attr-defined]
+        for defect in step.data.get("defects", [])
         for serial in defect.get("serials", [])
     }
 
 
-def step_view(step: StepRow, lot: LotRow | None, serial: str | None = None) -> dict[str, Any]:
+def step_view(step: Step, lot: Lot | None, serial: str | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "biz_step": step.biz_step,
         "disposition": step.disposition,
@@ -40,12 +68,12 @@ def step_view(step: StepRow, lot: LotRow | None, serial: str | None = None) -> d
         if serial is not None:
             rejected = serial in rejected_serials([step])
             view["disposition"] = "non_conformant" if rejected else "conformant"
-            data["defects"] = [d for d in data.get("defects", []) if serial in d.get("serials", [])]  # type: ignore[attr-defined]
+            data["defects"] = [d for d in data.get("defects", []) if serial in d.get("serials", [])]
         view["qc_decision"] = view["disposition"]
     return view | data
 
 
-def unit_timeline(steps: list[StepRow], lot: LotRow | None, serial: str) -> list[dict[str, Any]]:
+def unit_timeline(steps: Sequence[Step], lot: Lot | None, serial: str) -> list[dict[str, Any]]:
     """A unit's steps: its lot's steps plus its own, without stock its rejection kept it out of."""
     rejected = serial in rejected_serials(steps)
     return [
@@ -53,6 +81,23 @@ def unit_timeline(steps: list[StepRow], lot: LotRow | None, serial: str) -> list
         for step in steps
         if step.serial in (None, serial) and not (rejected and step.biz_step == "storing")
     ]
+
+
+def lot_timeline(steps: Sequence[Step], lot: Lot | None) -> list[dict[str, Any]]:
+    """A lot's steps; the sales of its units as one line per order, with the units sold."""
+    timeline: list[dict[str, Any]] = []
+    orders: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step.serial is None:
+            timeline.append(step_view(step, lot))
+            continue
+        order_id = str(step.data["order_id"])
+        if order_id not in orders:
+            orders[order_id] = step_view(step, lot) | {"quantity": 0, "serials": []}
+            timeline.append(orders[order_id])
+        orders[order_id]["quantity"] += 1
+        orders[order_id]["serials"].append(step.serial)
+    return timeline
 
 
 def unit_status(steps: list[dict[str, Any]]) -> str:
@@ -68,7 +113,7 @@ def unit_status(steps: list[dict[str, Any]]) -> str:
     return "awaiting_qc" if "commissioning" in last else "unknown"
 
 
-def buyers(steps: list[StepRow]) -> list[dict[str, Any]]:
+def buyers(steps: Sequence[Step]) -> list[dict[str, Any]]:
     """Who bought from the lot (opaque references): the recall list."""
     by_order: dict[str, dict[str, Any]] = {}
     for step in steps:
@@ -92,7 +137,7 @@ def buyers(steps: list[StepRow]) -> list[dict[str, Any]]:
     return list(by_order.values())
 
 
-def unit_statuses(steps: list[StepRow], serials: list[str]) -> list[dict[str, Any]]:
+def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, Any]]:
     """Every unit of a lot with its status and buyer, in one pass over the lot's steps."""
     rejected = rejected_serials(steps)
     sold = {
