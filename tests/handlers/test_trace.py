@@ -1,5 +1,6 @@
 """Trace builds the public history of units and lots from every service's events."""
 
+import json
 from typing import Any
 
 from services.trace.api import trace as trace_route
@@ -32,7 +33,9 @@ def life_of_a_lot(buyer_ref: str) -> tuple[BatchCompleted, list[Event]]:
 async def look_up(trace: Service, code: str) -> dict[str, Any]:
     """GET /trace/{code}, as the QR code on the label opens it."""
     async with trace.session() as session:
-        return await trace_route(code, session, trace.runtime)
+        response = await trace_route(code, session, trace.runtime)
+    body: dict[str, Any] = json.loads(bytes(response.body))
+    return body
 
 
 async def test_a_sold_units_trace_runs_from_workshop_to_buyer(trace: Service) -> None:
