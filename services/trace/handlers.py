@@ -1,5 +1,6 @@
 """Trace's subscribers: every step of a lot or unit, as EPCIS business steps."""
 
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import insert
@@ -34,6 +35,10 @@ async def _add_steps(session: AsyncSession, steps: list[dict[str, Any]]) -> None
         await session.execute(insert(db.StepRow), steps)
 
 
+# A batch of 200 lots of 1,000 units would otherwise build 200,000 parameter rows at once.
+UNIT_ROWS_PER_STATEMENT = 5_000
+
+
 async def record_production(session: AsyncSession, events: list[BatchCompleted]) -> None:
     await session.execute(
         insert(db.LotRow),
@@ -55,9 +60,11 @@ async def record_production(session: AsyncSession, events: list[BatchCompleted])
             for e in events
         ],
     )
-    units = [{"serial": serial, "lot_code": e.lot_code} for e in events for serial in e.serials]
-    if units:
-        await session.execute(insert(db.UnitRow), units)
+    units = ((serial, e.lot_code) for e in events for serial in e.serials)
+    while chunk := list(islice(units, UNIT_ROWS_PER_STATEMENT)):
+        await session.execute(
+            insert(db.UnitRow), [{"serial": serial, "lot_code": lot} for serial, lot in chunk]
+        )
     await _add_steps(
         session,
         [
