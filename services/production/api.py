@@ -10,9 +10,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from services.production import db
+from services.production import catalogue, db
 from services.production.domain import (
     MAX_UNITS_PER_BATCH,
     WORKER_CODE_PATTERN,
@@ -104,13 +104,13 @@ async def open_batch(body: OpenBatch, session: TransactionDep, response: Respons
             raise Conflict("batch_id", "this batch id is already used for another batch")
         response.status_code = status.HTTP_200_OK
         return _view(existing, await _serials(session, existing))
-    workshop = await session.get(db.WorkshopRow, body.workshop_code)
+    workshop = catalogue.WORKSHOP_BY_CODE.get(body.workshop_code)
     if workshop is None:
         raise Rejected("workshop_code", f"unknown workshop {body.workshop_code!r}")
-    product = await session.get(db.ProductRow, body.sku)
+    product = catalogue.PRODUCT_BY_SKU.get(body.sku)
     if product is None:
         raise Rejected("sku", f"unknown product {body.sku!r}")
-    if product.upt_code != workshop.upt_code or product.family not in workshop.families.split(","):
+    if product.upt_code != workshop.upt_code or product.family not in workshop.families:
         raise Rejected("sku", f"{body.sku} is not made in workshop {workshop.code}")
     batch = db.BatchRow(
         id=body.batch_id,
@@ -138,7 +138,7 @@ async def record_output(
         return _view(batch, await _serials(session, batch))
     if batch.status != "open":
         raise Conflict("batch_id", f"batch is {batch.status}; output can no longer be added")
-    product = await session.get_one(db.ProductRow, batch.sku)
+    product = catalogue.PRODUCT_BY_SKU[batch.sku]
     if product.tracking == "unit" and batch.quantity + body.quantity > MAX_UNITS_PER_BATCH:
         raise Rejected(
             "quantity",
@@ -166,15 +166,19 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
         return _view(batch, await _serials(session, batch))  # a resend of the same completion
     if batch.quantity == 0:
         raise Rejected("batch_id", "no output was recorded for this batch")
-    product = await session.get_one(db.ProductRow, batch.sku)
-    workshop = await session.get_one(db.WorkshopRow, batch.workshop_code)
-    upt = await session.get_one(db.UptRow, workshop.upt_code)
+    product = catalogue.PRODUCT_BY_SKU[batch.sku]
+    workshop = catalogue.WORKSHOP_BY_CODE[batch.workshop_code]
+    upt = catalogue.UPT_BY_CODE[workshop.upt_code]
     now = datetime.now(UTC)
     prefix = f"{upt.code}-{product.family}-{now:%y%m}"
     lot = lot_code(upt.code, product.family, now, await db.next_lot_sequence(session, prefix))
     unit_serials = serials(lot, batch.quantity) if product.tracking == "unit" else []
     batch.status, batch.lot_code, batch.completed_at = "completed", lot, now
-    session.add_all(db.UnitRow(serial=serial, batch_id=batch.id) for serial in unit_serials)
+    if unit_serials:
+        await session.execute(
+            insert(db.UnitRow),
+            [{"serial": serial, "batch_id": batch.id} for serial in unit_serials],
+        )
     workers = {
         code
         for row in await session.scalars(
@@ -190,7 +194,7 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
         product_name=product.name,
         qc_family=product.family,
         tracking=product.tracking,
-        gtin=product.gtin,
+        gtin=catalogue.gtin_of(product),
         upt_code=upt.code,
         upt_name=upt.name,
         workshop_code=workshop.code,

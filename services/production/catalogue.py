@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import Literal
 
+from services.production.domain import internal_gtin
+
 Family = Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"]
 
 
@@ -74,3 +76,14 @@ PRODUCTS = (
     Product("TEX-ECO-2M", "Kain ecoprint 2 m", "TGRW", "TEX", "unit", "sheet", 200_000),
     Product("BGN-PVB-6", "Paving block 6 cm Jawara Beton", "TGR1", "BGN", "lot", "m2", 55_000),
 )
+
+# The catalogue is reference data seeded from this module; requests look it up here instead
+# of querying it on every call.
+UPT_BY_CODE = {upt.code: upt for upt in UPTS}
+WORKSHOP_BY_CODE = {workshop.code: workshop for workshop in WORKSHOPS}
+PRODUCT_BY_SKU = {product.sku: product for product in PRODUCTS}
+CATALOGUE_NUMBER = {product.sku: number for number, product in enumerate(PRODUCTS, start=1)}
+
+
+def gtin_of(product: Product) -> str:
+    return product.gtin or internal_gtin(CATALOGUE_NUMBER[product.sku])

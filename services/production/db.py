@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.production import catalogue
-from services.production.domain import internal_gtin
 from shared.db import TYPE_MAP, delivery_tables, upsert
 
 
@@ -94,16 +93,16 @@ async def seed_catalogue(session: AsyncSession) -> None:
     session.add_all(
         ProductRow(
             sku=p.sku,
-            catalogue_number=number,
+            catalogue_number=catalogue.CATALOGUE_NUMBER[p.sku],
             name=p.name,
             upt_code=p.upt_code,
             family=p.family,
             tracking=p.tracking,
             unit_of_measure=p.unit_of_measure,
             price_idr=p.price_idr,
-            gtin=p.gtin or internal_gtin(number),
+            gtin=catalogue.gtin_of(p),
         )
-        for number, p in enumerate(catalogue.PRODUCTS, start=1)
+        for p in catalogue.PRODUCTS
     )
 
 
