@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
@@ -139,6 +140,12 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/health", runtime.health, methods=["GET"], tags=["operations"])
     app.include_router(spec.router)
     return app
+
+
+def json_response(body: Any) -> Response:
+    """Ready JSON for hot read paths: skips FastAPI's re-validation, orjson is several times
+    faster than json. Routes using it declare `response_model` for the API docs."""
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def get_runtime(request: Request) -> Runtime:

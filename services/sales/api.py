@@ -1,7 +1,7 @@
 """Sales' HTTP API for channels: the catalogue, placing and completing orders."""
 
 from datetime import UTC, datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -12,7 +12,7 @@ from services.sales import db
 from shared.contracts import Allocation, OrderPlaced, SaleCompleted
 from shared.delivery.outbox import emit
 from shared.errors import Conflict, NotFound, Rejected
-from shared.service import ReadSessionDep, TransactionDep
+from shared.service import ReadSessionDep, TransactionDep, json_response
 
 router = APIRouter(tags=["sales"])
 
@@ -62,19 +62,20 @@ async def list_channels(session: ReadSessionDep) -> list[dict[str, str]]:
     return [{"code": r.code, "name": r.name, "kind": r.kind} for r in rows]
 
 
-@router.get("/catalogue")
-async def catalogue(session: ReadSessionDep) -> list[CatalogueItem]:
+@router.get("/catalogue", response_model=list[CatalogueItem])
+async def catalogue(session: ReadSessionDep) -> Response:
     """What channels can sell now: available stock per SKU, from stock changed events."""
-    items: dict[str, CatalogueItem] = {}
-    rows = await session.scalars(select(db.CatalogueRow).order_by(db.CatalogueRow.sku))
+    items: dict[str, dict[str, Any]] = {}
+    table = db.CatalogueRow.__table__
+    rows = await session.execute(select(table).order_by(table.c.sku, table.c.location_code))
     for row in rows:
         item = items.setdefault(
             row.sku,
-            CatalogueItem(sku=row.sku, product_name=row.product_name, available=0, locations={}),
+            {"sku": row.sku, "product_name": row.product_name, "available": 0, "locations": {}},
         )
-        item.available += row.available
-        item.locations[row.location_code] = row.available
-    return list(items.values())
+        item["available"] += row.available
+        item["locations"][row.location_code] = row.available
+    return json_response(list(items.values()))
 
 
 @router.post("/orders", status_code=status.HTTP_202_ACCEPTED)

@@ -6,7 +6,6 @@ scan and a recall list of a thousand units both stay a few queries and one seria
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import Row, or_, select
@@ -22,7 +21,7 @@ from services.trace.timeline import (
     unit_timeline,
 )
 from shared.errors import NotFound
-from shared.service import ReadSessionDep, RuntimeDep
+from shared.service import ReadSessionDep, RuntimeDep, json_response
 
 router = APIRouter(tags=["trace"])
 
@@ -43,7 +42,7 @@ async def trace(code: str, session: ReadSessionDep, runtime: RuntimeDep) -> Resp
     if unit is not None:
         unit_steps = await _steps(session, lot_code, only_for=unit.serial)
         timeline = unit_timeline(unit_steps, lot, unit.serial)
-        return _json(
+        return json_response(
             {
                 "code": code,
                 "kind": "unit",
@@ -65,7 +64,7 @@ async def trace(code: str, session: ReadSessionDep, runtime: RuntimeDep) -> Resp
             select(units.c.serial).where(units.c.lot_code == lot_code).order_by(units.c.serial)
         )
     )
-    return _json(
+    return json_response(
         {
             "code": code,
             "kind": "lot",
@@ -87,11 +86,6 @@ async def _steps(
     if only_for is not None:
         query = query.where(or_(steps.c.serial.is_(None), steps.c.serial == only_for))
     return list((await session.execute(query.order_by(steps.c.occurred_at, steps.c.id))).all())
-
-
-def _json(body: dict[str, Any]) -> Response:
-    # orjson: a recall list of a thousand units serialises several times faster than json.
-    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def _product(lot: Row[Any] | None) -> dict[str, Any] | None:

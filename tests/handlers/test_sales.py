@@ -1,10 +1,19 @@
 """Sales keeps the channel catalogue from stock changes and learns inventory's answers."""
 
+import json
 from uuid import uuid4
 
 from fastapi import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sales.api import OrderView, PlaceOrder, catalogue, get_order, place_order
+from services.sales.api import (
+    CatalogueItem,
+    OrderView,
+    PlaceOrder,
+    catalogue,
+    get_order,
+    place_order,
+)
 from shared.contracts import Allocation, OrderPlaced
 from tests.builders import (
     GINGER,
@@ -21,7 +30,7 @@ from tests.handlers.harness import Service
 async def listed(sales: Service) -> dict[str, dict[str, int]]:
     """What a channel sees: available stock per SKU and location."""
     async with sales.session() as session:
-        return {item.sku: item.locations for item in await catalogue(session)}
+        return {item.sku: item.locations for item in await catalogue_items(session)}
 
 
 async def place(sales: Service, quantity: int) -> OrderPlaced:
@@ -45,6 +54,12 @@ async def order(sales: Service, placed: OrderPlaced) -> OrderView:
         return await get_order(placed.order_id, session)
 
 
+async def catalogue_items(session: AsyncSession) -> list[CatalogueItem]:
+    """GET /catalogue, read as the channel reads it."""
+    response = await catalogue(session)
+    return [CatalogueItem.model_validate(item) for item in json.loads(bytes(response.body))]
+
+
 async def test_a_stock_change_shows_in_the_channel_catalogue(sales: Service) -> None:
     await sales.publish(stock_changed(sku=SHOES, available=22, version=1))
 
@@ -58,7 +73,7 @@ async def test_the_catalogue_keeps_each_location_apart(sales: Service) -> None:
     )
 
     async with sales.session() as session:
-        [item] = await catalogue(session)
+        [item] = await catalogue_items(session)
     assert (item.available, item.locations) == (45, {"SRG-STORE": 40, "CGR-STORE": 5})
 
 
