@@ -20,6 +20,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, DeliveryTables
+from shared.delivery.claimer import Claimer
 from shared.delivery.consumer import Consumer, Subscription
 from shared.delivery.dead_letters import DeadLetters
 from shared.delivery.outbox import Relay
@@ -59,7 +60,7 @@ class Runtime:
             interval_s=settings.relay_interval_ms / 1000,
         )
         self.db.on_outbox_commit = self.relay.wake
-        consumer = Consumer(
+        self.consumer = Consumer(
             self.db,
             spec.tables.inbox,
             self.dead_letters,
@@ -67,7 +68,15 @@ class Runtime:
             max_deliveries=settings.max_deliveries,
         )
         for subscription in spec.subscriptions:
-            subscribe(self.broker, settings, consumer, subscription)
+            subscribe(self.broker, settings, self.consumer, subscription)
+        self.claimer = Claimer(
+            self.redis,
+            self.consumer,
+            spec.subscriptions,
+            namespace=settings.namespace,
+            name=f"{settings.consumer_name}-claimer",
+            min_idle_ms=settings.claim_idle_ms,
+        )
 
     @property
     def streams(self) -> list[str]:
@@ -81,15 +90,19 @@ class Runtime:
                 await self.spec.seed(session)
         await ensure_groups(self.redis, self.streams, self.settings.group)
         await self.broker.start()
-        relay_task = asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")
+        background = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")]
+        if self.spec.subscriptions:
+            background.append(
+                asyncio.create_task(self.claimer.run(), name=f"{self.spec.name}-claimer")
+            )
         log.info("%s ready: consumer %s", self.spec.name, self.settings.consumer_name)
         try:
             yield
         finally:
             await self.broker.stop()
-            relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relay_task
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             try:
                 await self.relay.publish_pending()  # what the last requests committed goes now
             except Exception:

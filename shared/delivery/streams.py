@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from faststream.redis import RedisBroker, StreamSub
-from faststream.redis.annotations import RedisBatchStreamMessage, RedisStreamMessage
+from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -44,7 +44,7 @@ def subscribe(
     consumer: Consumer,
     subscription: Subscription[Any],
 ) -> None:
-    """One batch reader for new entries and one XAUTOCLAIM claimer for stale pending ones."""
+    """A batch reader of new entries (stale pending ones are the claimer's)."""
     stream = subscription.contract.stream(settings.namespace)
 
     async def on_batch(message: RedisBatchStreamMessage) -> None:
@@ -55,14 +55,8 @@ def subscribe(
         ]
         await consumer.apply_entries(subscription, entries)
 
-    async def on_claimed(message: RedisStreamMessage) -> None:
-        raw = message.raw_message
-        entry = Entry(stream, raw["message_ids"][0].decode(), raw["data"])
-        await consumer.retry_claimed(subscription, entry, await message.get_delivery_count())
-
     name = subscription.contract.event_name.replace("-", "_")
     on_batch.__name__ = f"apply_{name}"
-    on_claimed.__name__ = f"reclaim_{name}"
     broker.subscriber(
         stream=StreamSub(
             stream,
@@ -74,13 +68,3 @@ def subscribe(
         ),
         parser=entries_aside_parser,
     )(on_batch)
-    broker.subscriber(
-        stream=StreamSub(
-            stream,
-            group=settings.group,
-            consumer=f"{settings.consumer_name}-claimer",
-            min_idle_time=settings.claim_idle_ms,
-            max_records=1,
-            polling_interval=max(settings.claim_idle_ms // 4, 100),
-        ),
-    )(on_claimed)
