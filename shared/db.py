@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,7 +57,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 # Every service's DeclarativeBase uses this map, so `Mapped[datetime]` always keeps its zone.
 TYPE_MAP: dict[Any, Any] = {datetime: UtcDateTime}
 
-OUTBOX_PENDING = "outbox_pending"  # session.info flag set when events were added
+OUTBOX_ROWS = "outbox_rows"  # session.info: the outbox rows a transaction added
 
 # SQLite has no BIGINT autoincrement; BigInteger on PostgreSQL, INTEGER PRIMARY KEY on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -78,7 +78,7 @@ def delivery_tables(metadata: MetaData) -> DeliveryTables:
         Column("event_id", String(36), nullable=False, unique=True),
         Column("stream", String(200), nullable=False),
         Column("payload", Text, nullable=False),
-        Column("created_at", UtcDateTime, nullable=False, server_default=func.now()),
+        Column("created_at", UtcDateTime, nullable=False, default=lambda: datetime.now(UTC)),
         Column("sent_at", UtcDateTime, nullable=True),
     )
     # The relay only ever looks for unsent rows; a partial index keeps that cheap forever.
@@ -161,8 +161,8 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Set by the service: wakes the outbox relay after a commit that wrote events.
-        self.on_outbox_commit: Callable[[], None] = lambda: None
+        # Set by the service: publishes the events a transaction wrote, once it committed.
+        self.on_outbox_commit: Callable[[list[Any]], Awaitable[None]] | None = None
         # SQLite allows one writer; taking turns in-process avoids "database is locked" when
         # a read-then-write transaction would have to upgrade its lock.
         self._writer_turn = asyncio.Lock() if is_sqlite(url) else contextlib.nullcontext()
@@ -178,8 +178,9 @@ class Database:
         async with self._writer_turn, self.sessions() as session:
             async with session.begin():
                 yield session
-            if session.info.pop(OUTBOX_PENDING, False):
-                self.on_outbox_commit()
+            rows = session.info.pop(OUTBOX_ROWS, None)
+        if rows and self.on_outbox_commit is not None:
+            await self.on_outbox_commit(rows)  # committed: publish now, outside the writer turn
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -58,8 +59,9 @@ class Runtime:
             self.redis,
             namespace=settings.namespace,
             interval_s=settings.relay_interval_ms / 1000,
+            sweep_grace=timedelta(milliseconds=settings.sweep_grace_ms),
         )
-        self.db.on_outbox_commit = self.relay.wake
+        self.db.on_outbox_commit = self.relay.dispatch
         self.consumer = Consumer(
             self.db,
             spec.tables.inbox,
@@ -104,7 +106,7 @@ class Runtime:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             try:
-                await self.relay.publish_pending()  # what the last requests committed goes now
+                await self.relay.flush()
             except Exception:
                 log.exception("unsent outbox rows stay for the next start to publish")
             await self.redis.aclose()

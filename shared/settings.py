@@ -56,7 +56,16 @@ class Settings(BaseSettings):
     max_deliveries: int = Field(
         5, alias="JEJAK_MAX_DELIVERIES", ge=1, description="Deliveries before dead-lettering."
     )
-    relay_interval_ms: int = Field(200, alias="JEJAK_RELAY_INTERVAL_MS", ge=1)
+    relay_interval_ms: int = Field(
+        200, alias="JEJAK_RELAY_INTERVAL_MS", ge=1, description="How often sent rows are marked."
+    )
+    sweep_grace_ms: int = Field(
+        5_000,
+        alias="JEJAK_SWEEP_GRACE_MS",
+        ge=0,
+        description="Committed events still unpublished after this long are published by the "
+        "sweep (their process crashed, or Redis was down).",
+    )
     public_base_url: str = Field("http://127.0.0.1:8005", alias="JEJAK_PUBLIC_BASE_URL")
 
     @property

@@ -1,43 +1,49 @@
-"""Transactional outbox: events are written with the state change, then relayed to Redis."""
+"""Transactional outbox: events are written with the state change, then published to Redis.
+
+Right after a commit that wrote events, they are published at once from memory (no query),
+in commit order. Rows are marked sent in bulk a moment later. A sweep publishes whatever is
+still unsent after a grace period: events of a process that crashed between its commit and
+its publish, or that found Redis down. A row is only ever marked sent after Redis accepted it;
+publishing one twice is harmless, the consumers' inbox turns the second into a no-op.
+"""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import Event
-from shared.db import OUTBOX_PENDING, Database, DeliveryTables
+from shared.db import OUTBOX_ROWS, Database, DeliveryTables
 from shared.delivery.entries import DATA_FIELD
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    event_id: str
+    stream: str  # without the namespace
+    payload: str
+
+
 async def emit(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
-    """Add events to the outbox inside the caller's transaction; the relay publishes them."""
-    rows = [
-        {
-            "event_id": str(event.event_id),
-            "stream": event.stream_suffix(),
-            "payload": event.model_dump_json(),
-        }
-        for event in events
-    ]
+    """Add events to the outbox inside the caller's transaction; they go out after commit."""
+    rows = [OutboxRow(str(e.event_id), e.stream_suffix(), e.model_dump_json()) for e in events]
     if rows:
-        await session.execute(insert(outbox), rows)
-        session.info[OUTBOX_PENDING] = True
+        await session.execute(
+            insert(outbox),
+            [{"event_id": r.event_id, "stream": r.stream, "payload": r.payload} for r in rows],
+        )
+        session.info.setdefault(OUTBOX_ROWS, []).extend(rows)
 
 
 class Relay:
-    """Publishes unsent outbox rows in order, pipelined, and marks them sent.
-
-    A row is marked sent only after Redis accepted it; a crash between the two publishes it
-    again, which the consumers' inbox turns into a no-op.
-    """
-
     def __init__(
         self,
         db: Database,
@@ -46,6 +52,7 @@ class Relay:
         *,
         namespace: str,
         interval_s: float,
+        sweep_grace: timedelta,
         batch_size: int = 500,
     ) -> None:
         self.db = db
@@ -53,55 +60,91 @@ class Relay:
         self.redis = redis
         self.namespace = namespace
         self.interval_s = interval_s
+        self.sweep_grace = sweep_grace  # unsent rows younger than this are their committer's
         self.batch_size = batch_size
-        self._wake = asyncio.Event()
+        self._published: list[str] = []  # event ids on Redis, not yet marked sent
 
-    def wake(self) -> None:
-        """Called after a commit that wrote outbox rows: publish now, not at the next tick."""
-        self._wake.set()
+    async def dispatch(self, rows: Sequence[OutboxRow]) -> None:
+        """Publish rows just committed. On failure they stay unsent for the sweep."""
+        try:
+            await self._xadd([(row.stream, row.payload) for row in rows])
+        except Exception:
+            log.exception("publishing %d committed events failed; the sweep retries", len(rows))
+            return
+        self._published.extend(row.event_id for row in rows)
 
     async def run(self) -> None:
         while True:
+            await asyncio.sleep(self.interval_s)
             try:
-                published = await self.publish_pending()
+                await self.mark_published()
+                while await self.sweep() == self.batch_size:
+                    pass
             except Exception:
                 log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            if published < self.batch_size:
-                await self._sleep_until_woken()
 
-    async def _sleep_until_woken(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
-        self._wake.clear()
+    async def mark_published(self) -> None:
+        done, self._published = self._published, []
+        if not done:
+            return
+        try:
+            async with self.db.transaction() as session:
+                await self._no_flush_wait(session)
+                for start in range(0, len(done), self.batch_size):
+                    chunk = done[start : start + self.batch_size]
+                    await session.execute(
+                        update(self.table)
+                        .where(self.table.c.event_id.in_(chunk))
+                        .values(sent_at=func.now())
+                    )
+        except Exception:
+            self._published.extend(done)  # try again next time; the sweep waits for grace
+            raise
 
-    async def publish_pending(self) -> int:
+    async def sweep(self, grace: timedelta | None = None) -> int:
+        """Publish rows left unsent for longer than `grace`, oldest first; returns how many."""
         table = self.table
         query = (
             select(table.c.id, table.c.stream, table.c.payload)
-            .where(table.c.sent_at.is_(None))
+            .where(
+                table.c.sent_at.is_(None),
+                table.c.created_at
+                < datetime.now(UTC) - (self.sweep_grace if grace is None else grace),
+            )
             .order_by(table.c.id)
             .limit(self.batch_size)
         )
         if not self.db.is_sqlite:
-            # Replicas relay side by side without publishing the same rows twice.
+            # Replicas sweep side by side without publishing the same rows twice.
             query = query.with_for_update(skip_locked=True)
         async with self.db.transaction() as session:
-            if not self.db.is_sqlite:
-                # Only the "sent" marks are written here; losing the last ones in a server
-                # crash publishes those rows again, which the inbox absorbs. No flush wait.
-                await session.execute(text("SET LOCAL synchronous_commit = off"))
             rows = (await session.execute(query)).all()
             if not rows:
                 return 0
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for row in rows:
-                    pipe.xadd(f"{self.namespace}.{row.stream}", {DATA_FIELD: row.payload})
-                await pipe.execute()
+            await self._no_flush_wait(session)
+            await self._xadd([(row.stream, row.payload) for row in rows])
             await session.execute(
                 update(table)
                 .where(table.c.id.in_([row.id for row in rows]))
                 .values(sent_at=func.now())
             )
         return len(rows)
+
+    async def flush(self) -> None:
+        """At shutdown: mark what was published, publish what is left."""
+        await self.mark_published()
+        with contextlib.suppress(Exception):
+            while await self.sweep(grace=timedelta(0)) == self.batch_size:
+                pass
+
+    async def _xadd(self, entries: Sequence[tuple[str, str]]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream, payload in entries:
+                pipe.xadd(f"{self.namespace}.{stream}", {DATA_FIELD: payload})
+            await pipe.execute()
+
+    async def _no_flush_wait(self, session: AsyncSession) -> None:
+        if not self.db.is_sqlite:
+            # Only "sent" marks are written in these transactions: losing the last ones in a
+            # server crash publishes those rows again, which the inbox absorbs.
+            await session.execute(text("SET LOCAL synchronous_commit = off"))

@@ -170,7 +170,16 @@ async def test_entries_left_pending_by_a_crashed_consumer_are_taken_over(
     await redis.aclose()
 
 
-async def test_the_relay_publishes_outbox_rows_in_order_and_marks_them_sent(
+async def unsent(runtime: Runtime) -> int:
+    outbox = probe_service.delivery.outbox
+    async with runtime.db.sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        )
+    return int(count or 0)
+
+
+async def test_committed_events_are_published_in_order_and_marked_sent(
     system_env: dict[str, str],
 ) -> None:
     events = [completed() for _ in range(1200)]
@@ -178,17 +187,29 @@ async def test_the_relay_publishes_outbox_rows_in_order_and_marks_them_sent(
         async with runtime.db.transaction() as session:
             await emit(session, probe_service.delivery.outbox, events)
         stream = BatchCompleted.stream(runtime.settings.namespace)
-
-        async def all_published() -> bool:
-            return await runtime.redis.xlen(stream) == len(events)
-
-        await eventually("every outbox row on the stream", all_published)
+        # Published by the commit itself, before the transaction block returned.
         entries: Any = await runtime.redis.xrange(stream)
-        outbox = probe_service.delivery.outbox
-        async with runtime.db.sessions() as session:
-            unsent = await session.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
-            )
+        await eventually("every row marked sent", lambda: unsent_is(runtime, 0))
         await eventually("every event applied", lambda: settled(runtime, len(events)))
     assert [fields[DATA_FIELD] for _id, fields in entries] == [raw(e) for e in events]
-    assert unsent == 0
+
+
+async def unsent_is(runtime: Runtime, expected: int) -> bool:
+    return await unsent(runtime) == expected
+
+
+async def test_events_committed_but_never_published_are_swept_out_after_the_grace(
+    system_env: dict[str, str],
+) -> None:
+    events = [completed() for _ in range(30)]
+    async with running(probe_service.spec, system_env, JEJAK_SWEEP_GRACE_MS=500) as runtime:
+        async with runtime.db.transaction() as session:
+            await emit(session, probe_service.delivery.outbox, events)
+            session.info.clear()  # as if the process died right after its commit
+        stream = BatchCompleted.stream(runtime.settings.namespace)
+        assert await runtime.redis.xlen(stream) == 0
+        assert await unsent(runtime) == 30
+        await eventually("the sweep published every row", lambda: unsent_is(runtime, 0))
+        await eventually("every event applied", lambda: settled(runtime, len(events)))
+        entries: Any = await runtime.redis.xrange(stream)
+    assert [fields[DATA_FIELD] for _id, fields in entries] == [raw(e) for e in events]
