@@ -162,8 +162,8 @@ def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, flo
     wall = after.get("wall_s", 0.0) - before.get("wall_s", 0.0)
     if wall <= 0:
         return {}
-    used = {
-        name: round((seconds - before.get(name, 0.0)) / wall, 2)
+    used = {  # sampling moments differ slightly: never below zero
+        name: round(max(0.0, seconds - before.get(name, 0.0)) / wall, 2)
         for name, seconds in after.items()
         if name != "wall_s"
     }
