@@ -18,6 +18,7 @@ from shared.contracts import (
     SaleCompleted,
     StockReserved,
 )
+from shared.db import core_table
 from shared.delivery.consumer import Subscription
 
 
@@ -31,7 +32,7 @@ async def receive_goods(session: AsyncSession, events: list[BatchSignedOff]) -> 
     await book.lock(keys, names=keys)
     now = datetime.now(UTC)
     await session.execute(
-        insert(db.LotRow),
+        insert(core_table(db.LotRow)),
         [
             {
                 "lot_code": e.lot_code,
@@ -58,7 +59,7 @@ async def receive_goods(session: AsyncSession, events: list[BatchSignedOff]) -> 
         for serial in e.passed_serials
     ]
     if units:
-        await session.execute(insert(db.UnitRow), units)
+        await session.execute(insert(core_table(db.UnitRow)), units)
     for event in received:
         book.move(
             (event.sku, store_location(event.upt_code)),

@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.inventory import db
 from services.inventory.domain import Level
 from shared.contracts import Event, StockChanged, StockReason
-from shared.db import upsert
+from shared.db import core_table, upsert
 from shared.delivery.outbox import emit
 
 Key = tuple[str, str]  # (sku, location_code)
+LEVELS = core_table(db.LevelRow)
 
 
 class StockBook:
@@ -35,33 +36,26 @@ class StockBook:
             return
         if names:
             await self.session.execute(
-                upsert(self.session, db.LevelRow)
-                .values(
-                    [
-                        {
-                            "sku": sku,
-                            "location_code": loc,
-                            "product_name": names[(sku, loc)],
-                            "on_hand": 0,
-                            "reserved": 0,
-                            "version": 0,
-                        }
-                        for sku, loc in wanted
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-        await self._load(
-            select(db.LevelRow).where(db.LevelRow.sku.in_({sku for sku, _ in wanted})), only=wanted
-        )
+                upsert(self.session, LEVELS).on_conflict_do_nothing(),
+                [
+                    {"sku": sku, "location_code": loc, "product_name": names[(sku, loc)],
+                     "on_hand": 0, "reserved": 0, "version": 0}
+                    for sku, loc in sorted(wanted)
+                ],
+            )  # fmt: skip
+        await self._load({sku for sku, _ in wanted}, only=wanted)
 
     async def lock_skus(self, skus: Iterable[str]) -> None:
         """Lock every location of these SKUs: orders may take from any of them."""
-        await self._load(select(db.LevelRow).where(db.LevelRow.sku.in_(set(skus))), only=None)
+        await self._load(set(skus), only=None)
 
-    async def _load(self, query: object, only: set[Key] | None) -> None:
-        rows = await self.session.scalars(
-            query.order_by(db.LevelRow.sku, db.LevelRow.location_code).with_for_update()  # type: ignore[attr-defined]
+    async def _load(self, skus: set[str], only: set[Key] | None) -> None:
+        # Always in (sku, location) order, so two replicas lock rows in the same order.
+        rows = await self.session.execute(
+            select(LEVELS)
+            .where(LEVELS.c.sku.in_(skus))
+            .order_by(LEVELS.c.sku, LEVELS.c.location_code)
+            .with_for_update()
         )
         for row in rows:
             key = (row.sku, row.location_code)
@@ -136,5 +130,5 @@ class StockBook:
         if changed:
             await self.session.execute(update(db.LevelRow), changed)
         if self.ledger:
-            await self.session.execute(insert(db.LedgerRow), self.ledger)
+            await self.session.execute(insert(core_table(db.LedgerRow)), self.ledger)
         await emit(self.session, db.delivery.outbox, self.events)

@@ -20,6 +20,7 @@ from services.production.domain import (
     serials,
 )
 from shared.contracts import BatchCompleted
+from shared.db import core_table
 from shared.delivery.outbox import emit
 from shared.errors import Conflict, NotFound, Rejected
 from shared.service import ReadSessionDep, TransactionDep
@@ -176,7 +177,7 @@ async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
     batch.status, batch.lot_code, batch.completed_at = "completed", lot, now
     if unit_serials:
         await session.execute(
-            insert(db.UnitRow),
+            insert(core_table(db.UnitRow)),
             [{"serial": serial, "batch_id": batch.id} for serial in unit_serials],
         )
     workers = {

@@ -9,13 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.quality.db import InspectionRow
 from shared.contracts import BatchCompleted
+from shared.db import core_table
 from shared.delivery.consumer import Subscription
 
 
 async def open_inspections(session: AsyncSession, events: list[BatchCompleted]) -> None:
     now = datetime.now(UTC)
     await session.execute(
-        insert(InspectionRow),
+        insert(core_table(InspectionRow)),
         [
             {
                 "batch_id": event.batch_id,

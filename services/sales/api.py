@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from services.sales import db
 from shared.contracts import Allocation, OrderPlaced, SaleCompleted
+from shared.db import core_table
 from shared.delivery.outbox import emit
 from shared.errors import Conflict, NotFound, Rejected
 from shared.service import ReadSessionDep, TransactionDep, json_response
@@ -66,7 +67,7 @@ async def list_channels(session: ReadSessionDep) -> list[dict[str, str]]:
 async def catalogue(session: ReadSessionDep) -> Response:
     """What channels can sell now: available stock per SKU, from stock changed events."""
     items: dict[str, dict[str, Any]] = {}
-    table = db.CatalogueRow.__table__
+    table = core_table(db.CatalogueRow)
     rows = await session.execute(select(table).order_by(table.c.sku, table.c.location_code))
     for row in rows:
         item = items.setdefault(

@@ -20,12 +20,13 @@ from services.trace.timeline import (
     unit_statuses,
     unit_timeline,
 )
+from shared.db import core_table
 from shared.errors import NotFound
 from shared.service import ReadSessionDep, RuntimeDep, json_response
 
 router = APIRouter(tags=["trace"])
 
-lots, units, steps = db.LotRow.__table__, db.UnitRow.__table__, db.StepRow.__table__
+lots, units, steps = core_table(db.LotRow), core_table(db.UnitRow), core_table(db.StepRow)
 
 
 @router.get("/trace/{code}", response_class=Response)

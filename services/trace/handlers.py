@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.trace import db
 from shared.contracts import BatchCompleted, BatchSignedOff, Event, SaleCompleted, StockChanged
+from shared.db import core_table
 from shared.delivery.consumer import Subscription
 
 
@@ -32,7 +33,7 @@ def _step(
 
 async def _add_steps(session: AsyncSession, steps: list[dict[str, Any]]) -> None:
     if steps:
-        await session.execute(insert(db.StepRow), steps)
+        await session.execute(insert(core_table(db.StepRow)), steps)
 
 
 # A batch of 200 lots of 1,000 units would otherwise build 200,000 parameter rows at once.
@@ -41,7 +42,7 @@ UNIT_ROWS_PER_STATEMENT = 5_000
 
 async def record_production(session: AsyncSession, events: list[BatchCompleted]) -> None:
     await session.execute(
-        insert(db.LotRow),
+        insert(core_table(db.LotRow)),
         [
             {
                 "lot_code": e.lot_code,
@@ -63,7 +64,8 @@ async def record_production(session: AsyncSession, events: list[BatchCompleted])
     units = ((serial, e.lot_code) for e in events for serial in e.serials)
     while chunk := list(islice(units, UNIT_ROWS_PER_STATEMENT)):
         await session.execute(
-            insert(db.UnitRow), [{"serial": serial, "lot_code": lot} for serial, lot in chunk]
+            insert(core_table(db.UnitRow)),
+            [{"serial": serial, "lot_code": lot} for serial, lot in chunk],
         )
     await _add_steps(
         session,
