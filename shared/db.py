@@ -146,7 +146,9 @@ def create_engine(url: str) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction. A connection the server dropped fails
     # its transaction once (a consumer batch is retried, a request gets a 5xx) and SQLAlchemy
     # then discards the pool's stale connections.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    # 20: sixteen concurrent requests plus a consumer batch and the relay without opening
+    # overflow connections (each a TLS attempt and a handshake) under load.
+    return create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:

@@ -163,7 +163,8 @@ def json_response(body: Any) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: a plain function dependency would cost a threadpool hop on every request.
     runtime: Runtime = request.app.state.runtime
     return runtime
 
