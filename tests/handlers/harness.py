@@ -5,11 +5,10 @@ go in through `broker.publish` (the FastStream path: parser, our batch subscribe
 the inbox, the handler) and the tests read what a user would see: the service's tables and the
 events it wrote to its outbox (the relay does not run here).
 
-Two gaps of the emulation (faststream 0.7.8) are closed below, both to behave as real Redis:
-- it delivers stream entries with `message_ids=[]`, while our subscriber pairs every entry with
-  its Redis entry id (`shared/delivery/streams.py`): each emulated entry gets a fresh id;
-- it hands a new entry to the first subscriber of the group, which is our XAUTOCLAIM claimer
-  (`min_idle_time`), a subscriber that on real Redis never reads new entries: it is skipped.
+One gap of the emulation (faststream 0.7.8) is closed below, to behave as real Redis: it
+delivers stream entries with `message_ids=[]`, while our subscriber pairs every entry with its
+Redis entry id (`shared/delivery/streams.py`): each emulated entry gets a fresh id. (The
+claimer is not a FastStream subscriber and does not run here; the integration tests cover it.)
 The emulation also delivers every publish as a batch of one; `deliver_batch` hands a batch of
 several entries to the batch subscriber, as one XREADGROUP would.
 """
@@ -41,19 +40,7 @@ _entry_ids = itertools.count(1)
 
 
 class RedisLikeStreamVisitor(faststream.redis.testing.StreamVisitor):
-    """The emulation's stream routing, with entry ids and without claimers reading new entries."""
-
-    def visit(
-        self,
-        *,
-        sub: Any,
-        channel: str | None = None,
-        list: str | None = None,  # the emulation passes it by this name
-        stream: str | None = None,
-    ) -> str | None:
-        if isinstance(sub, _StreamHandlerMixin) and sub.stream_sub.min_idle_time is not None:
-            return None
-        return super().visit(sub=sub, channel=channel, list=list, stream=stream)
+    """The emulation's stream routing, with an entry id per entry."""
 
     def get_message(self, channel: str, body: Any, sub: Any) -> Any:
         message = super().get_message(channel, body, sub)
