@@ -43,8 +43,6 @@ class Settings(BaseSettings):
         pattern=r"^[a-z][a-z0-9-]{0,30}$",
         description="Prefix of every stream name; tests use a random one per run.",
     )
-    host: str = Field("127.0.0.1", alias="JEJAK_HOST")
-    port: int | None = Field(None, alias="JEJAK_PORT")
     batch_size: int = Field(200, alias="JEJAK_BATCH_SIZE", ge=1, le=5000)
     poll_ms: int = Field(100, alias="JEJAK_POLL_MS", ge=1)
     claim_idle_ms: int = Field(
@@ -67,10 +65,6 @@ class Settings(BaseSettings):
         "sweep (their process crashed, or Redis was down).",
     )
     public_base_url: str = Field("http://127.0.0.1:8005", alias="JEJAK_PUBLIC_BASE_URL")
-
-    @property
-    def http_port(self) -> int:
-        return self.port or SERVICE_PORTS[self.service]
 
     @property
     def consumer_name(self) -> str:

@@ -90,16 +90,7 @@ async def reserve_stock(session: AsyncSession, events: list[OrderPlaced]) -> Non
             _decline(session, book, order, str(missing), book.available(order.sku))
             continue
         allocations = await _reserve(session, book, order, takes, serials)
-        session.add(
-            db.ReservationRow(
-                order_id=order.order_id,
-                sku=order.sku,
-                quantity=order.quantity,
-                status="reserved",
-                reason=None,
-                allocations=[a.model_dump() for a in allocations],
-            )
-        )
+        _record_answer(session, order, "reserved", allocations=allocations)
         book.emit(
             StockReserved.new(
                 caused_by=order,
@@ -203,19 +194,31 @@ async def _reserve(
     return allocations
 
 
-def _decline(
-    session: AsyncSession, book: StockBook, order: OrderPlaced, reason: str, available: int
+def _record_answer(
+    session: AsyncSession,
+    order: OrderPlaced,
+    status: str,
+    *,
+    reason: str | None = None,
+    allocations: list[Allocation] | None = None,
 ) -> None:
+    """Inventory's answer to an order, kept so a re-placed order is answered only once."""
     session.add(
         db.ReservationRow(
             order_id=order.order_id,
             sku=order.sku,
             quantity=order.quantity,
-            status="declined",
+            status=status,
             reason=reason,
-            allocations=[],
+            allocations=[a.model_dump() for a in allocations or []],
         )
     )
+
+
+def _decline(
+    session: AsyncSession, book: StockBook, order: OrderPlaced, reason: str, available: int
+) -> None:
+    _record_answer(session, order, "declined", reason=reason)
     book.emit(
         ReservationDeclined.new(
             caused_by=order,
