@@ -9,6 +9,7 @@ Events carry ids and quantities, never personal data: no worker codes (they stay
 production), buyers only as an opaque reference held by sales.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID, uuid4
@@ -31,6 +32,14 @@ Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
 Tracking = Literal["unit", "lot"]
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An earlier event a new one follows from, as a service keeps it: its id and its flow."""
+
+    event_id: UUID
+    correlation_id: UUID
+
+
 class Event(BaseModel):
     """The envelope every event carries; metadata lives in the JSON payload, not in headers."""
 
@@ -50,6 +59,20 @@ class Event(BaseModel):
     causation_id: UUID | None = Field(None, description="The event that caused this one, if any.")
 
     @classmethod
+    def fields_of(cls, source: object) -> dict[str, object]:
+        """The payload fields (not the envelope) that `source` has attributes for."""
+        return {
+            name: getattr(source, name)
+            for name in cls.model_fields.keys() - Event.model_fields.keys()
+            if hasattr(source, name)
+        }
+
+    @property
+    def link(self) -> Link:
+        """What a later event needs to follow from this one."""
+        return Link(self.event_id, self.correlation_id)
+
+    @classmethod
     def stream_suffix(cls) -> str:
         return f"{cls.producer_service}.{cls.event_name}.v{cls.major_version}"
 
@@ -61,12 +84,18 @@ class Event(BaseModel):
     def new(
         cls,
         *,
-        caused_by: "Event | None" = None,
+        caused_by: "Event | Link | None" = None,
+        correlation_id: UUID | None = None,
         occurred_at: datetime | None = None,
+        source: object = None,
         **fields: object,
     ) -> Self:
-        """A fresh event; the correlation id follows the cause, or starts a new flow."""
+        """A fresh event. It continues the flow of its cause; without one it starts a flow,
+        under `correlation_id` when a request brought one. Payload fields are read from the
+        attributes of `source` (a row) named like them, then from `fields`."""
         now = datetime.now(UTC)
+        if source is not None:
+            fields = {**cls.fields_of(source), **fields}
         return cls.model_validate(
             {
                 "event_id": uuid4(),
@@ -75,7 +104,9 @@ class Event(BaseModel):
                 "occurred_at": occurred_at or now,
                 "recorded_at": now,
                 "producer": cls.producer_service,
-                "correlation_id": caused_by.correlation_id if caused_by else uuid4(),
+                "correlation_id": caused_by.correlation_id
+                if caused_by
+                else correlation_id or uuid4(),
                 "causation_id": caused_by.event_id if caused_by else None,
                 **fields,
             }

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -57,8 +57,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 # Every service's DeclarativeBase uses this map, so `Mapped[datetime]` always keeps its zone.
 TYPE_MAP: dict[Any, Any] = {datetime: UtcDateTime}
 
-OUTBOX_ROWS = "outbox_rows"  # session.info: the outbox rows a transaction added
-
 # SQLite has no BIGINT autoincrement; BigInteger on PostgreSQL, INTEGER PRIMARY KEY on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -101,6 +99,16 @@ def delivery_tables(metadata: MetaData) -> DeliveryTables:
 def core_table(entity: type[Any]) -> Table:
     """The Core table of an ORM class: bulk inserts through it skip the ORM's per-row work."""
     return cast(Table, entity.__table__)
+
+
+def row_values(table: Table, source: object, **values: object) -> dict[str, Any]:
+    """A row of `table` from an object (an event, a request) whose attributes are named like
+    the columns; `values` add the columns it lacks or override it."""
+    return {
+        column.key: values[column.key] if column.key in values else getattr(source, column.key)
+        for column in table.columns
+        if column.key in values or hasattr(source, column.key)
+    }
 
 
 def upsert(session: AsyncSession, table: Any) -> Any:
@@ -168,8 +176,6 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Set by the service: publishes the events a transaction wrote, once it committed.
-        self.on_outbox_commit: Callable[[list[Any]], Awaitable[None]] | None = None
         # SQLite allows one writer; taking turns in-process avoids "database is locked" when
         # a read-then-write transaction would have to upgrade its lock.
         self._writer_turn = asyncio.Lock() if is_sqlite(url) else contextlib.nullcontext()
@@ -182,12 +188,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back on any exception."""
-        async with self._writer_turn, self.sessions() as session:
-            async with session.begin():
-                yield session
-            rows = session.info.pop(OUTBOX_ROWS, None)
-        if rows and self.on_outbox_commit is not None:
-            await self.on_outbox_commit(rows)  # committed: publish now, outside the writer turn
+        async with self._writer_turn, self.sessions() as session, session.begin():
+            yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

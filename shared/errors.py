@@ -1,11 +1,12 @@
-"""Errors a user can act on: the field and the reason, in FastAPI's own error shape."""
+"""Errors a user can act on: the field and the reason (shown in FastAPI's own error shape).
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+Plain exceptions, so pure domain rules can raise them; `shared/http.py` turns them into
+responses.
+"""
 
 
 class Rejected(Exception):
-    """A request that breaks a rule; raised inside a transaction, so nothing changes."""
+    """A request that breaks a rule; raised inside a unit of work, so nothing changes."""
 
     status_code = 422
 
@@ -28,11 +29,3 @@ class Conflict(Rejected):
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(field, reason, kind="conflict")
-
-
-async def rejected_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Rejected)
-    return JSONResponse(
-        status_code=exc.status_code,
-        content={"detail": [{"loc": exc.field.split("."), "msg": exc.reason, "type": exc.kind}]},
-    )

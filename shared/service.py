@@ -1,33 +1,36 @@
-"""A Jejak service: FastAPI for HTTP, a FastStream broker for its streams, its own database.
+"""A Jejak service: FastAPI for HTTP, Redis streams in and out, its own database.
 
 Every service is built by `create_app` from a `ServiceSpec`, so the lifecycle (tables, seed,
-consumer groups, subscribers, claimer, outbox relay, health) exists once.
+consumer groups, reader, claimer, outbox relay, health, AsyncAPI) exists once.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.asyncapi import asyncapi_document
+from shared.correlation import CorrelationMiddleware
 from shared.db import Database, DeliveryTables
 from shared.delivery.claimer import Claimer
-from shared.delivery.consumer import Consumer, Subscription
+from shared.delivery.consumer import Consumer
 from shared.delivery.dead_letters import DeadLetters
 from shared.delivery.outbox import Relay
-from shared.delivery.streams import ensure_groups, subscribe
-from shared.errors import Rejected, rejected_handler
+from shared.delivery.reader import Reader, ensure_groups
+from shared.delivery.subscriptions import EventRouter
+from shared.errors import Rejected
 from shared.settings import Settings
+from shared.uow import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger("jejak")
 
@@ -38,20 +41,19 @@ class ServiceSpec:
     metadata: MetaData
     tables: DeliveryTables
     router: APIRouter
-    subscriptions: Sequence[Subscription[Any]] = ()
+    events: EventRouter = field(default_factory=EventRouter)
     seed: Callable[[AsyncSession], Awaitable[None]] | None = None
     description: str = ""
 
 
 class Runtime:
-    """What a running service holds: settings, database, Redis, broker and relay."""
+    """What a running service holds: settings, database, Redis, relay, reader and claimer."""
 
     def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
         self.spec = spec
         self.settings = settings
         self.db = Database(settings.service_database_url())
         self.redis: Redis = Redis.from_url(settings.redis_url)
-        self.broker = RedisBroker(settings.redis_url, logger=_broker_logger(), graceful_timeout=10)
         self.dead_letters = DeadLetters(self.redis, settings.namespace)
         self.relay = Relay(
             self.db,
@@ -61,39 +63,47 @@ class Runtime:
             interval_s=settings.relay_interval_ms / 1000,
             sweep_grace=timedelta(milliseconds=settings.sweep_grace_ms),
         )
-        self.db.on_outbox_commit = self.relay.dispatch
+        self.units = UnitsOfWork(self.db, self.relay)
         self.consumer = Consumer(
-            self.db,
+            self.units,
             spec.tables.inbox,
             self.dead_letters,
             group=settings.group,
             max_deliveries=settings.max_deliveries,
         )
-        for subscription in spec.subscriptions:
-            subscribe(self.broker, settings, self.consumer, subscription)
+        self.reader = Reader(
+            self.redis,
+            self.consumer,
+            list(spec.events),
+            namespace=settings.namespace,
+            name=settings.consumer_name,
+            batch_size=settings.batch_size,
+            block_ms=settings.poll_ms,
+        )
         self.claimer = Claimer(
             self.redis,
             self.consumer,
-            spec.subscriptions,
+            list(spec.events),
             namespace=settings.namespace,
             name=f"{settings.consumer_name}-claimer",
             min_idle_ms=settings.claim_idle_ms,
         )
 
-    @property
-    def streams(self) -> list[str]:
-        return [sub.contract.stream(self.settings.namespace) for sub in self.spec.subscriptions]
-
-    @contextlib.asynccontextmanager
-    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+    async def prepare(self) -> None:
+        """Tables, seed data and consumer groups: everything before the first read."""
         await self.db.create_tables(self.spec.metadata)
         if self.spec.seed is not None:
             async with self.db.transaction() as session:
                 await self.spec.seed(session)
-        await ensure_groups(self.redis, self.streams, self.settings.group)
-        await self.broker.start()
+        await ensure_groups(self.redis, self.reader.streams, self.settings.group)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.prepare()
         background = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")]
-        if self.spec.subscriptions:
+        reading = None
+        if self.spec.events:
+            reading = asyncio.create_task(self.reader.run(), name=f"{self.spec.name}-reader")
             background.append(
                 asyncio.create_task(self.claimer.run(), name=f"{self.spec.name}-claimer")
             )
@@ -101,7 +111,8 @@ class Runtime:
         try:
             yield
         finally:
-            await self.broker.stop()
+            if reading is not None:
+                await self.reader.stop(reading)
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -128,6 +139,11 @@ class Runtime:
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    async def asyncapi(self) -> Response:
+        """AsyncAPI 3 document of the streams this service publishes and consumes."""
+        document = asyncapi_document([self.spec], namespace=self.settings.namespace)
+        return json_response(document)
+
 
 async def _check(probe: Awaitable[Any]) -> str:
     try:
@@ -137,11 +153,12 @@ async def _check(probe: Awaitable[Any]) -> str:
     return "ok"
 
 
-def _broker_logger() -> logging.Logger:
-    # Logging every message costs about 30 % of throughput; keep warnings and errors.
-    logger = logging.getLogger("jejak.broker")
-    logger.setLevel(logging.WARNING)
-    return logger
+async def rejected_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Rejected)
+    return JSONResponse(
+        status_code=exc.status_code,
+        content={"detail": [{"loc": exc.field.split("."), "msg": exc.reason, "type": exc.kind}]},
+    )
 
 
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
@@ -151,8 +168,10 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan
     )
     app.state.runtime = runtime
+    app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(Rejected, rejected_handler)
     app.add_api_route("/health", runtime.health, methods=["GET"], tags=["operations"])
+    app.add_api_route("/asyncapi", runtime.asyncapi, methods=["GET"], tags=["operations"])
     app.include_router(spec.router)
     return app
 
@@ -172,10 +191,10 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def transaction(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
     """A request's unit of work: a `Rejected` raised inside rolls everything back."""
-    async with runtime.db.transaction() as session:
-        yield session
+    async with runtime.units.begin() as uow:
+        yield uow
 
 
 async def read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
@@ -184,5 +203,5 @@ async def read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 
 
 # scope="function": commit before the response is sent, so a client never reads stale state.
-TransactionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(read_session)]

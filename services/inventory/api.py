@@ -3,10 +3,11 @@
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from services.inventory import db
+from shared.contracts import Allocation
 from shared.errors import NotFound
 from shared.service import ReadSessionDep
 
@@ -14,6 +15,7 @@ router = APIRouter(tags=["inventory"])
 
 
 class LevelView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     sku: str
     product_name: str
     location_code: str
@@ -24,6 +26,7 @@ class LevelView(BaseModel):
 
 
 class LedgerLine(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     sku: str
     location_code: str
@@ -34,61 +37,37 @@ class LedgerLine(BaseModel):
     order_id: UUID | None
 
 
+class ReservationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    order_id: UUID
+    sku: str
+    quantity: int
+    status: str
+    reason: str | None
+    allocations: list[Allocation]
+
+
 @router.get("/stock")
 async def list_stock(session: ReadSessionDep, sku: str | None = None) -> list[LevelView]:
     """Stock per SKU and location."""
     query = select(db.LevelRow).order_by(db.LevelRow.sku, db.LevelRow.location_code)
     if sku:
         query = query.where(db.LevelRow.sku == sku)
-    return [
-        LevelView(
-            sku=row.sku,
-            product_name=row.product_name,
-            location_code=row.location_code,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-            available=row.on_hand - row.reserved,
-            version=row.version,
-        )
-        for row in await session.scalars(query)
-    ]
+    return [LevelView.model_validate(row) for row in await session.scalars(query)]
 
 
 @router.get("/ledger")
 async def ledger(session: ReadSessionDep, sku: str, limit: int = 200) -> list[LedgerLine]:
     """The newest movements of a SKU."""
-    rows = await session.scalars(
-        select(db.LedgerRow)
-        .where(db.LedgerRow.sku == sku)
-        .order_by(db.LedgerRow.id.desc())
-        .limit(min(limit, 1000))
-    )
-    return [
-        LedgerLine(
-            id=row.id,
-            sku=row.sku,
-            location_code=row.location_code,
-            lot_code=row.lot_code,
-            on_hand_delta=row.on_hand_delta,
-            reserved_delta=row.reserved_delta,
-            reason=row.reason,
-            order_id=row.order_id,
-        )
-        for row in rows
-    ]
+    query = select(db.LedgerRow).where(db.LedgerRow.sku == sku)
+    rows = await session.scalars(query.order_by(db.LedgerRow.id.desc()).limit(min(limit, 1000)))
+    return [LedgerLine.model_validate(row) for row in rows]
 
 
 @router.get("/reservations/{order_id}")
-async def get_reservation(order_id: UUID, session: ReadSessionDep) -> dict[str, object]:
+async def get_reservation(order_id: UUID, session: ReadSessionDep) -> ReservationView:
     """How inventory answered an order."""
     row = await session.get(db.ReservationRow, order_id)
     if row is None:
         raise NotFound("order_id", f"no reservation for order {order_id} (yet)")
-    return {
-        "order_id": row.order_id,
-        "sku": row.sku,
-        "quantity": row.quantity,
-        "status": row.status,
-        "reason": row.reason,
-        "allocations": row.allocations,
-    }
+    return ReservationView.model_validate(row)

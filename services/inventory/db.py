@@ -45,6 +45,10 @@ class LevelRow(Base):
     reserved: Mapped[int]
     version: Mapped[int]
 
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
 
 class LotRow(Base):
     __tablename__ = "stock_lots"

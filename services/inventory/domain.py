@@ -1,5 +1,7 @@
 """Inventory rules without I/O: store locations, stock levels, FIFO allocation."""
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -40,16 +42,56 @@ class LotStock:
 
 @dataclass(frozen=True)
 class Take:
+    """Goods of one lot at one location an order takes (and which units, when unit-tracked)."""
+
     lot_code: str
     location_code: str
     quantity: int
+    serials: tuple[str, ...] = ()
 
 
-class Shortage(Exception):
-    def __init__(self, requested: int, available: int) -> None:
-        super().__init__(f"requested {requested}, only {available} available")
-        self.requested = requested
+class Unavailable(Exception):
+    """An order that cannot be reserved; `reason` is what the sales channel is told."""
+
+    def __init__(self, message: str, reason: str, available: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
         self.available = available
+
+
+class Shortage(Unavailable):
+    def __init__(self, requested: int, available: int) -> None:
+        message = f"requested {requested}, only {available} available"
+        super().__init__(message, f"only {available} available", available)
+        self.requested = requested
+        self.available: int = available
+
+
+class UnitsUnavailable(Unavailable):
+    """Specific units asked for are not (all) available."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, reason)
+
+
+def take_units(units: Iterable[tuple[str, str, str]]) -> list[Take]:
+    """Takes of chosen units, given as (serial, lot code, location): one per lot and location."""
+    by_lot: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for serial, lot_code, location_code in units:
+        by_lot[(lot_code, location_code)].append(serial)
+    return [
+        Take(lot_code, location_code, len(serials), tuple(serials))
+        for (lot_code, location_code), serials in by_lot.items()
+    ]
+
+
+def check_units(asked: Sequence[str], quantity: int, available: Iterable[str]) -> None:
+    """An order naming its units gets them all, or is declined saying which are missing."""
+    missing = sorted(set(asked) - set(available))
+    if missing:
+        raise UnitsUnavailable(f"units not available: {', '.join(missing)}")
+    if len(asked) != quantity:
+        raise UnitsUnavailable(f"{len(asked)} serials given for a quantity of {quantity}")
 
 
 def allocate_fifo(lots: list[LotStock], quantity: int) -> list[Take]:

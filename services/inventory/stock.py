@@ -1,56 +1,84 @@
-"""The stock changes of one transaction: levels locked once, ledger rows and events collected.
+"""Inventory's store: levels, ledger, lots, units and reservations, for one unit of work.
 
-Handlers work on whole batches of events; the book keeps the levels they touch in memory
-(locked in the database), so each change gets the next version and one flush writes them all.
+Handlers work on whole batches of events. The store locks the levels they touch once (in
+(sku, location) order, so replicas never deadlock), keeps them in memory so each change gets
+the next version, and `save` writes every level, ledger line and event of the batch at once.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory import db
-from services.inventory.domain import Level
-from shared.contracts import Event, StockChanged, StockReason
+from services.inventory.domain import (
+    Level,
+    LotStock,
+    Shortage,
+    Take,
+    Unavailable,
+    allocate_fifo,
+    check_units,
+    store_location,
+    take_units,
+)
+from shared.contracts import (
+    Allocation,
+    BatchSignedOff,
+    Event,
+    OrderPlaced,
+    ReservationDeclined,
+    SaleCompleted,
+    StockChanged,
+    StockReason,
+    StockReserved,
+)
 from shared.db import core_table, upsert
-from shared.delivery.outbox import emit
+from shared.uow import UnitOfWork
 
 Key = tuple[str, str]  # (sku, location_code)
-LEVELS = core_table(db.LevelRow)
+LEVELS, LEDGER = core_table(db.LevelRow), core_table(db.LedgerRow)
+LOTS, UNITS = core_table(db.LotRow), core_table(db.UnitRow)
 
 
-class StockBook:
+class Stock:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.levels: dict[Key, Level] = {}
         self.names: dict[Key, str] = {}
+        self.touched: set[Key] = set()
         self.ledger: list[dict[str, object]] = []
         self.events: list[Event] = []
-        self.touched: set[Key] = set()
 
-    async def lock(self, keys: Iterable[Key], names: dict[Key, str] | None = None) -> None:
-        """Create missing level rows, then lock every row the batch will change."""
-        wanted = set(keys) - self.levels.keys()
-        if not wanted:
-            return
-        if names:
+    # ------------------------------------------------------------------ levels
+
+    async def lock_stores(self, sign_offs: Iterable[BatchSignedOff]) -> None:
+        """Create the store levels the goods go to where missing, then lock them."""
+        names = {(e.sku, store_location(e.upt_code)): e.product_name for e in sign_offs}
+        if wanted := sorted(names.keys() - self.levels.keys()):
             await self.session.execute(
                 upsert(self.session, LEVELS).on_conflict_do_nothing(),
                 [
-                    {"sku": sku, "location_code": loc, "product_name": names[(sku, loc)],
-                     "on_hand": 0, "reserved": 0, "version": 0}
-                    for sku, loc in sorted(wanted)
+                    {
+                        "sku": sku,
+                        "location_code": location,
+                        "product_name": names[sku, location],
+                        "on_hand": 0,
+                        "reserved": 0,
+                        "version": 0,
+                    }
+                    for sku, location in wanted
                 ],
-            )  # fmt: skip
-        await self._load({sku for sku, _ in wanted}, only=wanted)
+            )
+            await self._load({sku for sku, _ in wanted}, only=set(wanted))
 
     async def lock_skus(self, skus: Iterable[str]) -> None:
         """Lock every location of these SKUs: orders may take from any of them."""
         await self._load(set(skus), only=None)
 
     async def _load(self, skus: set[str], only: set[Key] | None) -> None:
-        # Always in (sku, location) order, so two replicas lock rows in the same order.
         rows = await self.session.execute(
             select(LEVELS)
             .where(LEVELS.c.sku.in_(skus))
@@ -67,28 +95,28 @@ class StockBook:
         """Available stock of a SKU over the locations loaded so far."""
         return sum(level.available for (key_sku, _), level in self.levels.items() if key_sku == sku)
 
-    def move(
+    def _move(
         self,
-        key: Key,
+        take: Take,
+        sku: str,
+        cause: Event,
         *,
+        reason: StockReason,
         on_hand: int = 0,
         reserved: int = 0,
-        reason: StockReason,
-        lot_code: str,
-        cause: Event,
         order_id: UUID | None = None,
-        serials: list[str] | None = None,
     ) -> None:
+        """One change of a level: its ledger line and the stock-changed event."""
+        key = (sku, take.location_code)
         level = self.levels[key]
         available_before = level.available
         level.change(on_hand=on_hand, reserved=reserved)
         self.touched.add(key)
-        sku, location = key
         self.ledger.append(
             {
                 "sku": sku,
-                "location_code": location,
-                "lot_code": lot_code,
+                "location_code": take.location_code,
+                "lot_code": take.lot_code,
                 "on_hand_delta": on_hand,
                 "reserved_delta": reserved,
                 "reason": reason,
@@ -101,34 +129,209 @@ class StockBook:
                 caused_by=cause,
                 sku=sku,
                 product_name=self.names[key],
-                location_code=location,
+                location_code=take.location_code,
                 available=level.available,
                 on_hand=level.on_hand,
                 version=level.version,
                 reason=reason,
                 delta=level.available - available_before,
-                lot_code=lot_code if reason == "received" else None,
-                serials=serials or [],
+                lot_code=take.lot_code if reason == "received" else None,
+                serials=list(take.serials) if reason == "received" else [],
             )
         )
 
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
+    # ------------------------------------------------------------------ receiving
 
-    async def flush(self) -> None:
+    async def receive(self, sign_offs: Sequence[BatchSignedOff]) -> None:
+        """Passed goods enter their UPT's store: a lot row, its units, a level change each."""
+        now = datetime.now(UTC)
+        takes = [
+            (
+                e,
+                Take(
+                    e.lot_code,
+                    store_location(e.upt_code),
+                    e.passed_quantity,
+                    tuple(e.passed_serials),
+                ),
+            )
+            for e in sign_offs
+        ]
+        await self.session.execute(
+            insert(LOTS),
+            [
+                {
+                    "lot_code": t.lot_code,
+                    "location_code": t.location_code,
+                    "sku": e.sku,
+                    "tracking": e.tracking,
+                    "on_hand": t.quantity,
+                    "reserved": 0,
+                    "received_at": now,
+                }
+                for e, t in takes
+            ],
+        )
+        units = [
+            {
+                "serial": serial,
+                "sku": e.sku,
+                "lot_code": t.lot_code,
+                "location_code": t.location_code,
+                "status": "available",
+                "order_id": None,
+            }
+            for e, t in takes
+            for serial in t.serials
+        ]
+        if units:
+            await self.session.execute(insert(UNITS), units)
+        for event, take in takes:
+            self._move(take, event.sku, event, reason="received", on_hand=take.quantity)
+
+    # ------------------------------------------------------------------ orders
+
+    async def answered(self, order_id: UUID) -> bool:
+        """Whether this order was answered already (placed again under a new event id)."""
+        return await self.session.get(db.ReservationRow, order_id) is not None
+
+    async def choose(self, order: OrderPlaced) -> list[Take]:
+        """Which lots (and units) an order takes; raises Unavailable when it cannot."""
+        tracking = await self.session.scalar(
+            select(LOTS.c.tracking).where(LOTS.c.sku == order.sku).limit(1)
+        )
+        if tracking == "unit":
+            return await self._choose_units(order)
+        lots = await self.session.execute(
+            select(LOTS.c.lot_code, LOTS.c.location_code, LOTS.c.on_hand - LOTS.c.reserved)
+            .where(LOTS.c.sku == order.sku, LOTS.c.on_hand > LOTS.c.reserved)
+            .order_by(LOTS.c.received_at, LOTS.c.lot_code)
+        )
+        return allocate_fifo([LotStock(*row) for row in lots], order.quantity)
+
+    async def _choose_units(self, order: OrderPlaced) -> list[Take]:
+        query = select(UNITS.c.serial, UNITS.c.lot_code, UNITS.c.location_code).where(
+            UNITS.c.sku == order.sku, UNITS.c.status == "available"
+        )
+        if order.serials:
+            rows = await self.session.execute(query.where(UNITS.c.serial.in_(order.serials)))
+            units = [tuple(row) for row in rows]
+            check_units(order.serials, order.quantity, (serial for serial, _, _ in units))
+        else:
+            rows = await self.session.execute(query.order_by(UNITS.c.serial).limit(order.quantity))
+            units = [tuple(row) for row in rows]
+            if len(units) < order.quantity:
+                raise Shortage(order.quantity, len(units))
+        return take_units(units)
+
+    async def reserve(self, order: OrderPlaced, takes: Sequence[Take]) -> None:
+        """Set the takes aside for the order; inventory answers with stock reserved."""
+        for take in takes:
+            await self._change_lot(take, reserved=take.quantity)
+            await self._set_units(take.serials, status="reserved", order_id=order.order_id)
+            self._move(
+                take,
+                order.sku,
+                order,
+                reason="reserved",
+                reserved=take.quantity,
+                order_id=order.order_id,
+            )
+        allocations = [Allocation.model_validate(take, from_attributes=True) for take in takes]
+        self._answer(order, "reserved", allocations=allocations)
+        self.events.append(
+            StockReserved.new(caused_by=order, source=order, allocations=allocations)
+        )
+
+    def decline(self, order: OrderPlaced, refusal: Unavailable) -> None:
+        available = self.available(order.sku) if refusal.available is None else refusal.available
+        self._answer(order, "declined", reason=refusal.reason)
+        self.events.append(
+            ReservationDeclined.new(
+                caused_by=order,
+                source=order,
+                requested=order.quantity,
+                available=available,
+                reason=refusal.reason,
+            )
+        )
+
+    def _answer(
+        self,
+        order: OrderPlaced,
+        status: str,
+        *,
+        reason: str | None = None,
+        allocations: Sequence[Allocation] = (),
+    ) -> None:
+        """Inventory's answer to an order, kept so a re-placed order is answered only once."""
+        self.session.add(
+            db.ReservationRow(
+                order_id=order.order_id,
+                sku=order.sku,
+                quantity=order.quantity,
+                status=status,
+                reason=reason,
+                allocations=[a.model_dump() for a in allocations],
+            )
+        )
+
+    async def sell(self, sale: SaleCompleted) -> None:
+        """A completed sale takes its reserved goods off the shelf for good."""
+        reservation = await self.session.get(db.ReservationRow, sale.order_id, with_for_update=True)
+        if reservation is None or reservation.status != "reserved":
+            state = reservation.status if reservation else "missing"
+            raise ValueError(f"order {sale.order_id} has no open reservation ({state})")
+        for allocation in sale.allocations:
+            take = Take(
+                allocation.lot_code,
+                allocation.location_code,
+                allocation.quantity,
+                tuple(allocation.serials),
+            )
+            await self._change_lot(take, on_hand=-take.quantity, reserved=-take.quantity)
+            await self._set_units(take.serials, status="sold")
+            self._move(
+                take,
+                sale.sku,
+                sale,
+                reason="sold",
+                on_hand=-take.quantity,
+                reserved=-take.quantity,
+                order_id=sale.order_id,
+            )
+        reservation.status = "sold"
+
+    async def _change_lot(self, take: Take, *, on_hand: int = 0, reserved: int = 0) -> None:
+        await self.session.execute(
+            update(LOTS)
+            .where(LOTS.c.lot_code == take.lot_code, LOTS.c.location_code == take.location_code)
+            .values(on_hand=LOTS.c.on_hand + on_hand, reserved=LOTS.c.reserved + reserved)
+        )
+
+    async def _set_units(self, serials: Sequence[str], **values: object) -> None:
+        if serials:
+            await self.session.execute(
+                update(UNITS).where(UNITS.c.serial.in_(serials)).values(**values)
+            )
+
+    # ------------------------------------------------------------------ writing
+
+    async def save(self, uow: UnitOfWork) -> None:
+        """Write the changed levels and the ledger lines; emit the events."""
         changed = [
             {
                 "sku": sku,
-                "location_code": loc,
-                "on_hand": lvl.on_hand,
-                "reserved": lvl.reserved,
-                "version": lvl.version,
+                "location_code": location,
+                "on_hand": level.on_hand,
+                "reserved": level.reserved,
+                "version": level.version,
             }
-            for (sku, loc), lvl in self.levels.items()
-            if (sku, loc) in self.touched
+            for (sku, location), level in self.levels.items()
+            if (sku, location) in self.touched
         ]
         if changed:
             await self.session.execute(update(db.LevelRow), changed)
         if self.ledger:
-            await self.session.execute(insert(core_table(db.LedgerRow)), self.ledger)
-        await emit(self.session, db.delivery.outbox, self.events)
+            await self.session.execute(insert(LEDGER), self.ledger)
+        uow.emit(*self.events)

@@ -6,24 +6,15 @@ without creating anything twice.
 
 from datetime import UTC, datetime
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import insert, select
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from sqlalchemy import select
 
 from services.production import catalogue, db
-from services.production.domain import (
-    MAX_UNITS_PER_BATCH,
-    WORKER_CODE_PATTERN,
-    lot_code,
-    serials,
-)
-from shared.contracts import BatchCompleted
-from shared.db import core_table
-from shared.delivery.outbox import emit
-from shared.errors import Conflict, NotFound, Rejected
-from shared.service import ReadSessionDep, TransactionDep
+from services.production.domain import WORKER_CODE_PATTERN, check_output
+from shared.service import ReadSessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["production"])
 
@@ -54,6 +45,7 @@ class RecordOutput(BaseModel):
 
 
 class BatchView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     batch_id: UUID
     workshop_code: str
     sku: str
@@ -63,180 +55,94 @@ class BatchView(BaseModel):
     serials: list[str] = []
 
 
+class UptView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+
+
+class WorkshopView(UptView):
+    upt_code: str
+    families: Annotated[list[str], BeforeValidator(lambda value: value.split(","))]
+
+
+class ProductView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    sku: str
+    name: str
+    upt_code: str
+    family: str
+    tracking: str
+    unit_of_measure: str
+    price_idr: int
+    gtin: str
+
+
+class CatalogueView(BaseModel):
+    upts: list[UptView]
+    workshops: list[WorkshopView]
+    products: list[ProductView]
+
+
 @router.get("/catalogue")
-async def get_catalogue(session: ReadSessionDep) -> dict[str, list[dict[str, object]]]:
+async def get_catalogue(session: ReadSessionDep) -> CatalogueView:
     """UPTs, workshops and products."""
-    upts = (await session.scalars(select(db.UptRow))).all()
-    workshops = (await session.scalars(select(db.WorkshopRow))).all()
-    products = (await session.scalars(select(db.ProductRow))).all()
-    return {
-        "upts": [{"code": u.code, "name": u.name} for u in upts],
-        "workshops": [
-            {
-                "code": w.code,
-                "upt_code": w.upt_code,
-                "name": w.name,
-                "families": w.families.split(","),
-            }
-            for w in workshops
+    return CatalogueView(
+        upts=[UptView.model_validate(row) for row in await session.scalars(select(db.UptRow))],
+        workshops=[
+            WorkshopView.model_validate(w) for w in await session.scalars(select(db.WorkshopRow))
         ],
-        "products": [
-            {
-                "sku": p.sku,
-                "name": p.name,
-                "upt_code": p.upt_code,
-                "family": p.family,
-                "tracking": p.tracking,
-                "unit_of_measure": p.unit_of_measure,
-                "price_idr": p.price_idr,
-                "gtin": p.gtin,
-            }
-            for p in products
+        products=[
+            ProductView.model_validate(p) for p in await session.scalars(select(db.ProductRow))
         ],
-    }
+    )
 
 
 @router.post("/batches", status_code=status.HTTP_201_CREATED)
-async def open_batch(body: OpenBatch, session: TransactionDep, response: Response) -> BatchView:
+async def open_batch(body: OpenBatch, uow: UnitOfWorkDep, response: Response) -> BatchView:
     """Open a production batch of one product in one workshop."""
-    existing = await session.get(db.BatchRow, body.batch_id)
-    if existing is not None:
-        if (existing.workshop_code, existing.sku) != (body.workshop_code, body.sku):
-            raise Conflict("batch_id", "this batch id is already used for another batch")
+    batches = db.Batches(uow.session)
+    if resent := await batches.resent(body.batch_id, body.workshop_code, body.sku):
         response.status_code = status.HTTP_200_OK
-        return _view(existing, await _serials(session, existing))
-    workshop = catalogue.WORKSHOP_BY_CODE.get(body.workshop_code)
-    if workshop is None:
-        raise Rejected("workshop_code", f"unknown workshop {body.workshop_code!r}")
-    product = catalogue.PRODUCT_BY_SKU.get(body.sku)
-    if product is None:
-        raise Rejected("sku", f"unknown product {body.sku!r}")
-    if product.upt_code != workshop.upt_code or product.family not in workshop.families:
-        raise Rejected("sku", f"{body.sku} is not made in workshop {workshop.code}")
-    batch = db.BatchRow(
-        id=body.batch_id,
-        workshop_code=workshop.code,
-        sku=product.sku,
-        status="open",
-        quantity=0,
-        opened_at=datetime.now(UTC),
-    )
-    session.add(batch)
-    return _view(batch, [])
+        return await _view(batches, resent)
+    origin = catalogue.origin(body.workshop_code, body.sku)
+    flow = uow.correlation_id or uuid4()  # completion, sign-off and stock follow this flow
+    return await _view(batches, batches.open(origin, body.batch_id, flow, datetime.now(UTC)))
 
 
 @router.post("/batches/{batch_id}/output", status_code=status.HTTP_201_CREATED)
 async def record_output(
-    batch_id: UUID, body: RecordOutput, session: TransactionDep, response: Response
+    batch_id: UUID, body: RecordOutput, uow: UnitOfWorkDep, response: Response
 ) -> BatchView:
     """Record finished pieces and the pseudonymous codes of who made them."""
-    batch = await _get_batch(session, batch_id, lock=True)
-    earlier = await session.get(db.OutputRow, body.submission_id)
-    if earlier is not None:
-        if earlier.batch_id != batch_id or earlier.quantity != body.quantity:
-            raise Conflict("submission_id", "this submission id was used for other output")
+    batches = db.Batches(uow.session)
+    batch = await batches.get(batch_id, lock=True)
+    if await batches.resent_output(batch, body.submission_id, body.quantity):
         response.status_code = status.HTTP_200_OK
-        return _view(batch, await _serials(session, batch))
-    if batch.status != "open":
-        raise Conflict("batch_id", f"batch is {batch.status}; output can no longer be added")
-    product = catalogue.PRODUCT_BY_SKU[batch.sku]
-    if product.tracking == "unit" and batch.quantity + body.quantity > MAX_UNITS_PER_BATCH:
-        raise Rejected(
-            "quantity",
-            f"a batch of individually labelled goods holds at most {MAX_UNITS_PER_BATCH} units; "
-            "complete this batch and open another",
-        )
-    session.add(
-        db.OutputRow(
-            submission_id=body.submission_id,
-            batch_id=batch_id,
-            quantity=body.quantity,
-            worker_codes=",".join(body.worker_codes),
-            recorded_at=datetime.now(UTC),
-        )
-    )
-    batch.quantity += body.quantity
-    return _view(batch, [])
+        return await _view(batches, batch)
+    tracking = catalogue.PRODUCT_BY_SKU[batch.sku].tracking
+    check_output(batch.status, tracking, batch.quantity, body.quantity)
+    batches.add_output(batch, body, datetime.now(UTC))
+    return await _view(batches, batch)
 
 
 @router.post("/batches/{batch_id}/complete")
-async def complete_batch(batch_id: UUID, session: TransactionDep) -> BatchView:
+async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep) -> BatchView:
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
-    batch = await _get_batch(session, batch_id, lock=True)
-    if batch.status == "completed":
-        return _view(batch, await _serials(session, batch))  # a resend of the same completion
-    if batch.quantity == 0:
-        raise Rejected("batch_id", "no output was recorded for this batch")
-    product = catalogue.PRODUCT_BY_SKU[batch.sku]
-    workshop = catalogue.WORKSHOP_BY_CODE[batch.workshop_code]
-    upt = catalogue.UPT_BY_CODE[workshop.upt_code]
-    now = datetime.now(UTC)
-    prefix = f"{upt.code}-{product.family}-{now:%y%m}"
-    lot = lot_code(upt.code, product.family, now, await db.next_lot_sequence(session, prefix))
-    unit_serials = serials(lot, batch.quantity) if product.tracking == "unit" else []
-    batch.status, batch.lot_code, batch.completed_at = "completed", lot, now
-    if unit_serials:
-        await session.execute(
-            insert(core_table(db.UnitRow)),
-            [{"serial": serial, "batch_id": batch.id} for serial in unit_serials],
-        )
-    workers = {
-        code
-        for row in await session.scalars(
-            select(db.OutputRow.worker_codes).where(db.OutputRow.batch_id == batch_id)
-        )
-        for code in row.split(",")
-    }
-    event = BatchCompleted.new(
-        occurred_at=now,
-        batch_id=batch.id,
-        lot_code=lot,
-        sku=product.sku,
-        product_name=product.name,
-        qc_family=product.family,
-        tracking=product.tracking,
-        gtin=catalogue.gtin_of(product),
-        upt_code=upt.code,
-        upt_name=upt.name,
-        workshop_code=workshop.code,
-        workshop_name=workshop.name,
-        quantity=batch.quantity,
-        unit_of_measure=product.unit_of_measure,
-        serials=unit_serials,
-        worker_count=len(workers),
-    )
-    await emit(session, db.delivery.outbox, [event])
-    return _view(batch, unit_serials)
+    batches = db.Batches(uow.session)
+    batch = await batches.get(batch_id, lock=True)
+    if batch.status != "completed":  # completing again is a resend of the same completion
+        uow.emit(await batches.complete(batch, datetime.now(UTC)))
+    return await _view(batches, batch)
 
 
 @router.get("/batches/{batch_id}")
 async def get_batch(batch_id: UUID, session: ReadSessionDep) -> BatchView:
     """A batch with its lot code and serials once completed."""
-    batch = await _get_batch(session, batch_id)
-    return _view(batch, await _serials(session, batch))
+    batches = db.Batches(session)
+    return await _view(batches, await batches.get(batch_id))
 
 
-async def _get_batch(session: ReadSessionDep, batch_id: UUID, *, lock: bool = False) -> db.BatchRow:
-    batch = await session.get(db.BatchRow, batch_id, with_for_update=lock)
-    if batch is None:
-        raise NotFound("batch_id", f"no batch {batch_id}")
-    return batch
-
-
-async def _serials(session: ReadSessionDep, batch: db.BatchRow) -> list[str]:
-    if batch.status != "completed":
-        return []
-    query = select(db.UnitRow.serial).where(db.UnitRow.batch_id == batch.id)
-    return list(await session.scalars(query.order_by(db.UnitRow.serial)))
-
-
-def _view(batch: db.BatchRow, serials: list[str]) -> BatchView:
-    return BatchView(
-        batch_id=batch.id,
-        workshop_code=batch.workshop_code,
-        sku=batch.sku,
-        status=batch.status,
-        quantity=batch.quantity,
-        lot_code=batch.lot_code,
-        serials=serials,
-    )
+async def _view(batches: db.Batches, batch: db.BatchRow) -> BatchView:
+    view = BatchView.model_validate(batch)
+    return view.model_copy(update={"serials": await batches.serials(batch)})

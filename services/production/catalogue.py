@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from services.production.domain import internal_gtin
+from shared.errors import Rejected
 
 Family = Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"]
 
@@ -87,3 +88,45 @@ CATALOGUE_NUMBER = {product.sku: number for number, product in enumerate(PRODUCT
 
 def gtin_of(product: Product) -> str:
     return product.gtin or internal_gtin(CATALOGUE_NUMBER[product.sku])
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where and what a batch makes: the facts a completed batch announces, named as in
+    BatchCompleted."""
+
+    sku: str
+    product_name: str
+    qc_family: Family
+    tracking: Literal["unit", "lot"]
+    gtin: str
+    unit_of_measure: str
+    upt_code: str
+    upt_name: str
+    workshop_code: str
+    workshop_name: str
+
+
+def origin(workshop_code: str, sku: str) -> Origin:
+    """The product as made in that workshop; a clear refusal when it is not made there."""
+    workshop = WORKSHOP_BY_CODE.get(workshop_code)
+    if workshop is None:
+        raise Rejected("workshop_code", f"unknown workshop {workshop_code!r}")
+    product = PRODUCT_BY_SKU.get(sku)
+    if product is None:
+        raise Rejected("sku", f"unknown product {sku!r}")
+    if product.upt_code != workshop.upt_code or product.family not in workshop.families:
+        raise Rejected("sku", f"{sku} is not made in workshop {workshop.code}")
+    upt = UPT_BY_CODE[workshop.upt_code]
+    return Origin(
+        product.sku,
+        product.name,
+        product.family,
+        product.tracking,
+        gtin_of(product),
+        product.unit_of_measure,
+        upt.code,
+        upt.name,
+        workshop.code,
+        workshop.name,
+    )

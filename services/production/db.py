@@ -1,14 +1,18 @@
-"""Production's own tables: catalogue, batches, outputs with worker codes, units."""
+"""Production's own tables and their store: catalogue, batches, outputs with worker codes, units."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Integer, String, Uuid, select
+from sqlalchemy import ForeignKey, Integer, String, Uuid, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.production import catalogue
-from shared.db import TYPE_MAP, delivery_tables, upsert
+from services.production.domain import check_completable, lot_code, lot_prefix, serials
+from shared.contracts import BatchCompleted
+from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
+from shared.errors import Conflict, NotFound
 
 
 class Base(DeclarativeBase):
@@ -47,12 +51,13 @@ class ProductRow(Base):
 
 class BatchRow(Base):
     __tablename__ = "batches"
-    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    batch_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     workshop_code: Mapped[str] = mapped_column(ForeignKey("workshops.code"))
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"))
     status: Mapped[str] = mapped_column(String(12), default="open")
     quantity: Mapped[int] = mapped_column(default=0)
     lot_code: Mapped[str | None] = mapped_column(String(24), unique=True)
+    correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the batch's flow, from its opening")
     opened_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
 
@@ -62,7 +67,7 @@ class OutputRow(Base):
 
     __tablename__ = "outputs"
     submission_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    batch_id: Mapped[UUID] = mapped_column(ForeignKey("batches.id"), index=True)
+    batch_id: Mapped[UUID] = mapped_column(ForeignKey("batches.batch_id"), index=True)
     quantity: Mapped[int]
     worker_codes: Mapped[str] = mapped_column(String(2000), doc="comma-separated pseudonyms")
     recorded_at: Mapped[datetime]
@@ -77,7 +82,118 @@ class LotSequenceRow(Base):
 class UnitRow(Base):
     __tablename__ = "units"
     serial: Mapped[str] = mapped_column(String(32), primary_key=True)
-    batch_id: Mapped[UUID] = mapped_column(ForeignKey("batches.id"), index=True)
+    batch_id: Mapped[UUID] = mapped_column(ForeignKey("batches.batch_id"), index=True)
+
+
+UNITS = core_table(UnitRow)
+
+
+class Batches:
+    """Production's data access: batches, their output and their units."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, batch_id: UUID, *, lock: bool = False) -> BatchRow:
+        batch = await self.session.get(BatchRow, batch_id, with_for_update=lock)
+        if batch is None:
+            raise NotFound("batch_id", f"no batch {batch_id}")
+        return batch
+
+    async def resent(self, batch_id: UUID, workshop_code: str, sku: str) -> BatchRow | None:
+        """The batch a terminal opened before under this id (a resend), if any."""
+        batch = await self.session.get(BatchRow, batch_id)
+        if batch is not None and (batch.workshop_code, batch.sku) != (workshop_code, sku):
+            raise Conflict("batch_id", "this batch id is already used for another batch")
+        return batch
+
+    def open(
+        self, origin: catalogue.Origin, batch_id: UUID, correlation_id: UUID, at: datetime
+    ) -> BatchRow:
+        batch = BatchRow(
+            batch_id=batch_id,
+            workshop_code=origin.workshop_code,
+            sku=origin.sku,
+            status="open",
+            quantity=0,
+            correlation_id=correlation_id,
+            opened_at=at,
+        )
+        self.session.add(batch)
+        return batch
+
+    async def resent_output(self, batch: BatchRow, submission_id: UUID, quantity: int) -> bool:
+        """Whether this submission was recorded before (a resend after an offline spell)."""
+        earlier = await self.session.get(OutputRow, submission_id)
+        if earlier is not None and (earlier.batch_id, earlier.quantity) != (
+            batch.batch_id,
+            quantity,
+        ):
+            raise Conflict("submission_id", "this submission id was used for other output")
+        return earlier is not None
+
+    def add_output(self, batch: BatchRow, submission: Any, at: datetime) -> None:
+        """Pieces made and the pseudonymous codes of who made them."""
+        codes = ",".join(submission.worker_codes)
+        self.session.add(
+            OutputRow(
+                **row_values(
+                    core_table(OutputRow),
+                    submission,
+                    batch_id=batch.batch_id,
+                    worker_codes=codes,
+                    recorded_at=at,
+                )
+            )
+        )
+        batch.quantity += submission.quantity
+
+    async def complete(self, batch: BatchRow, at: datetime) -> BatchCompleted:
+        """Give the batch its lot code (and unit serials); returns the event announcing it."""
+        check_completable(batch.quantity)
+        made = catalogue.origin(batch.workshop_code, batch.sku)
+        sequence = await self._next_lot_sequence(lot_prefix(made.upt_code, made.qc_family, at))
+        lot = lot_code(made.upt_code, made.qc_family, at, sequence)
+        unit_serials = serials(lot, batch.quantity) if made.tracking == "unit" else []
+        batch.status, batch.lot_code, batch.completed_at = "completed", lot, at
+        if unit_serials:
+            rows = [{"serial": serial, "batch_id": batch.batch_id} for serial in unit_serials]
+            await self.session.execute(insert(UNITS), rows)
+        return BatchCompleted.new(
+            correlation_id=batch.correlation_id,
+            occurred_at=at,
+            source=made,
+            batch_id=batch.batch_id,
+            lot_code=lot,
+            quantity=batch.quantity,
+            serials=unit_serials,
+            worker_count=await self._worker_count(batch),
+        )
+
+    async def serials(self, batch: BatchRow) -> list[str]:
+        if batch.status != "completed":
+            return []
+        query = select(UNITS.c.serial).where(UNITS.c.batch_id == batch.batch_id)
+        return list(await self.session.scalars(query.order_by(UNITS.c.serial)))
+
+    async def _worker_count(self, batch: BatchRow) -> int:
+        """How many distinct workers took part; their codes never leave this service."""
+        query = select(OutputRow.worker_codes).where(OutputRow.batch_id == batch.batch_id)
+        return len(
+            {code for codes in await self.session.scalars(query) for code in codes.split(",")}
+        )
+
+    async def _next_lot_sequence(self, prefix: str) -> int:
+        """Atomic per prefix, also when terminals complete batches at the same moment."""
+        statement = (
+            upsert(self.session, LotSequenceRow)
+            .values(prefix=prefix, last=1)
+            .on_conflict_do_update(
+                index_elements=["prefix"], set_={"last": LotSequenceRow.last + 1}
+            )
+            .returning(LotSequenceRow.last)
+        )
+        return int((await self.session.execute(statement)).scalar_one())
 
 
 async def seed_catalogue(session: AsyncSession) -> None:
@@ -92,26 +208,12 @@ async def seed_catalogue(session: AsyncSession) -> None:
     )
     session.add_all(
         ProductRow(
-            sku=p.sku,
-            catalogue_number=catalogue.CATALOGUE_NUMBER[p.sku],
-            name=p.name,
-            upt_code=p.upt_code,
-            family=p.family,
-            tracking=p.tracking,
-            unit_of_measure=p.unit_of_measure,
-            price_idr=p.price_idr,
-            gtin=catalogue.gtin_of(p),
+            **row_values(
+                core_table(ProductRow),
+                product,
+                catalogue_number=catalogue.CATALOGUE_NUMBER[product.sku],
+                gtin=catalogue.gtin_of(product),
+            )
         )
-        for p in catalogue.PRODUCTS
+        for product in catalogue.PRODUCTS
     )
-
-
-async def next_lot_sequence(session: AsyncSession, prefix: str) -> int:
-    """Atomic per prefix, also when terminals complete batches at the same moment."""
-    statement = (
-        upsert(session, LotSequenceRow)
-        .values(prefix=prefix, last=1)
-        .on_conflict_do_update(index_elements=["prefix"], set_={"last": LotSequenceRow.last + 1})
-        .returning(LotSequenceRow.last)
-    )
-    return int((await session.execute(statement)).scalar_one())

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from shared.errors import Conflict, Rejected
+
 WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
 # GS1 reserves the 02 prefix for restricted circulation: internal codes that never collide
 # with a real GTIN. A product with its own GTIN uses that instead.
@@ -11,9 +13,14 @@ SERIAL_DIGITS = 4
 MAX_UNITS_PER_BATCH = 999_999
 
 
+def lot_prefix(upt_code: str, family: str, completed_at: datetime) -> str:
+    """The part of a lot code its sequence counts within: UPT, QC family, yymm."""
+    return f"{upt_code}-{family}-{completed_at:%y%m}"
+
+
 def lot_code(upt_code: str, family: str, completed_at: datetime, sequence: int) -> str:
     """E.g. CLG-FTW-2611-0042: UPT, QC family, yymm of completion, sequence in that month."""
-    return f"{upt_code}-{family}-{completed_at:%y%m}-{sequence:04d}"
+    return f"{lot_prefix(upt_code, family, completed_at)}-{sequence:04d}"
 
 
 def serials(lot: str, quantity: int) -> list[str]:
@@ -31,3 +38,20 @@ def internal_gtin(catalogue_number: int) -> str:
     """A stable 14-digit code for a product without a GTIN of its own."""
     body = f"0{INTERNAL_GTIN_PREFIX}{catalogue_number:010d}"
     return body + gs1_check_digit(body)
+
+
+def check_output(status: str, tracking: str, made: int, added: int) -> None:
+    """Output goes into open batches only; a batch of labelled units stays within its serials."""
+    if status != "open":
+        raise Conflict("batch_id", f"batch is {status}; output can no longer be added")
+    if tracking == "unit" and made + added > MAX_UNITS_PER_BATCH:
+        raise Rejected(
+            "quantity",
+            f"a batch of individually labelled goods holds at most {MAX_UNITS_PER_BATCH} units; "
+            "complete this batch and open another",
+        )
+
+
+def check_completable(made: int) -> None:
+    if made == 0:
+        raise Rejected("batch_id", "no output was recorded for this batch")

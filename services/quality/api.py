@@ -6,14 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from services.quality import db
-from services.quality.domain import DEFECT_CODES, Lot, Rejection, SignOffError, decide
-from shared.contracts import BatchSignedOff, Defect
-from shared.delivery.outbox import emit
-from shared.errors import Conflict, NotFound, Rejected
-from shared.service import ReadSessionDep, TransactionDep
+from services.quality.db import Inspections
+from services.quality.domain import DEFECT_CODES, Rejection, decide
+from shared.service import ReadSessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["quality"])
 
@@ -32,8 +28,14 @@ class SignOff(BaseModel):
     rejected_quantity: int = Field(ge=0)
     rejections: list[RejectionIn] = Field(default_factory=list)
 
+    def rejections_found(self) -> tuple[Rejection, ...]:
+        return tuple(
+            Rejection(r.defect_code, r.quantity, tuple(r.serials)) for r in self.rejections
+        )
+
 
 class InspectionView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     inspection_id: UUID
     batch_id: UUID
     lot_code: str
@@ -64,98 +66,21 @@ async def list_inspections(
     upt: str | None = None,
 ) -> list[InspectionView]:
     """Inspections, pending ones first in line (optionally of one UPT)."""
-    query = select(db.InspectionRow).where(db.InspectionRow.status == status)
-    if upt:
-        query = query.where(db.InspectionRow.upt_code == upt)
-    rows = await session.scalars(query.order_by(db.InspectionRow.received_at).limit(500))
-    return [_view(row) for row in rows]
+    rows = await Inspections(session).listing(status, upt)
+    return [InspectionView.model_validate(row) for row in rows]
 
 
 @router.get("/inspections/{batch_id}")
 async def get_inspection(batch_id: UUID, session: ReadSessionDep) -> InspectionView:
     """One batch's inspection."""
-    return _view(await _get(session, batch_id))
+    return InspectionView.model_validate(await Inspections(session).get(batch_id))
 
 
 @router.post("/inspections/{batch_id}/sign-off")
-async def sign_off(batch_id: UUID, body: SignOff, session: TransactionDep) -> InspectionView:
+async def sign_off(batch_id: UUID, body: SignOff, uow: UnitOfWorkDep) -> InspectionView:
     """Sign a batch off: passed and rejected counts with defect codes of the product's family."""
-    inspection = await _get(session, batch_id, lock=True)
-    if inspection.status != "pending":
-        raise Conflict(
-            "batch_id",
-            f"batch {inspection.lot_code} was already signed off by {inspection.officer_code}",
-        )
-    lot = Lot(
-        inspection.family, inspection.tracking, inspection.quantity, tuple(inspection.serials)
-    )
-    rejections = tuple(
-        Rejection(r.defect_code, r.quantity, tuple(r.serials)) for r in body.rejections
-    )
-    try:
-        decision = decide(lot, body.passed_quantity, body.rejected_quantity, rejections)
-    except SignOffError as error:
-        raise Rejected(error.field, error.reason) from error
-    defects = [
-        Defect(
-            code=r.defect_code,
-            description=DEFECT_CODES[lot.family][r.defect_code],
-            quantity=r.quantity,
-            serials=list(r.serials),
-        )
-        for r in decision.rejections
-    ]
-    now = datetime.now(UTC)
-    inspection.status = "signed_off"
-    inspection.officer_code = body.officer_code
-    inspection.passed_quantity = decision.passed_quantity
-    inspection.rejected_quantity = decision.rejected_quantity
-    inspection.defects = [d.model_dump() for d in defects]
-    inspection.signed_off_at = now
-    event = BatchSignedOff.new(
-        occurred_at=now,
-        inspection_id=inspection.inspection_id,
-        batch_id=inspection.batch_id,
-        lot_code=inspection.lot_code,
-        sku=inspection.sku,
-        product_name=inspection.product_name,
-        tracking=inspection.tracking,
-        upt_code=inspection.upt_code,
-        officer_code=body.officer_code,
-        passed_quantity=decision.passed_quantity,
-        rejected_quantity=decision.rejected_quantity,
-        passed_serials=list(decision.passed_serials),
-        defects=defects,
-    )
-    await emit(session, db.delivery.outbox, [event])
-    return _view(inspection)
-
-
-async def _get(session: ReadSessionDep, batch_id: UUID, *, lock: bool = False) -> db.InspectionRow:
-    row = await session.get(db.InspectionRow, batch_id, with_for_update=lock)
-    if row is None:
-        raise NotFound(
-            "batch_id",
-            f"no inspection for batch {batch_id}: unknown, or its completion has not arrived yet",
-        )
-    return row
-
-
-def _view(row: db.InspectionRow) -> InspectionView:
-    return InspectionView(
-        inspection_id=row.inspection_id,
-        batch_id=row.batch_id,
-        lot_code=row.lot_code,
-        sku=row.sku,
-        product_name=row.product_name,
-        family=row.family,
-        tracking=row.tracking,
-        upt_code=row.upt_code,
-        quantity=row.quantity,
-        status="signed_off" if row.status == "signed_off" else "pending",
-        officer_code=row.officer_code,
-        passed_quantity=row.passed_quantity,
-        rejected_quantity=row.rejected_quantity,
-        defects=row.defects,
-        serials=row.serials,
-    )
+    inspection = await Inspections(uow.session).pending(batch_id)
+    passed, rejected = body.passed_quantity, body.rejected_quantity
+    decision = decide(inspection.lot, passed, rejected, body.rejections_found())
+    uow.emit(inspection.sign_off(body.officer_code, decision, datetime.now(UTC)))
+    return InspectionView.model_validate(inspection)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from shared.errors import Rejected
+
 DEFECT_CODES: dict[str, dict[str, str]] = {
     "PAN": {
         "PAN-01": "incomplete label",
@@ -55,13 +57,8 @@ DEFECT_CODES: dict[str, dict[str, str]] = {
 }
 
 
-class SignOffError(ValueError):
-    """A sign-off that cannot be accepted: the field and the reason."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+class SignOffError(Rejected):
+    """A sign-off that cannot be accepted: the field and the reason (a 422 over HTTP)."""
 
 
 @dataclass(frozen=True)

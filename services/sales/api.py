@@ -2,18 +2,15 @@
 
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from services.sales import db
-from shared.contracts import Allocation, OrderPlaced, SaleCompleted
-from shared.db import core_table
-from shared.delivery.outbox import emit
-from shared.errors import Conflict, NotFound, Rejected
-from shared.service import ReadSessionDep, TransactionDep, json_response
+from services.sales.db import Catalogue, ChannelRow, Orders
+from shared.contracts import Allocation
+from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
 router = APIRouter(tags=["sales"])
 
@@ -39,6 +36,7 @@ class PlaceOrder(BaseModel):
 
 
 class OrderView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     order_id: UUID
     channel_code: str
     sku: str
@@ -49,6 +47,13 @@ class OrderView(BaseModel):
     allocations: list[Allocation]
 
 
+class ChannelView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    kind: str
+
+
 class CatalogueItem(BaseModel):
     sku: str
     product_name: str
@@ -57,19 +62,17 @@ class CatalogueItem(BaseModel):
 
 
 @router.get("/channels")
-async def list_channels(session: ReadSessionDep) -> list[dict[str, str]]:
+async def list_channels(session: ReadSessionDep) -> list[ChannelView]:
     """Sales channels."""
-    rows = await session.scalars(select(db.ChannelRow).order_by(db.ChannelRow.code))
-    return [{"code": r.code, "name": r.name, "kind": r.kind} for r in rows]
+    rows = await session.scalars(select(ChannelRow).order_by(ChannelRow.code))
+    return [ChannelView.model_validate(row) for row in rows]
 
 
 @router.get("/catalogue", response_model=list[CatalogueItem])
 async def catalogue(session: ReadSessionDep) -> Response:
     """What channels can sell now: available stock per SKU, from stock changed events."""
     items: dict[str, dict[str, Any]] = {}
-    table = core_table(db.CatalogueRow)
-    rows = await session.execute(select(table).order_by(table.c.sku, table.c.location_code))
-    for row in rows:
+    for row in await Catalogue(session).rows():
         item = items.setdefault(
             row.sku,
             {"sku": row.sku, "product_name": row.product_name, "available": 0, "locations": {}},
@@ -80,106 +83,28 @@ async def catalogue(session: ReadSessionDep) -> Response:
 
 
 @router.post("/orders", status_code=status.HTTP_202_ACCEPTED)
-async def place_order(body: PlaceOrder, session: TransactionDep, response: Response) -> OrderView:
+async def place_order(body: PlaceOrder, uow: UnitOfWorkDep, response: Response) -> OrderView:
     """Place an order; inventory confirms or rejects it (poll GET /orders/{order_id})."""
-    existing = await session.get(db.OrderRow, body.order_id)
-    if existing is not None:
-        if (existing.sku, existing.quantity, existing.buyer_ref) != (
-            body.sku,
-            body.quantity,
-            body.buyer_ref,
-        ):
-            raise Conflict("order_id", "this order id is already used for another order")
+    orders = Orders(uow.session)
+    if resent := await orders.resent(body.order_id, body.sku, body.quantity, body.buyer_ref):
         response.status_code = status.HTTP_200_OK
-        return _view(existing)
-    if await session.get(db.ChannelRow, body.channel_code) is None:
-        raise Rejected("channel_code", f"unknown sales channel {body.channel_code!r}")
-    listed = await session.scalar(select(func.count()).where(db.CatalogueRow.sku == body.sku))
-    if not listed:
-        raise Rejected("sku", f"{body.sku} is not in the catalogue")
-    order = db.OrderRow(
-        order_id=body.order_id,
-        channel_code=body.channel_code,
-        sku=body.sku,
-        quantity=body.quantity,
-        serials=body.serials,
-        buyer_ref=body.buyer_ref,
-        status="pending",
-        reason=None,
-        allocations=[],
-        placed_at=datetime.now(UTC),
-        answered_at=None,
-        completed_at=None,
-    )
-    session.add(order)
-    await emit(
-        session,
-        db.delivery.outbox,
-        [
-            OrderPlaced.new(
-                order_id=order.order_id,
-                channel_code=order.channel_code,
-                sku=order.sku,
-                quantity=order.quantity,
-                serials=order.serials,
-            )
-        ],
-    )
-    return _view(order)
+        return OrderView.model_validate(resent)
+    await orders.check_sellable(body.channel_code, body.sku)
+    order = orders.place(body, correlation_id=uow.correlation_id or uuid4())
+    uow.emit(order.placed())
+    return OrderView.model_validate(order)
 
 
 @router.get("/orders/{order_id}")
 async def get_order(order_id: UUID, session: ReadSessionDep) -> OrderView:
     """An order and inventory's answer to it."""
-    return _view(await _get(session, order_id))
+    return OrderView.model_validate(await Orders(session).get(order_id))
 
 
 @router.post("/orders/{order_id}/complete")
-async def complete_order(order_id: UUID, session: TransactionDep) -> OrderView:
+async def complete_order(order_id: UUID, uow: UnitOfWorkDep) -> OrderView:
     """Hand a confirmed order over to its buyer: the sale is final."""
-    order = await _get(session, order_id, lock=True)
-    if order.status == "completed":
-        return _view(order)
-    if order.status != "confirmed":
-        reason = (
-            "inventory has not answered yet"
-            if order.status == "pending"
-            else f"it was rejected: {order.reason}"
-        )
-        raise Conflict("order_id", f"only a confirmed order can be completed; {reason}")
-    order.status, order.completed_at = "completed", datetime.now(UTC)
-    await emit(
-        session,
-        db.delivery.outbox,
-        [
-            SaleCompleted.new(
-                order_id=order.order_id,
-                channel_code=order.channel_code,
-                sku=order.sku,
-                quantity=order.quantity,
-                buyer_ref=order.buyer_ref,
-                allocations=order.allocations,
-            )
-        ],
-    )
-    return _view(order)
-
-
-async def _get(session: ReadSessionDep, order_id: UUID, *, lock: bool = False) -> db.OrderRow:
-    order = await session.get(db.OrderRow, order_id, with_for_update=lock)
-    if order is None:
-        raise NotFound("order_id", f"no order {order_id}")
-    return order
-
-
-def _view(order: db.OrderRow) -> OrderView:
-    return OrderView(
-        order_id=order.order_id,
-        channel_code=order.channel_code,
-        sku=order.sku,
-        quantity=order.quantity,
-        buyer_ref=order.buyer_ref,
-        status=order.status,
-        reason=order.reason,
-        allocations=[Allocation.model_validate(a) for a in order.allocations],
-    )
+    order = await Orders(uow.session).get(order_id, lock=True)
+    if order.status != "completed":  # completing twice is a resend, not an error
+        uow.emit(order.complete(datetime.now(UTC)))
+    return OrderView.model_validate(order)

@@ -9,7 +9,7 @@ spec = ServiceSpec(
     metadata=db.Base.metadata,
     tables=db.delivery,
     router=api.router,
-    subscriptions=handlers.subscriptions,
+    events=handlers.events,
     seed=db.seed_channels,
 )
 app = create_app(spec)

@@ -1,13 +1,18 @@
-"""Sales' own tables: channels, the channel catalogue kept from stock changes, orders."""
+"""Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, String, Uuid, select
+from sqlalchemy import JSON, Row, String, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import TYPE_MAP, delivery_tables
+from services.sales.domain import check_completable, newest_changes
+from shared.contracts import Event, Link, OrderPlaced, SaleCompleted, StockChanged
+from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
+from shared.errors import Conflict, NotFound, Rejected
 
 
 class Base(DeclarativeBase):
@@ -53,9 +58,115 @@ class OrderRow(Base):
     status: Mapped[str] = mapped_column(String(10), doc="pending, confirmed, rejected, completed")
     reason: Mapped[str | None] = mapped_column(String(200))
     allocations: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the order's flow")
+    answer_event_id: Mapped[UUID | None] = mapped_column(Uuid, doc="inventory's answer")
     placed_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+
+    def placed(self) -> OrderPlaced:
+        """The event asking inventory to reserve the order; it starts the order's flow."""
+        return OrderPlaced.new(correlation_id=self.correlation_id, source=self)
+
+    def complete(self, at: datetime) -> SaleCompleted:
+        """Hand the order over; returns the event, which follows inventory's confirmation."""
+        check_completable(self.status, self.reason)
+        assert self.answer_event_id is not None  # a confirmed order was answered
+        self.status, self.completed_at = "completed", at
+        cause = Link(self.answer_event_id, self.correlation_id)
+        return SaleCompleted.new(caused_by=cause, occurred_at=at, source=self)
+
+
+CATALOGUE, ORDERS = core_table(CatalogueRow), core_table(OrderRow)
+
+
+class Orders:
+    """Sales' data access for orders and what a channel may sell."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, order_id: UUID, *, lock: bool = False) -> OrderRow:
+        order = await self.session.get(OrderRow, order_id, with_for_update=lock)
+        if order is None:
+            raise NotFound("order_id", f"no order {order_id}")
+        return order
+
+    async def resent(
+        self, order_id: UUID, sku: str, quantity: int, buyer_ref: str
+    ) -> OrderRow | None:
+        """The order a channel placed before under this id (a resend), if any."""
+        existing = await self.session.get(OrderRow, order_id)
+        if existing is not None and (existing.sku, existing.quantity, existing.buyer_ref) != (
+            sku,
+            quantity,
+            buyer_ref,
+        ):
+            raise Conflict("order_id", "this order id is already used for another order")
+        return existing
+
+    async def check_sellable(self, channel_code: str, sku: str) -> None:
+        if await self.session.get(ChannelRow, channel_code) is None:
+            raise Rejected("channel_code", f"unknown sales channel {channel_code!r}")
+        if not await self.session.scalar(select(func.count()).where(CATALOGUE.c.sku == sku)):
+            raise Rejected("sku", f"{sku} is not in the catalogue")
+
+    def place(self, request: object, correlation_id: UUID) -> OrderRow:
+        """A new pending order from a channel's request (its fields named like the columns)."""
+        values = row_values(
+            ORDERS,
+            request,
+            status="pending",
+            reason=None,
+            allocations=[],
+            correlation_id=correlation_id,
+            answer_event_id=None,
+            placed_at=datetime.now(UTC),
+            answered_at=None,
+            completed_at=None,
+        )
+        order = OrderRow(**values)
+        self.session.add(order)
+        return order
+
+    async def answer(self, order_id: UUID, answer: Event, status: str, **values: object) -> None:
+        """Inventory's answer to a pending order (a repeated answer changes nothing)."""
+        await self.session.execute(
+            update(OrderRow)
+            .where(OrderRow.order_id == order_id, OrderRow.status == "pending")
+            .values(
+                status=status,
+                answer_event_id=answer.event_id,
+                answered_at=datetime.now(UTC),
+                **values,
+            )
+        )
+
+
+class Catalogue:
+    """The channel catalogue: available stock per SKU and location."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def keep_newest(self, changes: Sequence[StockChanged]) -> None:
+        """Apply the newest change per SKU and location; older or repeated ones do nothing."""
+        statement = upsert(self.session, CATALOGUE)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["sku", "location_code"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in ("available", "version", "product_name")
+                },
+                where=CATALOGUE.c.version < statement.excluded.version,
+            ),
+            [row_values(CATALOGUE, change) for change in newest_changes(changes)],
+        )
+
+    async def rows(self) -> Sequence[Row[Any]]:
+        query = select(CATALOGUE).order_by(CATALOGUE.c.sku, CATALOGUE.c.location_code)
+        return (await self.session.execute(query)).all()
 
 
 async def seed_channels(session: AsyncSession) -> None:

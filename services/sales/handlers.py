@@ -1,74 +1,31 @@
 """Sales' subscribers: the channel catalogue from stock changes, order answers from inventory."""
 
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.sales import db
+from services.sales.db import Catalogue, Orders
 from shared.contracts import ReservationDeclined, StockChanged, StockReserved
-from shared.db import upsert
-from shared.delivery.consumer import Subscription
+from shared.delivery.subscriptions import EventRouter
+from shared.uow import UnitOfWork
+
+events = EventRouter()
 
 
-async def update_catalogue(session: AsyncSession, events: list[StockChanged]) -> None:
+@events.subscriber
+async def update_catalogue(changes: list[StockChanged], uow: UnitOfWork) -> None:
     """Keep the newest version per SKU and location; older or repeated changes are ignored."""
-    newest: dict[tuple[str, str], StockChanged] = {}
-    for event in events:
-        key = (event.sku, event.location_code)
-        if key not in newest or newest[key].version < event.version:
-            newest[key] = event
-    statement = upsert(session, db.CatalogueRow)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["sku", "location_code"],
-            set_={
-                "available": statement.excluded.available,
-                "version": statement.excluded.version,
-                "product_name": statement.excluded.product_name,
-            },
-            where=db.CatalogueRow.version < statement.excluded.version,
-        ),
-        [
-            {
-                "sku": e.sku,
-                "location_code": e.location_code,
-                "product_name": e.product_name,
-                "available": e.available,
-                "version": e.version,
-            }
-            for e in newest.values()
-        ],
-    )
+    await Catalogue(uow.session).keep_newest(changes)
 
 
-async def confirm_orders(session: AsyncSession, events: list[StockReserved]) -> None:
-    now = datetime.now(UTC)
-    for event in events:
-        await session.execute(
-            update(db.OrderRow)
-            .where(db.OrderRow.order_id == event.order_id, db.OrderRow.status == "pending")
-            .values(
-                status="confirmed",
-                allocations=[a.model_dump() for a in event.allocations],
-                answered_at=now,
-            )
-        )
+@events.subscriber
+async def confirm_orders(reservations: list[StockReserved], uow: UnitOfWork) -> None:
+    """Inventory set the goods aside: the order is confirmed with what it takes."""
+    orders = Orders(uow.session)
+    for reserved in reservations:
+        allocations = [allocation.model_dump() for allocation in reserved.allocations]
+        await orders.answer(reserved.order_id, reserved, "confirmed", allocations=allocations)
 
 
-async def reject_orders(session: AsyncSession, events: list[ReservationDeclined]) -> None:
-    now = datetime.now(UTC)
-    for event in events:
-        await session.execute(
-            update(db.OrderRow)
-            .where(db.OrderRow.order_id == event.order_id, db.OrderRow.status == "pending")
-            .values(status="rejected", reason=event.reason, answered_at=now)
-        )
-
-
-subscriptions: list[Subscription[Any]] = [
-    Subscription(StockChanged, update_catalogue),
-    Subscription(StockReserved, confirm_orders),
-    Subscription(ReservationDeclined, reject_orders),
-]
+@events.subscriber
+async def reject_orders(declines: list[ReservationDeclined], uow: UnitOfWork) -> None:
+    """Inventory could not reserve: the order is rejected with inventory's reason."""
+    orders = Orders(uow.session)
+    for declined in declines:
+        await orders.answer(declined.order_id, declined, "rejected", reason=declined.reason)

@@ -9,6 +9,6 @@ spec = ServiceSpec(
     metadata=db.Base.metadata,
     tables=db.delivery,
     router=api.router,
-    subscriptions=handlers.subscriptions,
+    events=handlers.events,
 )
 app = create_app(spec)

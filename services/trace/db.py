@@ -1,12 +1,19 @@
-"""Trace's read model: lots, units and the steps that happened to them (built from events)."""
+"""Trace's read model and its store: lots, units and the steps that happened to them."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Index, Integer, Row, String, Uuid, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import TYPE_MAP, delivery_tables
+from shared.contracts import BatchCompleted
+from shared.db import TYPE_MAP, core_table, delivery_tables, row_values
+from shared.errors import NotFound
 
 
 class Base(DeclarativeBase):
@@ -54,3 +61,66 @@ class StepRow(Base):
     data: Mapped[dict[str, object]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_steps_lot_serial", "lot_code", "serial"),)
+
+
+LOTS, UNITS, STEPS = core_table(LotRow), core_table(UnitRow), core_table(StepRow)
+
+# A batch of 200 lots of 1,000 units would otherwise build 200,000 parameter rows at once.
+UNIT_ROWS_PER_STATEMENT = 5_000
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the read model holds on a code: a unit (`serial` set) or a lot (`serials` listed).
+
+    `lot` is None while steps arrived before the lot's production event.
+    """
+
+    code: str
+    lot_code: str
+    lot: Row[Any] | None
+    steps: list[Row[Any]]
+    serial: str | None = None
+    serials: list[str] = field(default_factory=list)
+
+
+class Traces:
+    """Trace's data access: lots, units and steps, as plain rows (no ORM objects)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_lots(self, batches: Sequence[BatchCompleted]) -> None:
+        """The lots of completed batches and their units."""
+        await self.session.execute(insert(LOTS), [row_values(LOTS, batch) for batch in batches])
+        units = ((serial, batch.lot_code) for batch in batches for serial in batch.serials)
+        while chunk := list(islice(units, UNIT_ROWS_PER_STATEMENT)):
+            rows = [{"serial": serial, "lot_code": lot_code} for serial, lot_code in chunk]
+            await self.session.execute(insert(UNITS), rows)
+
+    async def add_steps(self, steps: Sequence[dict[str, Any]]) -> None:
+        if steps:
+            await self.session.execute(insert(STEPS), steps)
+
+    async def find(self, code: str) -> Found:
+        """A unit serial or a lot code, with the steps its trace is made of."""
+        unit = (await self.session.execute(select(UNITS).where(UNITS.c.serial == code))).first()
+        lot_code = unit.lot_code if unit else code
+        lot = (await self.session.execute(select(LOTS).where(LOTS.c.lot_code == lot_code))).first()
+        if unit is not None:
+            steps = await self._steps(lot_code, only_for=unit.serial)
+            return Found(code, lot_code, lot, steps, serial=unit.serial)
+        steps = await self._steps(lot_code)
+        if lot is None and not steps:
+            raise NotFound("code", f"{code} is neither a known unit serial nor a lot code")
+        query = select(UNITS.c.serial).where(UNITS.c.lot_code == lot_code).order_by(UNITS.c.serial)
+        return Found(code, lot_code, lot, steps, serials=list(await self.session.scalars(query)))
+
+    async def _steps(self, lot_code: str, *, only_for: str | None = None) -> list[Row[Any]]:
+        """A lot's steps in time order; for one unit, the lot's own steps and that unit's."""
+        query = select(STEPS).where(STEPS.c.lot_code == lot_code)
+        if only_for is not None:
+            query = query.where(or_(STEPS.c.serial.is_(None), STEPS.c.serial == only_for))
+        return list(
+            (await self.session.execute(query.order_by(STEPS.c.occurred_at, STEPS.c.id))).all()
+        )

@@ -165,3 +165,66 @@ def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, A
         }
         for serial in serials
     ]
+
+
+class Lookup(Protocol):
+    """What the read model holds on a code (services/trace/db.py:Found)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def lot_code(self) -> str: ...
+    @property
+    def lot(self) -> Any: ...
+    @property
+    def steps(self) -> Sequence[Step]: ...
+    @property
+    def serial(self) -> str | None: ...
+    @property
+    def serials(self) -> list[str]: ...
+
+
+def trace_document(found: Lookup, base_url: str) -> dict[str, Any]:
+    """The public trace of a unit, or the recall view of a lot."""
+    lot = found.lot
+    head = {"code": found.code, "kind": "unit" if found.serial else "lot"}
+    if found.serial is not None:
+        timeline = unit_timeline(found.steps, lot, found.serial)
+        return head | {
+            "serial": found.serial,
+            "lot_code": found.lot_code,
+            "status": unit_status(timeline),
+            "product": product(lot),
+            "digital_link": digital_link(base_url, lot.gtin, found.lot_code, found.serial)
+            if lot
+            else None,
+            "timeline": timeline,
+        }
+    return head | {
+        "lot_code": found.lot_code,
+        "product": product(lot),
+        "digital_link": digital_link(base_url, lot.gtin, found.lot_code) if lot else None,
+        "timeline": lot_timeline(found.steps, lot),
+        "units": unit_statuses(found.steps, found.serials),
+        "buyers": buyers(found.steps),
+    }
+
+
+PRODUCT_FIELDS = (
+    "gtin",
+    "tracking",
+    "quantity",
+    "unit_of_measure",
+    "upt_code",
+    "upt_name",
+    "workshop_code",
+    "workshop_name",
+)
+
+
+def product(lot: Any) -> dict[str, Any] | None:
+    """The product of a lot row; None while steps arrived before its production event."""
+    if lot is None:
+        return None
+    named = {name: getattr(lot, name) for name in PRODUCT_FIELDS}
+    return {"sku": lot.sku, "name": lot.product_name, **named}

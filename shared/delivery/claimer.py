@@ -14,8 +14,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.delivery.consumer import Consumer, Subscription
+from shared.delivery.consumer import Consumer
 from shared.delivery.entries import Entry
+from shared.delivery.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 

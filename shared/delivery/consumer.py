@@ -1,27 +1,16 @@
 """Applying stream entries: in batches, once per event, bad entries to the dead letters."""
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import Event
-from shared.db import Database
 from shared.delivery.dead_letters import DeadLetters
 from shared.delivery.entries import Entry, InvalidEntry, decode
 from shared.delivery.inbox import take_unprocessed
-
-E = TypeVar("E", bound=Event)
-
-
-@dataclass(frozen=True)
-class Subscription(Generic[E]):
-    """A service applies events of one contract with one function (inside a transaction)."""
-
-    contract: type[E]
-    apply: Callable[[AsyncSession, list[E]], Awaitable[None]]
+from shared.delivery.subscriptions import Subscription
+from shared.uow import UnitsOfWork
 
 
 class Consumer:
@@ -29,14 +18,14 @@ class Consumer:
 
     def __init__(
         self,
-        db: Database,
+        units: UnitsOfWork,
         inbox: Table,
         dead_letters: DeadLetters,
         *,
         group: str,
         max_deliveries: int,
     ) -> None:
-        self.db = db
+        self.units = units
         self.inbox = inbox
         self.dead_letters = dead_letters
         self.group = group
@@ -59,10 +48,10 @@ class Consumer:
                 )
         if not events:
             return
-        async with self.db.transaction() as session:
-            fresh = await take_unprocessed(session, self.inbox, self.group, events)
+        async with self.units.begin() as uow:
+            fresh = await take_unprocessed(uow.session, self.inbox, self.group, events)
             if fresh:
-                await subscription.apply(session, fresh)
+                await subscription.handler(fresh, uow)
 
     async def retry_claimed(
         self, subscription: Subscription[Any], entry: Entry, deliveries: int

@@ -10,19 +10,21 @@ publishing one twice is harmless, the consumers' inbox turns the second into a n
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import Event
-from shared.db import OUTBOX_ROWS, Database, DeliveryTables
+from shared.db import Database, DeliveryTables
 from shared.delivery.entries import DATA_FIELD
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +32,6 @@ class OutboxRow:
     event_id: str
     stream: str  # without the namespace
     payload: str
-
-
-async def emit(session: AsyncSession, outbox: Table, events: Iterable[Event]) -> None:
-    """Add events to the outbox inside the caller's transaction; they go out after commit."""
-    rows = [OutboxRow(str(e.event_id), e.stream_suffix(), e.model_dump_json()) for e in events]
-    if rows:
-        await session.execute(
-            insert(outbox),
-            [{"event_id": r.event_id, "stream": r.stream, "payload": r.payload} for r in rows],
-        )
-        session.info.setdefault(OUTBOX_ROWS, []).extend(rows)
 
 
 class Relay:
@@ -64,8 +55,21 @@ class Relay:
         self.batch_size = batch_size
         self._published: list[str] = []  # event ids on Redis, not yet marked sent
 
+    async def write(self, session: AsyncSession, events: Sequence[Event]) -> list[OutboxRow]:
+        """Add events to the outbox inside the caller's transaction; `dispatch` them once it
+        committed."""
+        rows = [OutboxRow(str(e.event_id), e.stream_suffix(), e.model_dump_json()) for e in events]
+        if rows:
+            await session.execute(
+                insert(self.table),
+                [{"event_id": r.event_id, "stream": r.stream, "payload": r.payload} for r in rows],
+            )
+        return rows
+
     async def dispatch(self, rows: Sequence[OutboxRow]) -> None:
         """Publish rows just committed. On failure they stay unsent for the sweep."""
+        if not rows:
+            return
         try:
             await self._xadd([(row.stream, row.payload) for row in rows])
         except Exception:
@@ -148,3 +152,13 @@ class Relay:
             # Only "sent" marks are written in these transactions: losing the last ones in a
             # server crash publishes those rows again, which the inbox absorbs.
             await session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+async def written_events(session: AsyncSession, outbox: Table, contract: type[E]) -> list[E]:
+    """The events of one contract a service wrote to its outbox, oldest first."""
+    payloads = await session.scalars(
+        select(outbox.c.payload)
+        .where(outbox.c.stream == contract.stream_suffix())
+        .order_by(outbox.c.id)
+    )
+    return [contract.model_validate_json(payload) for payload in payloads]

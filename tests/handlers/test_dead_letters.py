@@ -1,14 +1,10 @@
 """An entry that can never be applied is set aside with its reason; the others still apply.
 
-Redis is replaced by a recorder of what would be added to the dead-letter stream: that the entry
-really lands there (and is acknowledged) needs a real Redis, and the integration layer checks it.
+The dead letters are read back from the real dead-letter stream of the test's namespace.
 """
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
-
-import pytest
 
 from services.quality.api import list_inspections
 from shared.contracts import BatchCompleted
@@ -17,20 +13,18 @@ from tests.builders import batch_completed
 from tests.handlers.harness import Service
 
 
-@dataclass
-class RecordingRedis:
-    added: list[tuple[str, dict[bytes, Any]]] = field(default_factory=list)
+async def dead_letters(quality: Service) -> list[tuple[str, dict[bytes, Any]]]:
+    """(stream, fields) of every dead letter, the fields' text decoded as it was written."""
+    stream = quality.runtime.dead_letters.stream
+    entries: Any = await quality.runtime.redis.xrange(stream)
+    return [
+        (stream, {key: _text(key, value) for key, value in fields.items()})
+        for _id, fields in entries
+    ]
 
-    async def xadd(self, name: str, fields: dict[bytes, Any]) -> bytes:
-        self.added.append((name, fields))
-        return f"{len(self.added)}-0".encode()
 
-
-@pytest.fixture
-def dead_letters(quality: Service, monkeypatch: pytest.MonkeyPatch) -> RecordingRedis:
-    recorder = RecordingRedis()
-    monkeypatch.setattr(quality.runtime.dead_letters, "redis", recorder)
-    return recorder
+def _text(key: bytes, value: bytes) -> Any:
+    return value if key.startswith(b"original.") else value.decode()
 
 
 def breaking_quantity(event: BatchCompleted) -> bytes:
@@ -45,11 +39,11 @@ async def pending_batches(quality: Service) -> set[object]:
 
 
 async def test_an_event_breaking_its_contract_is_dead_lettered_with_the_field(
-    quality: Service, dead_letters: RecordingRedis
+    quality: Service,
 ) -> None:
     await quality.publish_raw(BatchCompleted, breaking_quantity(batch_completed()))
 
-    [(stream, fields)] = dead_letters.added
+    [(stream, fields)] = await dead_letters(quality)
     assert stream == f"{quality.namespace}.dead-letters"
     assert fields[b"reason"] == "invalid"
     assert fields[b"error"].startswith("quantity: Input should be greater than or equal to 0")
@@ -60,16 +54,16 @@ async def test_an_event_breaking_its_contract_is_dead_lettered_with_the_field(
 
 
 async def test_an_entry_that_is_not_json_is_dead_lettered_as_malformed(
-    quality: Service, dead_letters: RecordingRedis
+    quality: Service,
 ) -> None:
     await quality.publish_raw(BatchCompleted, b"{not json")
 
-    [(_stream, fields)] = dead_letters.added
+    [(_stream, fields)] = await dead_letters(quality)
     assert fields[b"reason"] == "malformed"
 
 
 async def test_a_bad_entry_does_not_hold_back_the_good_ones_read_with_it(
-    quality: Service, dead_letters: RecordingRedis
+    quality: Service,
 ) -> None:
     good, bad = batch_completed(), batch_completed()
 
@@ -77,7 +71,7 @@ async def test_a_bad_entry_does_not_hold_back_the_good_ones_read_with_it(
         BatchCompleted, [encode(good), {DATA_FIELD: breaking_quantity(bad)}, {b"other": b"x"}]
     )
 
-    assert [fields[b"reason"] for _stream, fields in dead_letters.added] == [
+    assert [fields[b"reason"] for _stream, fields in await dead_letters(quality)] == [
         "invalid",
         "malformed",
     ]

@@ -20,7 +20,7 @@ from tests.builders import (
     order_placed,
     sale_completed,
 )
-from tests.handlers.harness import Service
+from tests.handlers.harness import NotApplied, Service
 
 
 async def receive_shoes(inventory: Service, quantity: int = 24, rejected: int = 2) -> list[str]:
@@ -120,7 +120,7 @@ async def test_an_order_within_stock_reserves_its_units(inventory: Service) -> N
     )
     async with inventory.session() as session:
         answer = await get_reservation(order.order_id, session)
-    assert answer["status"] == "reserved"
+    assert answer.status == "reserved"
 
 
 async def test_an_order_for_named_units_reserves_exactly_those(inventory: Service) -> None:
@@ -147,7 +147,7 @@ async def test_an_order_beyond_stock_is_declined_and_reserves_nothing(inventory:
     assert await stock_of(inventory, SHOES) == (22, 0, 22, 1)
     async with inventory.session() as session:
         answer = await get_reservation(order.order_id, session)
-    assert (answer["status"], answer["reason"]) == ("declined", "only 22 available")
+    assert (answer.status, answer.reason) == ("declined", "only 22 available")
 
 
 async def test_an_order_for_a_product_never_received_is_declined(inventory: Service) -> None:
@@ -233,7 +233,7 @@ async def test_a_completed_sale_takes_its_units_off_the_shelf(inventory: Service
         0,
     )
     async with inventory.session() as session:
-        assert (await get_reservation(reserved.order_id, session))["status"] == "sold"
+        assert (await get_reservation(reserved.order_id, session)).status == "sold"
         lines = await ledger(session, sku=SHOES)
     assert (lines[0].reason, lines[0].on_hand_delta, lines[0].reserved_delta) == ("sold", -3, -3)
 
@@ -251,7 +251,7 @@ async def test_a_sale_without_a_reservation_is_not_applied(inventory: Service) -
         allocations=[],
     )
 
-    with pytest.raises(ValueError, match="has no open reservation \\(declined\\)"):
+    with pytest.raises(NotApplied, match="has no open reservation \\(declined\\)"):
         await inventory.publish(sale)
 
     assert await stock_of(inventory, SHOES) == (22, 0, 22, 1)

@@ -42,8 +42,8 @@ async def place(sales: Service, quantity: int) -> OrderPlaced:
         quantity=quantity,
         buyer_ref=random_buyer_ref(),
     )
-    async with sales.runtime.db.transaction() as session:
-        view = await place_order(body, session, Response())
+    async with sales.runtime.units.begin() as uow:
+        view = await place_order(body, uow, Response())
     assert view.status == "pending"
     [placed] = await sales.outbox(OrderPlaced)
     return placed

@@ -8,13 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from sqlalchemy import String, Uuid, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, delivery_tables
-from shared.delivery.consumer import Subscription
+from shared.delivery.subscriptions import EventRouter
 from shared.service import ServiceSpec
+from shared.uow import UnitOfWork
 
 
 class Base(DeclarativeBase):
@@ -23,6 +23,7 @@ class Base(DeclarativeBase):
 
 delivery = delivery_tables(Base.metadata)
 poisoned: set[int] = set()
+events = EventRouter()
 
 
 class AppliedRow(Base):
@@ -32,12 +33,13 @@ class AppliedRow(Base):
     lot_code: Mapped[str] = mapped_column(String(24))
 
 
-async def record(session: AsyncSession, events: list[BatchCompleted]) -> None:
-    for event in events:
-        if event.quantity in poisoned:
-            raise RuntimeError(f"cannot apply a batch of {event.quantity}")
-    await session.execute(
-        insert(AppliedRow), [{"event_id": e.event_id, "lot_code": e.lot_code} for e in events]
+@events.subscriber
+async def record(batches: list[BatchCompleted], uow: UnitOfWork) -> None:
+    for batch in batches:
+        if batch.quantity in poisoned:
+            raise RuntimeError(f"cannot apply a batch of {batch.quantity}")
+    await uow.session.execute(
+        insert(AppliedRow), [{"event_id": b.event_id, "lot_code": b.lot_code} for b in batches]
     )
 
 
@@ -46,5 +48,5 @@ spec = ServiceSpec(
     metadata=Base.metadata,
     tables=delivery,
     router=APIRouter(),
-    subscriptions=[Subscription(BatchCompleted, record)],
+    events=events,
 )

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from shared.contracts import BatchCompleted
 from shared.delivery.entries import DATA_FIELD
-from shared.delivery.outbox import emit
 from shared.service import Runtime
 from tests.contracts.samples import sample_event
 from tests.integration import probe_service
@@ -184,10 +183,10 @@ async def test_committed_events_are_published_in_order_and_marked_sent(
 ) -> None:
     events = [completed() for _ in range(1200)]
     async with running(probe_service.spec, system_env) as runtime:
-        async with runtime.db.transaction() as session:
-            await emit(session, probe_service.delivery.outbox, events)
+        async with runtime.units.begin() as uow:
+            uow.emit(*events)
         stream = BatchCompleted.stream(runtime.settings.namespace)
-        # Published by the commit itself, before the transaction block returned.
+        # Published once the unit of work committed, before its block returned.
         entries: Any = await runtime.redis.xrange(stream)
         await eventually("every row marked sent", lambda: unsent_is(runtime, 0))
         await eventually("every event applied", lambda: settled(runtime, len(events)))
@@ -204,8 +203,8 @@ async def test_events_committed_but_never_published_are_swept_out_after_the_grac
     events = [completed() for _ in range(30)]
     async with running(probe_service.spec, system_env, JEJAK_SWEEP_GRACE_MS=500) as runtime:
         async with runtime.db.transaction() as session:
-            await emit(session, probe_service.delivery.outbox, events)
-            session.info.clear()  # as if the process died right after its commit
+            # Written and committed, never dispatched: as if the process died after its commit.
+            await runtime.relay.write(session, events)
         stream = BatchCompleted.stream(runtime.settings.namespace)
         assert await runtime.redis.xlen(stream) == 0
         assert await unsent(runtime) == 30

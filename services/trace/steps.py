@@ -1,0 +1,69 @@
+"""Events as EPCIS-style steps of the read model: one constructor per event, no I/O."""
+
+from typing import Any
+
+from shared.contracts import BatchCompleted, BatchSignedOff, Event, SaleCompleted, StockChanged
+
+Step = dict[str, Any]  # a row of the steps table
+
+
+def _step(
+    event: Event,
+    lot_code: str,
+    biz_step: str,
+    disposition: str,
+    data: dict[str, Any],
+    serial: str | None = None,
+) -> Step:
+    return {
+        "lot_code": lot_code,
+        "serial": serial,
+        "biz_step": biz_step,
+        "disposition": disposition,
+        "occurred_at": event.occurred_at,
+        "event_id": event.event_id,
+        "data": data,
+    }
+
+
+def commissioning(batch: BatchCompleted) -> Step:
+    where = batch.model_dump(
+        include={"upt_code", "upt_name", "workshop_code", "workshop_name", "quantity"}
+    )
+    return _step(batch, batch.lot_code, "commissioning", "active", where)
+
+
+def inspecting(sign_off: BatchSignedOff) -> Step:
+    disposition = "conformant" if sign_off.passed_quantity > 0 else "non_conformant"
+    outcome = sign_off.model_dump(include={"passed_quantity", "rejected_quantity", "defects"})
+    return _step(sign_off, sign_off.lot_code, "inspecting", disposition, outcome)
+
+
+def storing(change: StockChanged) -> list[Step]:
+    """Goods of a lot received into a store; other stock changes are not steps of a lot."""
+    if change.reason != "received" or change.lot_code is None:
+        return []
+    data = {"location_code": change.location_code, "quantity": change.delta}
+    return [_step(change, change.lot_code, "storing", "sellable_not_accessible", data)]
+
+
+def selling(sale: SaleCompleted) -> list[Step]:
+    """One step per unit sold (per lot and location for goods traced per lot)."""
+    steps = []
+    for allocation in sale.allocations:
+        data = {
+            "channel_code": sale.channel_code,
+            "buyer_ref": sale.buyer_ref,
+            "order_id": str(sale.order_id),
+            "location_code": allocation.location_code,
+            "quantity": allocation.quantity,
+        }
+        lot = allocation.lot_code
+        if allocation.serials:
+            steps += [
+                _step(sale, lot, "retail_selling", "retail_sold", data | {"quantity": 1}, serial)
+                for serial in allocation.serials
+            ]
+        else:
+            steps.append(_step(sale, lot, "retail_selling", "retail_sold", data))
+    return steps
