@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo test lint format bench clean distclean
+.PHONY: help venv run demo test lint format docs bench clean distclean
 
 help:
 	@echo "make venv   create .venv and install jejak with its dev tools"
@@ -14,6 +14,7 @@ help:
 	@echo "make demo   walk a product from workshop to buyer against running services"
 	@echo "make test   run the tests (PYTEST_ARGS='-k trace' to select)"
 	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make docs   write docs/asyncapi.json (every stream, from the contracts and subscribers)"
 	@echo "make bench  run the benchmarks"
 	@echo "make clean  remove caches, build output and the .jejak data directory"
 
@@ -45,6 +46,9 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+docs: venv
+	$(BIN)/python -m jejak.docs
 
 bench: venv
 	$(BIN)/python -m bench

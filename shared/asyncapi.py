@@ -16,6 +16,7 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.specification import AsyncAPI
 
 from shared.contracts import ALL_EVENTS, Event
+from shared.delivery.dead_letters import DeadLetter, dead_letter_stream
 from shared.delivery.subscriptions import EventRouter, Subscription
 
 DOCUMENTED_REDIS = "redis://localhost:6379"
@@ -57,6 +58,13 @@ def asyncapi_document(
     for service in services:
         for subscription in service.events:
             _document_subscriber(broker, service.name, subscription, namespace)
+    if any(service.events for service in services):
+        broker.publisher(
+            stream=dead_letter_stream(namespace),
+            schema=DeadLetter,
+            title=dead_letter_stream(namespace),
+            description=f"Written by every consumer group, read by operators. {DeadLetter.__doc__}",
+        )
     title = "Jejak" if len(services) != 1 else f"Jejak {services[0].name}"
     document = (
         AsyncAPI(broker, title=title, version="1", description=WIRE_FORMAT, schema_version="3.0.0")

@@ -1,12 +1,30 @@
 """The dead-letter stream: entries that cannot be applied, with the reason and the original."""
 
 from datetime import UTC, datetime
+from typing import Literal
 
+from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
 from shared.delivery.entries import Entry
 
 ORIGINAL_PREFIX = b"original."
+
+
+class DeadLetter(BaseModel):
+    """An entry a consumer group could not apply. Unlike events, a dead letter is written as
+    flat stream fields: these, plus the original entry's fields prefixed `original.`."""
+
+    source_stream: str = Field(description="The stream the entry was read from.")
+    source_group: str = Field(description="The consumer group that gave up on it.")
+    source_entry_id: str = Field(description="Its Redis entry id there.", examples=["1732-0"])
+    reason: Literal["malformed", "invalid", "max_deliveries"] = Field(
+        description="malformed: not JSON or no __data__ field; invalid: breaks its contract; "
+        "max_deliveries: applying it kept failing."
+    )
+    error: str = Field(description="The field errors, or the last failure.")
+    deliveries: int = Field(description="How often it was delivered before it was set aside.")
+    dead_at: datetime = Field(description="When it was set aside.")
 
 
 def dead_letter_stream(namespace: str) -> str:
