@@ -1,7 +1,7 @@
 """Inventory's subscribers: receive passed goods, reserve or decline orders, book sales out."""
 
 from services.inventory.domain import Unavailable
-from services.inventory.stock import Stock
+from services.inventory.stock import changing_stock
 from shared.contracts import BatchSignedOff, OrderPlaced, SaleCompleted
 from shared.delivery.subscriptions import EventRouter
 from shared.uow import UnitOfWork
@@ -13,33 +13,27 @@ events = EventRouter()
 async def receive_goods(sign_offs: list[BatchSignedOff], uow: UnitOfWork) -> None:
     """Passed goods enter the UPT's store: a lot, its units, a ledger line, stock changed."""
     passed = [sign_off for sign_off in sign_offs if sign_off.passed_quantity > 0]
-    if passed:
-        stock = Stock(uow.session)
+    async with changing_stock(uow) as stock:
         await stock.lock_stores(passed)
         await stock.receive(passed)
-        await stock.save(uow)
 
 
 @events.subscriber
 async def reserve_stock(orders: list[OrderPlaced], uow: UnitOfWork) -> None:
     """Reserve each order in turn, oldest lots first; never below zero, all or nothing."""
-    stock = Stock(uow.session)
-    await stock.lock_skus({order.sku for order in orders})
-    for order in orders:
-        if await stock.answered(order.order_id):
-            continue  # the same order placed again under a new event id
-        try:
-            await stock.reserve(order, await stock.choose(order))
-        except Unavailable as refusal:
-            stock.decline(order, refusal)
-    await stock.save(uow)
+    async with changing_stock(uow, skus={order.sku for order in orders}) as stock:
+        for order in orders:
+            if await stock.answered(order.order_id):
+                continue  # the same order placed again under a new event id
+            try:
+                await stock.reserve(order, await stock.choose(order))
+            except Unavailable as refusal:
+                stock.decline(order, refusal)
 
 
 @events.subscriber
 async def book_out(sales: list[SaleCompleted], uow: UnitOfWork) -> None:
     """A completed sale takes its reserved goods off the shelf for good."""
-    stock = Stock(uow.session)
-    await stock.lock_skus({sale.sku for sale in sales})
-    for sale in sales:
-        await stock.sell(sale)
-    await stock.save(uow)
+    async with changing_stock(uow, skus={sale.sku for sale in sales}) as stock:
+        for sale in sales:
+            await stock.sell(sale)

@@ -5,7 +5,8 @@ Handlers work on whole batches of events. The store locks the levels they touch 
 the next version, and `save` writes every level, ledger line and event of the batch at once.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -76,7 +77,8 @@ class Stock:
 
     async def lock_skus(self, skus: Iterable[str]) -> None:
         """Lock every location of these SKUs: orders may take from any of them."""
-        await self._load(set(skus), only=None)
+        if wanted := set(skus):
+            await self._load(wanted, only=None)
 
     async def _load(self, skus: set[str], only: set[Key] | None) -> None:
         rows = await self.session.execute(
@@ -144,6 +146,8 @@ class Stock:
 
     async def receive(self, sign_offs: Sequence[BatchSignedOff]) -> None:
         """Passed goods enter their UPT's store: a lot row, its units, a level change each."""
+        if not sign_offs:
+            return
         now = datetime.now(UTC)
         takes = [
             (
@@ -335,3 +339,13 @@ class Stock:
         if self.ledger:
             await self.session.execute(insert(LEDGER), self.ledger)
         uow.emit(*self.events)
+
+
+@asynccontextmanager
+async def changing_stock(uow: UnitOfWork, skus: Iterable[str] = ()) -> AsyncIterator[Stock]:
+    """The stock a batch of events changes: every level of `skus` locked first (orders may take
+    from any location), everything written and announced when the block ends."""
+    stock = Stock(uow.session)
+    await stock.lock_skus(skus)
+    yield stock
+    await stock.save(uow)
