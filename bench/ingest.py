@@ -20,11 +20,12 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bench.context import Context
-from bench.events import ALL_LINES, Line
+from bench.events import ALL_LINES
 from bench.http import HttpPool
 from bench.stats import summarize
 from bench.streams import unsettled
 from jejak.launcher import SERVICE_NAMES
+from shared.samples import Line
 
 OUTPUTS_PER_BATCH = 3
 PIECES_PER_OUTPUT = 4
@@ -70,7 +71,7 @@ async def terminal(pool: HttpPool, line: Line, meter: Meter, terminal_no: int) -
 
     while time.perf_counter() < meter.window_end:
         batch_id = str(uuid.uuid4())
-        body = {"batch_id": batch_id, "workshop_code": line.workshop_code, "sku": line.sku}
+        body = {"batch_id": batch_id, "workshop_code": line.workshop.code, "sku": line.sku}
         if not await call("open", "/batches", body):
             await asyncio.sleep(0.01)  # don't spin on a failing service
             continue

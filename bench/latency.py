@@ -35,11 +35,12 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bench.context import Context
-from bench.events import DEFECT, Line, line
+from bench.events import CHANNELS, DEFECT, line
 from bench.http import HttpPool, expect_ok
 from bench.stats import summarize
 from bench.streams import unsettled
 from jejak.launcher import SERVICE_NAMES
+from shared.samples import Line
 
 ORDER_LINE = line("AGR-TLR-30")
 SIGN_OFF_SKUS = (
@@ -57,7 +58,6 @@ SIGN_OFF_SKUS = (
     "TEX-ECO-2M",
 )
 STOCK_FOR_ORDERS = 1_000_000
-CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Visibility:
 
 async def make_batch(pool: HttpPool, batch_line: Line, quantity: int, n: int) -> Batch:
     batch_id = str(uuid.uuid4())
-    body = {"batch_id": batch_id, "workshop_code": batch_line.workshop_code, "sku": batch_line.sku}
+    body = {"batch_id": batch_id, "workshop_code": batch_line.workshop.code, "sku": batch_line.sku}
     expect_ok(await pool.post("/batches", body), "open batch")
     output = {
         "submission_id": str(uuid.uuid4()),

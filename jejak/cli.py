@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from pathlib import Path
@@ -12,7 +11,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jejak import __version__
@@ -95,8 +96,20 @@ def hide_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _database_description(data_dir: Path) -> str:
-    database_url = os.environ.get("DATABASE_URL")
+def _settings() -> Settings:
+    """The settings from the environment; a bad value ends the command with what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()
+        )
+        err_console.print(f"[bold red]Bad configuration:[/] {escape(problems)}")
+        raise typer.Exit(2) from None
+
+
+def _database_description(settings: Settings, data_dir: Path) -> str:
+    database_url = settings.database_url
     if not database_url:
         return f"SQLite, one file per service under {data_dir}"
     base = urlsplit(database_url).path.lstrip("/") or "jejak"
@@ -130,7 +143,8 @@ def run(
     """Start Redis (embedded, unless REDIS_URL is set) and the services; Ctrl-C stops all."""
     names = parse_only(only)
     ports = offset_ports(port_offset)
-    data_dir = Path(os.environ.get("JEJAK_DATA_DIR", ".jejak")).resolve()
+    settings = _settings()
+    data_dir = settings.data_dir.resolve()
     log_dir = data_dir / "logs"
     env = {"JEJAK_DATA_DIR": str(data_dir)}
 
@@ -142,8 +156,8 @@ def run(
     try:
         for name in names:  # say which port is taken before starting anything
             ensure_port_free(ports[name], LOCALHOST, f"the {name} service")
-        if os.environ.get("REDIS_URL"):
-            redis_description = f"{hide_password(os.environ['REDIS_URL'])} (from REDIS_URL)"
+        if not settings.embedded_redis:
+            redis_description = f"{hide_password(settings.redis_url)} (from REDIS_URL)"
         else:
             redis = EmbeddedRedis(
                 port=redis_port, data_dir=data_dir, log_path=log_dir / "redis.log"
@@ -159,7 +173,8 @@ def run(
         )
         console.print(f"Starting {', '.join(names)} ... (logs in {log_dir})")
         services.start_all()
-        _print_started(services, redis_description, _database_description(data_dir), log_dir)
+        database_description = _database_description(settings, data_dir)
+        _print_started(services, settings.namespace, redis_description, database_description)
         exit_code = _supervise(services, redis)
     except PortInUseError as exc:
         hint = "--redis-port" if "Redis" in exc.what else "--port-offset (moves all five)"
@@ -187,7 +202,7 @@ def run(
 
 
 def _print_started(
-    services: ServiceSet, redis_description: str, database_description: str, log_dir: Path
+    services: ServiceSet, namespace: str, redis_description: str, database_description: str
 ) -> None:
     table = Table(title="Jejak is running", title_justify="left")
     table.add_column("Service", style="bold")
@@ -208,8 +223,8 @@ def _print_started(
     console.print(table)
     console.print(f"[bold]Redis:[/]     {redis_description}")
     console.print(f"[bold]Database:[/]  {database_description}")
-    console.print(f"[bold]Namespace:[/] {os.environ.get('JEJAK_NAMESPACE', 'jejak')}")
-    console.print(f"[bold]Logs:[/]      {log_dir}")
+    console.print(f"[bold]Namespace:[/] {namespace}")
+    console.print(f"[bold]Logs:[/]      {services.log_dir}")
     console.print("Press Ctrl-C to stop.")
 
 
@@ -239,12 +254,9 @@ def _supervise(services: ServiceSet, redis: EmbeddedRedis | None) -> int:
 # --------------------------------------------------------------------------- demo
 
 
-def service_urls(port_offset: int = 0, host: str = LOCALHOST) -> dict[str, str]:
-    """Base URL of each service: JEJAK_<SERVICE>_URL, else host and default port (+offset)."""
-    return {
-        name: os.environ.get(f"JEJAK_{name.upper()}_URL", f"http://{host}:{port + port_offset}")
-        for name, port in SERVICE_PORTS.items()
-    }
+def service_urls(settings: Settings, port_offset: int = 0) -> dict[str, str]:
+    """Base URL of each service: JEJAK_<SERVICE>_URL, else this machine, default port + offset."""
+    return {name: settings.service_url(name, port_offset) for name in SERVICE_PORTS}
 
 
 @app.command()
@@ -257,12 +269,12 @@ def demo(
     """Walk products from workshop to buyer against running services (start `jejak run`)."""
     from jejak.demo import DemoError, run_demo
 
+    settings = _settings()
     try:
-        run_demo(service_urls(port_offset))
+        run_demo(service_urls(settings, port_offset))
     except (DemoError, httpx.ConnectError) as exc:
         err_console.print(f"[bold red]Demo failed:[/] {exc}\nIs `jejak run` up?")
         raise typer.Exit(1) from None
-    settings = Settings()
     _wait_until_settled(settings.redis_url, settings.namespace)
     streams(wait=0)
 
@@ -282,7 +294,7 @@ def streams(
     ] = 0,
 ) -> None:
     """Every stream and consumer group: entries, pending, unread; and the dead letters."""
-    settings = Settings()
+    settings = _settings()
     if wait:
         _wait_until_settled(settings.redis_url, settings.namespace, wait)
     table = Table(title=f"Streams of namespace {settings.namespace!r}", title_justify="left")

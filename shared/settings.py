@@ -1,8 +1,10 @@
-"""One settings class for every service; values come from the environment (or defaults)."""
+"""One settings class for every service and the `jejak` command; values come from the
+environment (or defaults). A variable set to the empty string counts as unset."""
 
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,12 +19,23 @@ SERVICE_PORTS: dict[str, int] = {
 }
 
 EMBEDDED_REDIS_PORT = 6390
+LOCALHOST = "127.0.0.1"
+
+
+def _service_url(service: str) -> Any:
+    return Field(
+        None,
+        alias=f"JEJAK_{service.upper()}_URL",
+        description=f"Base URL of the {service} service for `jejak demo`; unset: "
+        f"http://{LOCALHOST}:{SERVICE_PORTS[service]} (plus the port offset).",
+    )
 
 
 class Settings(BaseSettings):
-    """Where a service finds Redis and its database, and how it consumes."""
+    """Where a service finds Redis and its database, and how it consumes; where the `jejak`
+    command finds the services."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", env_ignore_empty=True)
 
     service: str = Field("production", alias="JEJAK_SERVICE")
     redis_url: str = Field(
@@ -65,6 +78,22 @@ class Settings(BaseSettings):
         "sweep (their process crashed, or Redis was down).",
     )
     public_base_url: str = Field("http://127.0.0.1:8005", alias="JEJAK_PUBLIC_BASE_URL")
+    production_url: str | None = _service_url("production")
+    quality_url: str | None = _service_url("quality")
+    inventory_url: str | None = _service_url("inventory")
+    sales_url: str | None = _service_url("sales")
+    trace_url: str | None = _service_url("trace")
+
+    @property
+    def embedded_redis(self) -> bool:
+        """REDIS_URL is unset: `jejak run` (and the benchmarks) start a Redis of their own."""
+        return "redis_url" not in self.model_fields_set
+
+    def service_url(self, service: str, port_offset: int = 0) -> str:
+        """Base URL of a service: JEJAK_<SERVICE>_URL, else this machine on the service's
+        default port plus `port_offset` (as `jejak run --port-offset` starts them)."""
+        configured: str | None = getattr(self, f"{service}_url")
+        return configured or f"http://{LOCALHOST}:{SERVICE_PORTS[service] + port_offset}"
 
     @property
     def consumer_name(self) -> str:

@@ -1,49 +1,55 @@
-"""Events as their producers build them (`Model.new`), with random ids and codes per test.
+"""Events as their producers build them (shared/samples.py), with random ids and codes per test.
 
 Defaults describe a pair of shoes from Cilegon (unit-tracked) or red ginger drink from Serang
-(lot-tracked); pass what a test cares about, leave the rest.
+(lot-tracked); pass what a test cares about, leave the rest. Product facts come from
+production's catalogue, defect codes from quality, store locations from inventory.
 """
 
 import itertools
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
-from services.production.catalogue import PRODUCTS, Product
-from services.production.domain import internal_gtin, serials
+from services.inventory.domain import store_location
+from services.production.catalogue import PRODUCT_BY_SKU, UPT_BY_CODE, WORKSHOP_BY_CODE, gtin_of
+from services.production.domain import serials
 from services.quality.domain import DEFECT_CODES
+from shared import samples
 from shared.contracts import (
     Allocation,
     BatchCompleted,
     BatchSignedOff,
-    Defect,
     OrderPlaced,
     ReservationDeclined,
     SaleCompleted,
     StockChanged,
-    StockReason,
     StockReserved,
 )
+from shared.samples import Line
 
-SHOES = "FTW-SPT-OLR"  # unit-tracked, made in CLG-SPT
-GINGER = "PAN-JHM-250"  # lot-tracked, made in SRG-JHM
-WORKSHOPS = {SHOES: ("CLG-SPT", "Bengkel sepatu"), GINGER: ("SRG-JHM", "Dapur jahe merah JAILS")}
-UPT_NAMES = {"CLG": "Lapas Kelas IIA Cilegon", "SRG": "Lapas Kelas IIA Serang"}
+SHOES = "FTW-SPT-OLR"  # unit-tracked
+GINGER = "PAN-JHM-250"  # lot-tracked
+MADE_IN = {SHOES: "CLG-SPT", GINGER: "SRG-JHM"}  # the workshop of each product the tests make
 
-_lot_numbers = itertools.count(random.randint(1, 5000))
+# Lots counted up from a random one in 2026-2029: never repeated within a run.
+_lot_numbers = itertools.count(random.randrange(samples.LOTS_PER_MONTH * 12 * 4))
 _clock = itertools.count(1)
 
 
-def product(sku: str) -> tuple[int, Product]:
-    """The catalogue number and entry of a product, as production seeds them."""
-    return next((n, p) for n, p in enumerate(PRODUCTS, start=1) if p.sku == sku)
+def line(sku: str) -> Line:
+    """Shoes or ginger where the tests make them, with production's catalogue entries."""
+    product, workshop = PRODUCT_BY_SKU[sku], WORKSHOP_BY_CODE[MADE_IN[sku]]
+    upt = UPT_BY_CODE[workshop.upt_code]
+    return Line.model_validate(
+        {"product": product, "gtin": gtin_of(product), "upt": upt, "workshop": workshop}
+    )
 
 
 def random_lot_code(upt_code: str = "CLG", family: str = "FTW") -> str:
     """A lot code never used before in this test run."""
-    yymm = f"{random.randint(24, 29)}{random.randint(1, 12):02d}"
-    return f"{upt_code}-{family}-{yymm}-{next(_lot_numbers) % 10_000:04d}"
+    return samples.lot_code(upt_code, family, next(_lot_numbers))
 
 
 def random_buyer_ref() -> str:
@@ -56,27 +62,10 @@ def later() -> datetime:
 
 
 def batch_completed(*, sku: str = SHOES, quantity: int = 24) -> BatchCompleted:
-    number, item = product(sku)
-    lot = random_lot_code(item.upt_code, item.family)
-    workshop_code, workshop_name = WORKSHOPS[sku]
-    return BatchCompleted.new(
-        occurred_at=later(),
-        batch_id=uuid4(),
-        lot_code=lot,
-        sku=item.sku,
-        product_name=item.name,
-        qc_family=item.family,
-        tracking=item.tracking,
-        gtin=internal_gtin(number),
-        upt_code=item.upt_code,
-        upt_name=UPT_NAMES[item.upt_code],
-        workshop_code=workshop_code,
-        workshop_name=workshop_name,
-        quantity=quantity,
-        unit_of_measure=item.unit_of_measure,
-        serials=serials(lot, quantity) if item.tracking == "unit" else [],
-        worker_count=3,
-    )
+    made = line(sku)
+    lot = random_lot_code(made.upt.code, made.product.family)
+    numbered = serials(lot, quantity) if made.unit_tracked else []
+    return samples.batch_completed(made, lot, quantity, serials=numbered, occurred_at=later())
 
 
 def batch_signed_off(
@@ -86,113 +75,47 @@ def batch_signed_off(
     rejected_quantity: int | None = None,
 ) -> BatchSignedOff:
     """QC's answer to a batch: the listed serials (or a quantity, per lot) fail the first code."""
-    rejected = len(rejected_serials) if rejected_quantity is None else rejected_quantity
-    code, description = next(iter(DEFECT_CODES[batch.qc_family].items()))
-    defects = (
-        [Defect(code=code, description=description, quantity=rejected, serials=[*rejected_serials])]
-        if rejected
-        else []
-    )
-    return BatchSignedOff.new(
-        caused_by=batch,
+    first_defect = next(iter(DEFECT_CODES[batch.qc_family].items()))
+    return samples.batch_signed_off(
+        batch,
+        rejected=rejected_serials if rejected_quantity is None else rejected_quantity,
+        defect=first_defect,
         occurred_at=later(),
-        inspection_id=uuid4(),
-        batch_id=batch.batch_id,
-        lot_code=batch.lot_code,
-        sku=batch.sku,
-        product_name=batch.product_name,
-        tracking=batch.tracking,
-        upt_code=batch.upt_code,
-        officer_code=f"QC-{batch.upt_code}-07",
-        passed_quantity=batch.quantity - rejected,
-        rejected_quantity=rejected,
-        passed_serials=[s for s in batch.serials if s not in rejected_serials],
-        defects=defects,
     )
 
 
 def stock_changed(
-    *,
-    sku: str = SHOES,
-    location_code: str = "CLG-STORE",
-    available: int,
-    version: int,
-    reason: StockReason = "received",
-    delta: int = 0,
-    lot_code: str | None = None,
-    serials: Sequence[str] = (),
+    *, sku: str = SHOES, location_code: str = "CLG-STORE", **change: Any
 ) -> StockChanged:
-    return StockChanged.new(
-        occurred_at=later(),
-        sku=sku,
-        product_name=product(sku)[1].name,
-        location_code=location_code,
-        available=available,
-        on_hand=available,
-        version=version,
-        reason=reason,
-        delta=delta,
-        lot_code=lot_code,
-        serials=[*serials],
+    """Stock of shoes in Cilegon's store, unless told otherwise; `change`: available, version
+    and the rest that samples.stock_changed takes."""
+    name = PRODUCT_BY_SKU[sku].name
+    return samples.stock_changed(
+        sku=sku, product_name=name, location_code=location_code, occurred_at=later(), **change
     )
 
 
 def received(signed_off: BatchSignedOff, *, version: int = 1) -> StockChanged:
     """What inventory announces when the passed goods of a sign-off enter the store."""
-    return stock_changed(
-        sku=signed_off.sku,
-        location_code=f"{signed_off.upt_code}-STORE",
-        available=signed_off.passed_quantity,
-        version=version,
-        delta=signed_off.passed_quantity,
-        lot_code=signed_off.lot_code,
-        serials=signed_off.passed_serials,
+    location = store_location(signed_off.upt_code)
+    return samples.stock_received(
+        signed_off, location_code=location, version=version, occurred_at=later()
     )
 
 
 def order_placed(*, sku: str = SHOES, quantity: int, serials: Sequence[str] = ()) -> OrderPlaced:
-    return OrderPlaced.new(
-        occurred_at=later(),
-        order_id=uuid4(),
-        channel_code="GALERI-SERANG",
-        sku=sku,
-        quantity=quantity,
-        serials=[*serials],
-    )
+    return samples.order_placed(sku=sku, quantity=quantity, serials=serials, occurred_at=later())
 
 
 def stock_reserved(order: OrderPlaced, allocations: Sequence[Allocation]) -> StockReserved:
-    return StockReserved.new(
-        caused_by=order,
-        occurred_at=later(),
-        order_id=order.order_id,
-        sku=order.sku,
-        quantity=order.quantity,
-        allocations=[*allocations],
-    )
+    return samples.stock_reserved(order, allocations, occurred_at=later())
 
 
 def reservation_declined(order: OrderPlaced, *, available: int) -> ReservationDeclined:
-    return ReservationDeclined.new(
-        caused_by=order,
-        occurred_at=later(),
-        order_id=order.order_id,
-        sku=order.sku,
-        requested=order.quantity,
-        available=available,
-        reason=f"only {available} available",
-    )
+    return samples.reservation_declined(order, available=available, occurred_at=later())
 
 
 def sale_completed(reserved: StockReserved, *, buyer_ref: str | None = None) -> SaleCompleted:
     """The hand-over of a reserved order: it takes exactly what inventory set aside."""
-    return SaleCompleted.new(
-        caused_by=reserved,
-        occurred_at=later(),
-        order_id=reserved.order_id,
-        channel_code="GALERI-SERANG",
-        sku=reserved.sku,
-        quantity=reserved.quantity,
-        buyer_ref=buyer_ref or random_buyer_ref(),
-        allocations=reserved.allocations,
-    )
+    buyer = buyer_ref or random_buyer_ref()
+    return samples.sale_completed(reserved, buyer_ref=buyer, occurred_at=later())

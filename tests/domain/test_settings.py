@@ -1,12 +1,15 @@
-"""Where a service finds its own database, and how its consumer is named."""
+"""Where a service finds its own database, and how its consumer is named; where the `jejak`
+command finds Redis and the services."""
 
 import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from jejak.cli import app, service_urls
 from shared.db import ensure_database
-from shared.settings import Settings
+from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -124,3 +127,66 @@ def test_settings_copied_for_another_service_name_the_consumer_after_it() -> Non
     sales = production.model_copy(update={"service": "sales"})
 
     assert sales.consumer_name.startswith("sales-")
+
+
+def test_redis_is_embedded_unless_redis_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert Settings().embedded_redis
+
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/1")
+    configured = Settings()
+
+    assert not configured.embedded_redis
+    assert configured.redis_url == "redis://cache:6379/1"
+
+
+def test_a_variable_set_to_nothing_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "")
+    monkeypatch.setenv("DATABASE_URL", "")
+
+    settings = Settings()
+
+    assert settings.embedded_redis
+    assert settings.redis_url == f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0"
+    assert settings.database_url is None
+
+
+def test_the_demo_finds_each_service_on_this_machine_at_its_port_plus_the_offset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in SERVICE_PORTS:
+        monkeypatch.delenv(f"JEJAK_{name.upper()}_URL", raising=False)
+
+    urls = service_urls(Settings(), port_offset=100)
+
+    assert urls == {
+        "production": "http://127.0.0.1:8101",
+        "quality": "http://127.0.0.1:8102",
+        "inventory": "http://127.0.0.1:8103",
+        "sales": "http://127.0.0.1:8104",
+        "trace": "http://127.0.0.1:8105",
+    }
+
+
+def test_a_service_url_in_the_environment_wins_over_the_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JEJAK_TRACE_URL", "https://trace.example.org")
+    monkeypatch.delenv("JEJAK_SALES_URL", raising=False)
+
+    urls = service_urls(Settings(), port_offset=100)
+
+    assert urls["trace"] == "https://trace.example.org"
+    assert urls["sales"] == "http://127.0.0.1:8104"
+
+
+def test_a_jejak_command_with_a_bad_setting_names_it_and_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JEJAK_NAMESPACE", "Not A Namespace")
+
+    result = CliRunner().invoke(app, ["streams"])
+
+    assert result.exit_code == 2
+    assert "Bad configuration" in result.output
+    assert "JEJAK_NAMESPACE" in result.output

@@ -1,0 +1,289 @@
+"""Sample events of every contract, built the way their producers build them, for tests and
+benchmarks.
+
+Each builder calls `Model.new` and keeps the chain of causes: a sign-off is caused by its
+batch's completion, a receipt into stock by its sign-off, a reservation or a decline by its
+order, a sale by its reservation. What an event repeats of its cause (ids, lot, SKU...) is read
+from the cause (`source=`), as producers read theirs from their rows.
+
+Only plain values come in. What a product is and where it is made (a `Line`), serials, defect
+codes and store locations are the services' facts: callers look them up (tests/builders.py and
+bench/events.py, in production's catalogue, quality's defect codes, inventory's store
+locations) and pass them in; shared/ never imports services/.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts import (
+    Allocation,
+    BatchCompleted,
+    BatchSignedOff,
+    Defect,
+    Event,
+    Link,
+    OrderPlaced,
+    ReservationDeclined,
+    SaleCompleted,
+    Sku,
+    StockChanged,
+    StockReason,
+    StockReserved,
+    Tracking,
+)
+
+DEFAULT_CHANNEL = "GALERI-SERANG"
+LOTS_PER_MONTH = 9999
+
+
+class Product(BaseModel):
+    """What a batch says about the product made (read from a catalogue entry's attributes)."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    sku: Sku
+    name: str
+    family: str
+    tracking: Tracking
+    unit_of_measure: str
+    upt_code: str
+
+
+class Place(BaseModel):
+    """A UPT or a workshop: its code and its name."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    code: str
+    name: str
+
+
+class Line(BaseModel):
+    """A product where it is made: the product, its GTIN, its UPT and the workshop there.
+
+    From catalogue entries: `Line.model_validate({"product": ..., "gtin": ..., "upt": ...,
+    "workshop": ...})`; the entries' attributes are read by name.
+    """
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    product: Product
+    gtin: str
+    upt: Place
+    workshop: Place
+
+    @property
+    def sku(self) -> str:
+        return self.product.sku
+
+    @property
+    def unit_tracked(self) -> bool:
+        return self.product.tracking == "unit"
+
+    def lot_code(self, index: int) -> str:
+        """The index-th distinct lot of this line (see `lot_code`)."""
+        return lot_code(self.upt.code, self.product.family, index)
+
+
+def lot_code(upt_code: str, family: str, index: int) -> str:
+    """The index-th distinct lot code of a UPT and family, in production's format
+    (UPT-FAMILY-yymm-sequence): 9,999 a month, months from 2601 on."""
+    month, sequence = divmod(index, LOTS_PER_MONTH)
+    year, month_of_year = divmod(month, 12)
+    return f"{upt_code}-{family}-{26 + year:02d}{month_of_year + 1:02d}-{sequence + 1:04d}"
+
+
+# --------------------------------------------------------------------------- a batch's flow
+
+
+def batch_completed(
+    line: Line,
+    lot_code: str,
+    quantity: int,
+    *,
+    serials: Sequence[str] = (),
+    worker_count: int = 3,
+    occurred_at: datetime | None = None,
+) -> BatchCompleted:
+    """A batch completed by the line's workshop: a new flow. `serials`, one per unit, for
+    unit-tracked products only (production numbers them)."""
+    if len(serials) != (quantity if line.unit_tracked else 0):
+        expected = f"{quantity} serials" if line.unit_tracked else "no serials"
+        raise ValueError(f"a {line.product.tracking}-tracked batch of {quantity} has {expected}")
+    return BatchCompleted.new(
+        occurred_at=occurred_at,
+        batch_id=uuid4(),
+        lot_code=lot_code,
+        sku=line.sku,
+        product_name=line.product.name,
+        qc_family=line.product.family,
+        tracking=line.product.tracking,
+        gtin=line.gtin,
+        upt_code=line.upt.code,
+        upt_name=line.upt.name,
+        workshop_code=line.workshop.code,
+        workshop_name=line.workshop.name,
+        quantity=quantity,
+        unit_of_measure=line.product.unit_of_measure,
+        serials=[*serials],
+        worker_count=worker_count,
+    )
+
+
+def batch_signed_off(
+    batch: BatchCompleted,
+    *,
+    rejected: int | Sequence[str] = 0,
+    defect: tuple[str, str] | None = None,
+    officer_code: str | None = None,
+    occurred_at: datetime | None = None,
+) -> BatchSignedOff:
+    """QC's answer to a batch. `rejected`: the serials that fail, or how many fail (for
+    unit-tracked goods the last ones); they fail with `defect`, a (code, description) of the
+    batch's QC family."""
+    if isinstance(rejected, int):
+        failed = batch.serials[len(batch.serials) - rejected :] if rejected else []
+        count = rejected
+    else:
+        failed, count = [*rejected], len(rejected)
+    defects: list[Defect] = []
+    if count:
+        if defect is None:
+            raise ValueError("rejected goods need a defect: (code, description)")
+        code, description = defect
+        defects = [Defect(code=code, description=description, quantity=count, serials=failed)]
+    failing = set(failed)
+    return BatchSignedOff.new(
+        caused_by=batch,
+        occurred_at=occurred_at,
+        source=batch,
+        inspection_id=uuid4(),
+        officer_code=officer_code or f"QC-{batch.upt_code}-07",
+        passed_quantity=batch.quantity - count,
+        rejected_quantity=count,
+        passed_serials=[serial for serial in batch.serials if serial not in failing],
+        defects=defects,
+    )
+
+
+def stock_changed(
+    *,
+    sku: str,
+    product_name: str,
+    location_code: str,
+    available: int,
+    version: int,
+    on_hand: int | None = None,
+    reason: StockReason = "received",
+    delta: int = 0,
+    lot_code: str | None = None,
+    serials: Sequence[str] = (),
+    caused_by: Event | Link | None = None,
+    occurred_at: datetime | None = None,
+) -> StockChanged:
+    """Inventory's announcement of the stock of a SKU at a location; `on_hand` defaults to
+    `available` (nothing reserved)."""
+    return StockChanged.new(
+        caused_by=caused_by,
+        occurred_at=occurred_at,
+        sku=sku,
+        product_name=product_name,
+        location_code=location_code,
+        available=available,
+        on_hand=available if on_hand is None else on_hand,
+        version=version,
+        reason=reason,
+        delta=delta,
+        lot_code=lot_code,
+        serials=[*serials],
+    )
+
+
+def stock_received(
+    signed_off: BatchSignedOff,
+    *,
+    location_code: str,
+    available: int | None = None,
+    version: int = 1,
+    occurred_at: datetime | None = None,
+) -> StockChanged:
+    """The passed goods of a sign-off entering the store at `location_code`; `available`
+    after it defaults to what passed (the store had none of the SKU)."""
+    passed = signed_off.passed_quantity
+    return stock_changed(
+        caused_by=signed_off,
+        occurred_at=occurred_at,
+        sku=signed_off.sku,
+        product_name=signed_off.product_name,
+        location_code=location_code,
+        available=passed if available is None else available,
+        version=version,
+        delta=passed,
+        lot_code=signed_off.lot_code,
+        serials=signed_off.passed_serials,
+    )
+
+
+# --------------------------------------------------------------------------- an order's flow
+
+
+def order_placed(
+    *,
+    sku: str,
+    quantity: int,
+    serials: Sequence[str] = (),
+    channel_code: str = DEFAULT_CHANNEL,
+    occurred_at: datetime | None = None,
+) -> OrderPlaced:
+    """An order of a sales channel: a new flow. `serials`: specific units asked for."""
+    return OrderPlaced.new(
+        occurred_at=occurred_at,
+        order_id=uuid4(),
+        channel_code=channel_code,
+        sku=sku,
+        quantity=quantity,
+        serials=[*serials],
+    )
+
+
+def stock_reserved(
+    order: OrderPlaced, allocations: Sequence[Allocation], *, occurred_at: datetime | None = None
+) -> StockReserved:
+    """Inventory sets the whole order aside, as `allocations`."""
+    return StockReserved.new(
+        caused_by=order, occurred_at=occurred_at, source=order, allocations=[*allocations]
+    )
+
+
+def reservation_declined(
+    order: OrderPlaced, *, available: int, occurred_at: datetime | None = None
+) -> ReservationDeclined:
+    """Inventory declines an order larger than the `available` stock."""
+    return ReservationDeclined.new(
+        caused_by=order,
+        occurred_at=occurred_at,
+        source=order,
+        requested=order.quantity,
+        available=available,
+        reason=f"only {available} available",
+    )
+
+
+def sale_completed(
+    reserved: StockReserved,
+    *,
+    buyer_ref: str,
+    channel_code: str = DEFAULT_CHANNEL,
+    occurred_at: datetime | None = None,
+) -> SaleCompleted:
+    """The hand-over of a reserved order to its buyer: exactly what inventory set aside."""
+    return SaleCompleted.new(
+        caused_by=reserved,
+        occurred_at=occurred_at,
+        source=reserved,
+        channel_code=channel_code,
+        buyer_ref=buyer_ref,
+    )
