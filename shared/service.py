@@ -101,9 +101,8 @@ class Runtime:
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         await self.prepare()
         background = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")]
-        reading = None
         if self.spec.events:
-            reading = asyncio.create_task(self.reader.run(), name=f"{self.spec.name}-reader")
+            self.reader.start()
             background.append(
                 asyncio.create_task(self.claimer.run(), name=f"{self.spec.name}-claimer")
             )
@@ -111,8 +110,7 @@ class Runtime:
         try:
             yield
         finally:
-            if reading is not None:
-                await self.reader.stop(reading)
+            await self.reader.stop()
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)

@@ -1,16 +1,16 @@
-"""The reader: new entries of every stream a service consumes, with one XREADGROUP.
+"""The reader: new entries of every stream a service consumes, by XREADGROUP.
 
-Each stream's entries of a read are applied as one batch (one transaction) and acknowledged
-once committed; a batch that fails stays pending for the claimer. Groups are created at id 0
-before the first read, so events published before the service ever ran are delivered too.
+Each stream is followed by a task of its own; the entries of one read are applied as one
+batch (one transaction) and acknowledged once committed, and a batch that fails stays pending
+for the claimer. Groups are created at id 0 before the first read, so events published before
+the service ever ran are delivered too.
 
 Why not FastStream's subscriber: it creates groups at `$`, decodes every entry of a batch
-several times, resolves dependencies per batch, reads each stream on its own, and its test
-broker has no entry ids or pending lists; see the README's delivery section.
+several times, resolves dependencies per batch, and its test broker has no entry ids or
+pending lists; see the README's delivery section.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -53,50 +53,66 @@ class Reader:
         self.name = name
         self.batch_size = batch_size
         self.block_ms = block_ms
-        self._waiting = False  # inside XREADGROUP: nothing in hand, safe to cancel
-        self._stopping = False
         self.last_failure: str | None = None  # why the last batch that failed did
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._waiting: set[str] = set()  # streams inside XREADGROUP: nothing in hand
+        self._stopping = False
 
     @property
     def streams(self) -> list[str]:
         return list(self.by_stream)
 
-    async def run(self) -> None:
+    def start(self) -> None:
+        """Follow every stream in a task of its own: a slow batch of one stream (a big lot
+        received) does not hold back another's (an order waiting for its reservation)."""
+        self._tasks = {
+            stream: asyncio.create_task(self._follow(stream), name=f"read {stream}")
+            for stream in self.by_stream
+        }
+
+    async def stop(self, timeout_s: float = 10) -> None:
+        """Let the batches in hand commit and be acknowledged, then stop; a batch still running
+        after `timeout_s` is cancelled (rolled back, left pending for the claimer)."""
+        self._stopping = True
+        for stream, task in self._tasks.items():
+            if stream in self._waiting:
+                task.cancel()
+        if self._tasks:
+            _done, late = await asyncio.wait(self._tasks.values(), timeout=timeout_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def _follow(self, stream: str) -> None:
         while not self._stopping:
             try:
-                await self.read_once(self.block_ms)
+                await self.read_once(self.block_ms, streams=[stream])
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
                 # The stream or its group was deleted under us (by an operator, a reset).
-                log.warning("%s; creating the groups again", exc)
-                await ensure_groups(self.redis, self.streams, self.consumer.group)
+                log.warning("%s; creating the group again", exc)
+                await ensure_groups(self.redis, [stream], self.consumer.group)
             except Exception:
-                log.exception("reading %s failed; retrying in a second", ", ".join(self.streams))
+                log.exception("reading %s failed; retrying in a second", stream)
                 await asyncio.sleep(1)
 
-    async def stop(self, task: "asyncio.Task[None]", timeout_s: float = 10) -> None:
-        """Let the batch in hand commit and be acknowledged, then stop; a batch still running
-        after `timeout_s` is cancelled (rolled back, left pending for the claimer)."""
-        self._stopping = True
-        if self._waiting:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(task, timeout_s)
-
-    async def read_once(self, block_ms: int | None = None) -> int:
-        """One read of every stream; returns how many entries it brought."""
-        self._waiting = True
+    async def read_once(
+        self, block_ms: int | None = None, streams: Sequence[str] | None = None
+    ) -> int:
+        """One read of these streams (all by default); returns how many entries it brought."""
+        keys = list(streams or self.by_stream)
+        self._waiting.update(keys)
         try:
             response: Any = await self.redis.xreadgroup(
                 self.consumer.group,
                 self.name,
-                dict.fromkeys(self.by_stream, ">"),
+                dict.fromkeys(keys, ">"),
                 count=self.batch_size,
                 block=block_ms,
             )
         finally:
-            self._waiting = False
+            self._waiting.difference_update(keys)
         read = 0
         for stream_name, raw_entries in response or []:
             stream = stream_name.decode()
