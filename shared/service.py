@@ -6,6 +6,7 @@ consumer groups, reader, claimer, outbox relay, health, AsyncAPI) exists once.
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -139,8 +140,11 @@ class Runtime:
 
     async def asyncapi(self) -> Response:
         """AsyncAPI 3 document of the streams this service publishes and consumes."""
-        document = asyncapi_document([self.spec], namespace=self.settings.namespace)
-        return json_response(document)
+        return json_response(self._asyncapi)
+
+    @functools.cached_property
+    def _asyncapi(self) -> dict[str, Any]:
+        return asyncapi_document([self.spec], namespace=self.settings.namespace)
 
 
 async def _check(probe: Awaitable[Any]) -> str:
