@@ -96,14 +96,17 @@ class HttpPool:
         self._slots = asyncio.Semaphore(size)
         self._host_header = f"Host: {self.host}:{self.port}\r\n".encode()
 
-    async def get(self, path: str) -> Reply:
-        return await self.request("GET", path)
+    async def get(self, path: str, token: str | None = None) -> Reply:
+        return await self.request("GET", path, token=token)
 
-    async def post(self, path: str, body: Any = None) -> Reply:
-        return await self.request("POST", path, body)
+    async def post(self, path: str, body: Any = None, token: str | None = None) -> Reply:
+        return await self.request("POST", path, body, token=token)
 
-    async def request(self, method: str, path: str, body: Any = None) -> Reply:
-        request = self._encode(method, path, body)
+    async def request(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> Reply:
+        """One request; `token`, a bearer access token, signs it in."""
+        request = self._encode(method, path, body, token)
         async with self._slots:
             for attempt in (1, 2):
                 connection = self._take_idle() if attempt == 1 else None
@@ -128,8 +131,10 @@ class HttpPool:
                 return reply
         raise AssertionError("unreachable")
 
-    def _encode(self, method: str, path: str, body: Any) -> bytes:
+    def _encode(self, method: str, path: str, body: Any, token: str | None) -> bytes:
         head = f"{method} {path} HTTP/1.1\r\n".encode() + self._host_header
+        if token is not None:
+            head += f"Authorization: Bearer {token}\r\n".encode()
         if body is None:
             return head + (b"Content-Length: 0\r\n\r\n" if method == "POST" else b"\r\n")
         payload = to_json(body)

@@ -25,6 +25,7 @@ from bench.http import HttpPool
 from bench.stats import summarize
 from bench.streams import unsettled
 from jejak.launcher import SERVICE_NAMES
+from jejak.tokens import KANWIL, Tokens, Who
 from shared.samples import Line
 
 OUTPUTS_PER_BATCH = 3
@@ -56,13 +57,13 @@ class Meter:
         return sum(len(v) for v in self.latencies.values())
 
 
-async def terminal(pool: HttpPool, line: Line, meter: Meter, terminal_no: int) -> None:
+async def terminal(pool: HttpPool, line: Line, meter: Meter, terminal_no: int, token: str) -> None:
     worker = f"WB-T{terminal_no:03d}"
 
     async def call(kind: str, path: str, body: Any) -> bool:
         started = time.perf_counter()
         try:
-            reply = await pool.post(path, body)
+            reply = await pool.post(path, body, token)
         except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             meter.record(kind, started, time.perf_counter(), False, repr(exc).encode())
             return False
@@ -92,6 +93,9 @@ async def run(ctx: Context) -> dict[str, Any]:
     async with ctx.sandbox("ingest") as sandbox:
         with ctx.services(sandbox, SERVICE_NAMES) as services:
             pool = HttpPool(services.url("production"), size=clients)
+            tokens = Tokens.from_data_dir(sandbox.data_dir)
+            lines = [ALL_LINES[i % len(ALL_LINES)] for i in range(clients)]
+            signed_in = [tokens.of(Who.terminal(line.workshop.code)) for line in lines]
             start = time.perf_counter()
             meter = Meter(start + warmup, start + warmup + seconds)
             task = ctx.task(f"ingest: {clients} terminals", total=warmup + seconds)
@@ -100,17 +104,16 @@ async def run(ctx: Context) -> dict[str, Any]:
             try:
                 with ctx.measuring("ingest", sandbox, services, usage):
                     await asyncio.gather(
-                        *(
-                            terminal(pool, ALL_LINES[i % len(ALL_LINES)], meter, i)
-                            for i in range(clients)
-                        )
+                        *(terminal(pool, lines[i], meter, i, signed_in[i]) for i in range(clients))
                     )
             finally:
                 ticker.cancel()
                 ctx.finish(task)
                 await pool.aclose()
             backlog = await _settle(ctx, sandbox.namespace)
-            floor = await http_floor(ctx, services.url("quality"), min(seconds, 10.0))
+            floor = await http_floor(
+                ctx, services.url("quality"), min(seconds, 10.0), tokens.of(KANWIL)
+            )
     result = {
         "clients": clients,
         "seconds": seconds,
@@ -132,9 +135,9 @@ async def run(ctx: Context) -> dict[str, Any]:
     return result
 
 
-async def http_floor(ctx: Context, url: str, seconds: float) -> dict[str, Any]:
+async def http_floor(ctx: Context, url: str, seconds: float, token: str) -> dict[str, Any]:
     """The HTTP stack's own ceiling here: the same clients on an endpoint without a database
-    (quality's GET /defect-codes: uvicorn, FastAPI routing and JSON, nothing else)."""
+    (quality's GET /defect-codes: uvicorn, FastAPI routing, token verification and JSON)."""
     clients = ctx.config.clients
     pool = HttpPool(url, size=clients)
     latencies: list[float] = []
@@ -144,7 +147,7 @@ async def http_floor(ctx: Context, url: str, seconds: float) -> dict[str, Any]:
     async def client() -> None:
         while time.perf_counter() < end:
             started = time.perf_counter()
-            if (await pool.get("/defect-codes")).ok:
+            if (await pool.get("/defect-codes", token)).ok:
                 latencies.append((time.perf_counter() - started) * 1000)
 
     try:

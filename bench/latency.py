@@ -40,6 +40,7 @@ from bench.http import HttpPool, expect_ok
 from bench.stats import summarize
 from bench.streams import unsettled
 from jejak.launcher import SERVICE_NAMES
+from jejak.tokens import KANWIL, Tokens, Who
 from shared.samples import Line
 
 ORDER_LINE = line("AGR-TLR-30")
@@ -109,21 +110,23 @@ class Visibility:
         return sum(len(queue) for queue in self.waiting.values())
 
 
-async def make_batch(pool: HttpPool, batch_line: Line, quantity: int, n: int) -> Batch:
-    batch_id = str(uuid.uuid4())
+async def make_batch(
+    pool: HttpPool, tokens: Tokens, batch_line: Line, quantity: int, n: int
+) -> Batch:
+    batch_id, token = str(uuid.uuid4()), tokens.of(Who.terminal(batch_line.workshop.code))
     body = {"batch_id": batch_id, "workshop_code": batch_line.workshop.code, "sku": batch_line.sku}
-    expect_ok(await pool.post("/batches", body), "open batch")
+    expect_ok(await pool.post("/batches", body, token), "open batch")
     output = {
         "submission_id": str(uuid.uuid4()),
         "quantity": quantity,
         "worker_codes": [f"WB-L{n % 997:03d}"],
     }
-    expect_ok(await pool.post(f"/batches/{batch_id}/output", output), "record output")
-    done = expect_ok(await pool.post(f"/batches/{batch_id}/complete"), "complete batch")
+    expect_ok(await pool.post(f"/batches/{batch_id}/output", output, token), "record output")
+    done = expect_ok(await pool.post(f"/batches/{batch_id}/complete", None, token), "complete")
     return Batch(batch_id, batch_line, quantity, tuple(done["serials"]))
 
 
-async def prepare(ctx: Context, pool: HttpPool, count: int) -> list[Batch]:
+async def prepare(ctx: Context, pool: HttpPool, tokens: Tokens, count: int) -> list[Batch]:
     lines = [line(sku) for sku in SIGN_OFF_SKUS]
     task = ctx.task(f"latency: preparing {count:,} completed batches", total=count)
     batches: list[Batch | None] = [None] * count
@@ -133,7 +136,7 @@ async def prepare(ctx: Context, pool: HttpPool, count: int) -> list[Batch]:
         for i in queue:
             batch_line = lines[i % len(lines)]
             quantity = 6 if batch_line.unit_tracked else 50
-            batches[i] = await make_batch(pool, batch_line, quantity, i)
+            batches[i] = await make_batch(pool, tokens, batch_line, quantity, i)
             ctx.progress.advance(task)
 
     await asyncio.gather(*(worker() for _ in range(16)))
@@ -151,14 +154,14 @@ async def settle(redis: Redis, namespace: str, timeout_s: float) -> int:
         await asyncio.sleep(0.1)
 
 
-async def catalogue(pool: HttpPool) -> dict[str, int]:
-    items = expect_ok(await pool.get("/catalogue"), "catalogue")
+async def catalogue(pool: HttpPool, token: str) -> dict[str, int]:
+    items = expect_ok(await pool.get("/catalogue", token), "catalogue")
     return {item["sku"]: int(item["available"]) for item in items}
 
 
-async def stocked(pool: HttpPool, sku: str, quantity: int, timeout_s: float) -> None:
+async def stocked(pool: HttpPool, token: str, sku: str, quantity: int, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    while (await catalogue(pool)).get(sku, 0) < quantity:
+    while (await catalogue(pool, token)).get(sku, 0) < quantity:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{quantity} x {sku} not in the catalogue after {timeout_s:g} s")
         await asyncio.sleep(0.1)
@@ -167,10 +170,18 @@ async def stocked(pool: HttpPool, sku: str, quantity: int, timeout_s: float) -> 
 class Load:
     """The offered load and its measurements."""
 
-    def __init__(self, ctx: Context, quality: HttpPool, sales: HttpPool, base: dict[str, int]):
+    def __init__(
+        self,
+        ctx: Context,
+        quality: HttpPool,
+        sales: HttpPool,
+        base: dict[str, int],
+        tokens: Tokens,
+    ):
         self.ctx = ctx
         self.quality = quality
         self.sales = sales
+        self.tokens = tokens
         self.visibility = Visibility(base)
         self.sign_off_request_ms: list[float] = []
         self.order_ms: list[float] = []
@@ -191,7 +202,10 @@ class Load:
     async def sign_off(self, index: int, batch: Batch, scheduled: float) -> None:
         body = batch.sign_off()
         try:
-            reply = await self.quality.post(f"/inspections/{batch.batch_id}/sign-off", body)
+            officer = self.tokens.of(Who.officer(batch.line.product.upt_code))
+            reply = await self.quality.post(
+                f"/inspections/{batch.batch_id}/sign-off", body, officer
+            )
         except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             self.error("sign-off", repr(exc))
             return
@@ -203,33 +217,34 @@ class Load:
         self.visibility.expect(batch.line.sku, body["passed_quantity"], index, answered)
 
     async def order(self, index: int, scheduled: float) -> None:
-        order_id = str(uuid.uuid4())
+        order_id, channel = str(uuid.uuid4()), CHANNELS[index % len(CHANNELS)]
+        seller = self.tokens.of(Who.sales_channel(channel))
         body = {
             "order_id": order_id,
-            "channel_code": CHANNELS[index % len(CHANNELS)],
+            "channel_code": channel,
             "sku": ORDER_LINE.sku,
             "quantity": 1 + index % 3,
             "buyer_ref": f"BUYER-BENCH-{index:06d}",
         }
         self.orders_open += 1
         try:
-            reply = await self.sales.post("/orders", body)
+            reply = await self.sales.post("/orders", body, seller)
             self.order_request_ms.append((time.perf_counter() - scheduled) * 1000)
             if not reply.ok:
                 self.error("order", f"HTTP {reply.status} {reply.body!r}")
                 return
-            status = await self._await_answer(order_id, scheduled)
+            status = await self._await_answer(order_id, scheduled, seller)
             if status == "confirmed":
-                await self.sales.post(f"/orders/{order_id}/complete")
+                await self.sales.post(f"/orders/{order_id}/complete", None, seller)
         except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
             self.error("order", repr(exc))
         finally:
             self.orders_open -= 1
 
-    async def _await_answer(self, order_id: str, sent: float) -> str | None:
+    async def _await_answer(self, order_id: str, sent: float, seller: str) -> str | None:
         poll = self.ctx.config.watch_ms / 2000
         while time.perf_counter() - sent < 60:
-            reply = await self.sales.get(f"/orders/{order_id}")
+            reply = await self.sales.get(f"/orders/{order_id}", seller)
             seen = time.perf_counter()
             status: str | None = str(reply.json()["status"]) if reply.ok else None
             if status == "confirmed":
@@ -249,7 +264,7 @@ class Load:
         interval = self.ctx.config.watch_ms / 1000
         while not self.stopping or self.visibility.outstanding:
             try:
-                available = await catalogue(self.sales)
+                available = await catalogue(self.sales, self.tokens.of(KANWIL))
             except Exception as exc:
                 self.error("catalogue", repr(exc))
                 await asyncio.sleep(interval)
@@ -284,18 +299,20 @@ async def run(ctx: Context) -> dict[str, Any]:
                 production = HttpPool(services.url("production"), size=16)
                 quality = HttpPool(services.url("quality"), size=64)
                 sales = HttpPool(services.url("sales"), size=64)
-                stock = await make_batch(production, ORDER_LINE, STOCK_FOR_ORDERS, 0)
-                batches = await prepare(ctx, production, count)
+                tokens = signed_in(Tokens.from_data_dir(sandbox.data_dir))
+                stock = await make_batch(production, tokens, ORDER_LINE, STOCK_FOR_ORDERS, 0)
+                batches = await prepare(ctx, production, tokens, count)
                 if await settle(redis, sandbox.namespace, 300):
                     raise RuntimeError("quality did not take in the prepared batches")
+                officer = tokens.of(Who.officer(ORDER_LINE.product.upt_code))
                 reply = await quality.post(
-                    f"/inspections/{stock.batch_id}/sign-off", stock.sign_off(rejected=0)
+                    f"/inspections/{stock.batch_id}/sign-off", stock.sign_off(rejected=0), officer
                 )
                 expect_ok(reply, "sign-off of the stock for orders")
-                await stocked(sales, ORDER_LINE.sku, STOCK_FOR_ORDERS, 60)
+                await stocked(sales, tokens.of(KANWIL), ORDER_LINE.sku, STOCK_FOR_ORDERS, 60)
                 await settle(redis, sandbox.namespace, 120)
-                base = await catalogue(sales)
-                load = Load(ctx, quality, sales, base)
+                base = await catalogue(sales, tokens.of(KANWIL))
+                load = Load(ctx, quality, sales, base, tokens)
                 usage: dict[str, Any] = {}
                 with ctx.measuring("latency", sandbox, services, usage):
                     result = await measure(ctx, load, redis, sandbox.namespace, batches, orders)
@@ -392,3 +409,14 @@ async def _tick(ctx: Context, task: Any, start: float, total: float) -> None:
     while True:
         ctx.progress.update(task, completed=max(0.0, min(total, time.perf_counter() - start)))
         await asyncio.sleep(0.25)
+
+
+def signed_in(tokens: Tokens) -> Tokens:
+    """Every token the load uses, fetched before it starts (fetching is not what is measured)."""
+    for batch_line in [*(line(sku) for sku in SIGN_OFF_SKUS), ORDER_LINE]:
+        tokens.of(Who.terminal(batch_line.workshop.code))
+        tokens.of(Who.officer(batch_line.product.upt_code))
+    for channel in CHANNELS:
+        tokens.of(Who.sales_channel(channel))
+    tokens.of(KANWIL)
+    return tokens

@@ -31,6 +31,7 @@ from bench.http import HttpPool, expect_ok
 from bench.stats import summarize
 from bench.streams import EntryId, dead_letter_count, watch_drain, xadd_all
 from jejak.launcher import ServiceSet
+from jejak.tokens import KANWIL, Tokens
 from services.production.domain import SERIAL_DIGITS
 
 SALES_PER_LOT = 5
@@ -44,7 +45,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     async with ctx.sandbox("trace-scale") as sandbox:
         redis = Redis.from_url(ctx.backend.redis_url)
         try:
-            with ctx.services(sandbox, ["trace"]) as services:
+            with ctx.services(sandbox, ["identity", "trace"]) as services:
                 traced, loading = await load(
                     ctx, redis, sandbox.namespace, sandbox.group("trace"), lots
                 )
@@ -56,7 +57,8 @@ async def run(ctx: Context) -> dict[str, Any]:
                 counts["dead_letters"] = await dead_letter_count(redis, sandbox.namespace)
                 pool = HttpPool(services.url("trace"), size=cfg.clients)
                 try:
-                    lookups = await measure(ctx, sandbox, services, pool, traced)
+                    kanwil = Tokens.from_data_dir(sandbox.data_dir).of(KANWIL)
+                    lookups = await measure(ctx, sandbox, services, pool, traced, kanwil)
                 finally:
                     await pool.aclose()
         finally:
@@ -144,7 +146,10 @@ async def measure(
     services: ServiceSet,
     pool: HttpPool,
     traced: list[TracedLot],
+    kanwil: str,
 ) -> dict[str, Any]:
+    """Units as a buyer's scan looks them up (no token); lots as the Kanwil reads their
+    recall lists (only an administrator sees the buyers)."""
     rng = random.Random(7)
 
     def unit_path() -> str:
@@ -154,23 +159,23 @@ async def measure(
     def lot_path() -> str:
         return f"/trace/{rng.choice(traced).lot_code}"
 
-    await check_answers(pool, traced[0])
+    await check_answers(pool, traced[0], kanwil)
     results: dict[str, Any] = {"clients": ctx.config.clients, "seconds": ctx.config.lookup_s}
-    for kind, path in (("unit", unit_path), ("lot", lot_path)):
-        single = await single_client(pool, path)
+    for kind, path, token in (("unit", unit_path, None), ("lot", lot_path, kanwil)):
+        single = await single_client(pool, path, token)
         usage: dict[str, Any] = {}
         with ctx.measuring(f"trace-{kind}", sandbox, services, usage):
-            loaded = await closed_loop(ctx, pool, path, kind)
+            loaded = await closed_loop(ctx, pool, path, kind, token)
         results[kind] = {**loaded, "single_client_latency_ms": single, **usage}
     return results
 
 
-async def check_answers(pool: HttpPool, lot: TracedLot) -> None:
+async def check_answers(pool: HttpPool, lot: TracedLot, kanwil: str) -> None:
     """The lookups measured must be real answers: a sold unit, a lot with units and buyers."""
     unit = expect_ok(await pool.get(f"/trace/{lot.sold[0]}"), "unit trace")
     if unit["kind"] != "unit" or unit["status"] != "sold":
         raise RuntimeError(f"unexpected unit trace: {str(unit)[:500]}")
-    recall = expect_ok(await pool.get(f"/trace/{lot.lot_code}"), "recall list")
+    recall = expect_ok(await pool.get(f"/trace/{lot.lot_code}", kanwil), "recall list")
     if len(recall["units"]) != lot.units or len(recall["buyers"]) != SALES_PER_LOT:
         raise RuntimeError(
             f"recall list of {lot.lot_code}: {len(recall['units'])} units, "
@@ -178,18 +183,20 @@ async def check_answers(pool: HttpPool, lot: TracedLot) -> None:
         )
 
 
-async def single_client(pool: HttpPool, path: Callable[[], str]) -> dict[str, Any]:
+async def single_client(
+    pool: HttpPool, path: Callable[[], str], token: str | None
+) -> dict[str, Any]:
     latencies = []
     for _ in range(SINGLE_CLIENT_REQUESTS):
         started = time.perf_counter()
-        reply = await pool.get(path())
+        reply = await pool.get(path(), token)
         latencies.append((time.perf_counter() - started) * 1000)
         expect_ok(reply, "trace lookup")
     return summarize(latencies)
 
 
 async def closed_loop(
-    ctx: Context, pool: HttpPool, path: Callable[[], str], kind: str
+    ctx: Context, pool: HttpPool, path: Callable[[], str], kind: str, token: str | None
 ) -> dict[str, Any]:
     clients, seconds = ctx.config.clients, ctx.config.lookup_s
     latencies: list[float] = []
@@ -203,7 +210,7 @@ async def closed_loop(
         while time.perf_counter() < window_end:
             started = time.perf_counter()
             try:
-                ok = (await pool.get(path())).ok
+                ok = (await pool.get(path(), token)).ok
             except (OSError, asyncio.IncompleteReadError, TimeoutError):
                 ok = False
             ended = time.perf_counter()

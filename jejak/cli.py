@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jejak import __version__
+from jejak.identity import identity_app
 from jejak.launcher import (
     LOCALHOST,
     SERVICE_NAMES,
@@ -37,6 +38,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(identity_app, name="identity")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -225,6 +227,9 @@ def _print_started(
     console.print(f"[bold]Database:[/]  {database_description}")
     console.print(f"[bold]Namespace:[/] {namespace}")
     console.print(f"[bold]Logs:[/]      {services.log_dir}")
+    credentials = services.log_dir.parent / "credentials.json"
+    if credentials.exists():
+        console.print(f"[bold]Sign-in:[/]   development principals' credentials in {credentials}")
     console.print("Press Ctrl-C to stop.")
 
 
@@ -268,11 +273,16 @@ def demo(
 ) -> None:
     """Walk products from workshop to buyer against running services (start `jejak run`)."""
     from jejak.demo import DemoError, run_demo
+    from jejak.tokens import Tokens
 
     settings = _settings()
+    credentials = settings.data_dir / "credentials.json"
+    if not credentials.exists():
+        err_console.print(f"[bold red]Demo failed:[/] no {credentials}\nIs `jejak run` up?")
+        raise typer.Exit(1)
     try:
-        run_demo(service_urls(settings, port_offset))
-    except (DemoError, httpx.ConnectError) as exc:
+        run_demo(service_urls(settings, port_offset), Tokens.from_data_dir(settings.data_dir))
+    except (DemoError, httpx.ConnectError, httpx.HTTPStatusError) as exc:
         err_console.print(f"[bold red]Demo failed:[/] {exc}\nIs `jejak run` up?")
         raise typer.Exit(1) from None
     _wait_until_settled(settings.redis_url, settings.namespace)

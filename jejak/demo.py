@@ -14,6 +14,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from jejak.tokens import KANWIL, Tokens, Who
+
 T = TypeVar("T")
 console = Console()
 
@@ -23,20 +25,24 @@ class DemoError(RuntimeError):
 
 
 class Jejak:
-    """A thin HTTP client of the five services."""
+    """A thin HTTP client of the services, signed in as whoever a call names (`as_`)."""
 
-    def __init__(self, urls: dict[str, str]) -> None:
+    def __init__(self, urls: dict[str, str], tokens: Tokens) -> None:
         self.urls = urls
+        self.tokens = tokens
         self.http = httpx.Client(timeout=10)
 
-    def call(self, service: str, method: str, path: str, body: Any = None) -> Any:
-        response = self.http.request(method, self.urls[service] + path, json=body)
+    def call(
+        self, service: str, method: str, path: str, body: Any = None, *, as_: Who | None = None
+    ) -> Any:
+        headers = self.tokens.header(as_)
+        response = self.http.request(method, self.urls[service] + path, json=body, headers=headers)
         if response.status_code >= 400:
             raise DemoError(f"{method} {service}{path} -> {response.status_code}: {response.text}")
         return response.json()
 
-    def try_get(self, service: str, path: str) -> Any | None:
-        response = self.http.get(self.urls[service] + path)
+    def try_get(self, service: str, path: str, *, as_: Who | None = None) -> Any | None:
+        response = self.http.get(self.urls[service] + path, headers=self.tokens.header(as_))
         return response.json() if response.status_code == 200 else None
 
 
@@ -51,21 +57,14 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float = 30) ->
 
 
 def produce(api: Jejak, workshop: str, sku: str, outputs: list[tuple[int, list[str]]]) -> Any:
-    batch_id = str(uuid.uuid4())
-    api.call(
-        "production",
-        "POST",
-        "/batches",
-        {"batch_id": batch_id, "workshop_code": workshop, "sku": sku},
-    )
+    """The workshop's terminal opens a batch, records its output and completes it."""
+    terminal, batch_id = Who.terminal(workshop), str(uuid.uuid4())
+    opened = {"batch_id": batch_id, "workshop_code": workshop, "sku": sku}
+    api.call("production", "POST", "/batches", opened, as_=terminal)
     for quantity, workers in outputs:
-        api.call(
-            "production",
-            "POST",
-            f"/batches/{batch_id}/output",
-            {"submission_id": str(uuid.uuid4()), "quantity": quantity, "worker_codes": workers},
-        )
-    batch = api.call("production", "POST", f"/batches/{batch_id}/complete")
+        output = {"submission_id": str(uuid.uuid4()), "quantity": quantity, "worker_codes": workers}
+        api.call("production", "POST", f"/batches/{batch_id}/output", output, as_=terminal)
+    batch = api.call("production", "POST", f"/batches/{batch_id}/complete", as_=terminal)
     console.print(
         f"[bold]{workshop}[/] completed lot [cyan]{batch['lot_code']}[/]: "
         f"{batch['quantity']} x {sku}"
@@ -73,31 +72,33 @@ def produce(api: Jejak, workshop: str, sku: str, outputs: list[tuple[int, list[s
     return batch
 
 
-def sign_off(api: Jejak, batch: Any, officer: str, rejections: list[dict[str, Any]]) -> Any:
-    path = f"/inspections/{batch['batch_id']}"
-    wait_for(f"QC inspection of {batch['lot_code']}", lambda: api.try_get("quality", path))
+def sign_off(api: Jejak, batch: Any, rejections: list[dict[str, Any]]) -> Any:
+    """A QC officer of the batch's UPT signs it off (the officer code comes from the token)."""
+    path, officer = f"/inspections/{batch['batch_id']}", Who.officer(upt_of(batch["lot_code"]))
+    inspection = lambda: api.try_get("quality", path, as_=officer)  # noqa: E731
+    wait_for(f"QC inspection of {batch['lot_code']}", inspection)
     rejected = sum(r["quantity"] for r in rejections)
-    result = api.call(
-        "quality",
-        "POST",
-        f"{path}/sign-off",
-        {
-            "officer_code": officer,
-            "passed_quantity": batch["quantity"] - rejected,
-            "rejected_quantity": rejected,
-            "rejections": rejections,
-        },
-    )
+    verdict = {
+        "passed_quantity": batch["quantity"] - rejected,
+        "rejected_quantity": rejected,
+        "rejections": rejections,
+    }
+    result = api.call("quality", "POST", f"{path}/sign-off", verdict, as_=officer)
     console.print(
-        f"QC {officer} signed off {batch['lot_code']}: "
+        f"QC {result['officer_code']} signed off {batch['lot_code']}: "
         f"{result['passed_quantity']} passed, {rejected} rejected"
     )
     return result
 
 
+def upt_of(lot_code: str) -> str:
+    """A lot code starts with its UPT: CLG-FTW-2611-0042."""
+    return lot_code.split("-")[0]
+
+
 def wait_for_stock(api: Jejak, sku: str, at_least: int) -> None:
     def available() -> bool:
-        items = api.call("sales", "GET", "/catalogue")
+        items = api.call("sales", "GET", "/catalogue", as_=KANWIL)
         return any(item["sku"] == sku and item["available"] >= at_least for item in items)
 
     wait_for(f"{at_least} x {sku} in the sales catalogue", available)
@@ -112,37 +113,31 @@ def sell(
     serials: list[str] | None = None,
 ) -> Any:
     """Place an order (of chosen units, or oldest stock first), wait for inventory, complete it."""
-    order_id = str(uuid.uuid4())
-    api.call(
-        "sales",
-        "POST",
-        "/orders",
-        {
-            "order_id": order_id,
-            "channel_code": channel,
-            "sku": sku,
-            "quantity": quantity,
-            "buyer_ref": buyer_ref,
-            "serials": serials or [],
-        },
-    )
+    order_id, seller = str(uuid.uuid4()), Who.sales_channel(channel)
+    placed = {"order_id": order_id, "channel_code": channel, "sku": sku, "quantity": quantity,
+              "buyer_ref": buyer_ref, "serials": serials or []}  # fmt: skip
+    api.call("sales", "POST", "/orders", placed, as_=seller)
     order = wait_for(
         f"inventory's answer to order {order_id}",
-        lambda: (o := api.call("sales", "GET", f"/orders/{order_id}"))["status"] != "pending" and o,
+        lambda: (
+            (o := api.call("sales", "GET", f"/orders/{order_id}", as_=seller))["status"]
+            != "pending"
+            and o
+        ),
     )
     if order["status"] != "confirmed":
         console.print(
             f"{channel}: order of {quantity} x {sku} [red]{order['status']}[/]: {order['reason']}"
         )
         return order
-    order = api.call("sales", "POST", f"/orders/{order_id}/complete")
+    order = api.call("sales", "POST", f"/orders/{order_id}/complete", as_=seller)
     serials = [s for a in order["allocations"] for s in a["serials"]]
     console.print(f"{channel} sold {quantity} x {sku} to {buyer_ref} {serials or ''}")
     return order
 
 
-def run_demo(urls: dict[str, str]) -> None:
-    api = Jejak(urls)
+def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
+    api = Jejak(urls, tokens)
     for service in urls:
         api.call(service, "GET", "/health")
     shoes = produce(
@@ -152,10 +147,7 @@ def run_demo(urls: dict[str, str]) -> None:
         [(12, ["WB-C7K2", "WB-D4M9", "WB-F1Q3"]), (12, ["WB-C7K2", "WB-H8T5"])],
     )
     sign_off(
-        api,
-        shoes,
-        "QC-CLG-07",
-        [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}],
+        api, shoes, [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}]
     )
     wait_for_stock(api, "FTW-SPT-OLR", 22)
     first = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
@@ -164,7 +156,7 @@ def run_demo(urls: dict[str, str]) -> None:
     bread = produce(
         api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])]
     )
-    sign_off(api, bread, "QC-CLG-03", [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
+    sign_off(api, bread, [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
     wait_for_stock(api, "PAN-ROT-001", 196)
     sell(api, "EXPO-UMKM", "PAN-ROT-001", 50, "BUYER-EX-0107")
     sell(api, "E-KATALOG", "PAN-ROT-001", 500, "BUYER-EK-0031")  # more than there is: declined
@@ -177,7 +169,7 @@ def run_demo(urls: dict[str, str]) -> None:
         ),
     )
     print_trace(trace)
-    lot = api.call("trace", "GET", f"/trace/{shoes['lot_code']}")
+    lot = api.call("trace", "GET", f"/trace/{shoes['lot_code']}", as_=KANWIL)
     console.print(
         f"Recall list of lot {lot['lot_code']}: {len(lot['units'])} units, buyers "
         + ", ".join(f"{b['buyer_ref']} ({b['quantity']})" for b in lot["buyers"])
@@ -196,7 +188,7 @@ def print_trace(trace: dict[str, Any]) -> None:
             "inspecting": f"QC {step.get('qc_decision')} "
             f"{[d['code'] for d in step.get('defects', [])] or ''}",
             "storing": f"{step.get('location_code')}",
-            "retail_selling": f"{step.get('channel_code')} to {step.get('buyer_ref')}",
+            "retail_selling": f"{step.get('channel_code')}",
         }.get(step["biz_step"], "")
         table.add_row(step["biz_step"], step["disposition"], step["occurred_at"][:19], detail)
     console.print(table)

@@ -326,10 +326,14 @@ class ServiceSet:
 
     `env` is laid over the launcher's own environment (pass `inherit_env=False` to give the
     children only `env`). Each child also gets JEJAK_SERVICE, JEJAK_PORT and
-    PYTHONUNBUFFERED, and JEJAK_PUBLIC_BASE_URL pointing at this set's trace service unless
-    the environment sets it. Logs go to `log_dir/<name>.log`, truncated on the first start
-    and appended to on restarts. As a context manager it starts every service, waits until
-    all are healthy, and stops them all on exit.
+    PYTHONUNBUFFERED; JEJAK_PUBLIC_BASE_URL pointing at this set's trace service and
+    JEJAK_OIDC_ISSUER at its identity service (the token issuer every service trusts), unless
+    the environment sets them; and JEJAK_SEED_DEV_PRINCIPALS=true (unless set), so identity
+    seeds its development principals into `<JEJAK_DATA_DIR>/credentials.json` on its first
+    start: a ServiceSet is for development, tests and benchmarks. Logs go to
+    `log_dir/<name>.log`, truncated on the first start and appended to on restarts. As a
+    context manager it starts every service, waits until all are healthy, and stops them all
+    on exit.
     """
 
     env: Mapping[str, str] = field(default_factory=dict)
@@ -396,6 +400,9 @@ class ServiceSet:
         merged.setdefault("PYTHONUNBUFFERED", "1")
         if "JEJAK_PUBLIC_BASE_URL" not in merged and "trace" in self.ports:
             merged["JEJAK_PUBLIC_BASE_URL"] = f"http://{self.host}:{self.ports['trace']}"
+        if "JEJAK_OIDC_ISSUER" not in merged and "identity" in self.ports:
+            merged["JEJAK_OIDC_ISSUER"] = f"http://{self.host}:{self.ports['identity']}"
+        merged.setdefault("JEJAK_SEED_DEV_PRINCIPALS", "true")
         return merged
 
     def command(self, name: str) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.asyncapi import asyncapi_document
+from shared.auth import Unauthorized, Verifier, allow, unauthorized_handler
 from shared.correlation import CorrelationMiddleware
 from shared.db import Database, DeliveryTables
 from shared.delivery.claimer import Claimer
@@ -170,10 +171,13 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan
     )
     app.state.runtime = runtime
+    app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(Rejected, rejected_handler)
-    app.add_api_route("/health", runtime.health, methods=["GET"], tags=["operations"])
-    app.add_api_route("/asyncapi", runtime.asyncapi, methods=["GET"], tags=["operations"])
+    app.add_exception_handler(Unauthorized, unauthorized_handler)
+    operations: dict[str, Any] = {"methods": ["GET"], "tags": ["operations"], **allow("public")}
+    app.add_api_route("/health", runtime.health, **operations)
+    app.add_api_route("/asyncapi", runtime.asyncapi, **operations)
     app.include_router(spec.router)
     return app
 

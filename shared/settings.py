@@ -16,6 +16,7 @@ SERVICE_PORTS: dict[str, int] = {
     "inventory": 8003,
     "sales": 8004,
     "trace": 8005,
+    "identity": 8006,
 }
 
 EMBEDDED_REDIS_PORT = 6390
@@ -83,6 +84,39 @@ class Settings(BaseSettings):
     inventory_url: str | None = _service_url("inventory")
     sales_url: str | None = _service_url("sales")
     trace_url: str | None = _service_url("trace")
+    identity_url: str | None = _service_url("identity")
+    oidc_issuer: str = Field(
+        f"http://{LOCALHOST}:{SERVICE_PORTS['identity']}",
+        alias="JEJAK_OIDC_ISSUER",
+        description="The token issuer: its URL is the `iss` of every access token, and services "
+        "find its keys at <issuer>/.well-known/openid-configuration. The identity service "
+        "issues as this URL; an outside OpenID Connect provider can take its place.",
+    )
+    oidc_audience: str = Field(
+        "jejak", alias="JEJAK_OIDC_AUDIENCE", description="The `aud` of Jejak's access tokens."
+    )
+    access_token_minutes: int = Field(
+        15,
+        alias="JEJAK_ACCESS_TOKEN_MINUTES",
+        ge=1,
+        le=24 * 60,
+        description="Lifetime of an access token; a revoked principal's last token lives this "
+        "long, and a retired signing key stays published this long.",
+    )
+    refresh_token_hours: int = Field(
+        12,
+        alias="JEJAK_REFRESH_TOKEN_HOURS",
+        ge=1,
+        description="Lifetime of a person's refresh token (each use replaces it).",
+    )
+    seed_dev_principals: bool = Field(
+        False,
+        alias="JEJAK_SEED_DEV_PRINCIPALS",
+        description="Development only: on its first start the identity service creates a "
+        "terminal per workshop, a client per channel, a QC officer and a UPT administrator "
+        "per UPT and a Kanwil administrator, and writes their credentials to "
+        "<JEJAK_DATA_DIR>/credentials.json. `jejak run` and the test systems set it.",
+    )
 
     @property
     def embedded_redis(self) -> bool:

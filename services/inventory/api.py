@@ -7,8 +7,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from services.inventory import db
+from services.inventory.domain import store_location
+from shared.auth import CallerDep, allow
 from shared.contracts import Allocation
 from shared.errors import NotFound
+from shared.identity import Claims
 from shared.service import ReadSessionDep
 
 router = APIRouter(tags=["inventory"])
@@ -47,24 +50,40 @@ class ReservationView(BaseModel):
     allocations: list[Allocation]
 
 
-@router.get("/stock")
-async def list_stock(session: ReadSessionDep, sku: str | None = None) -> list[LevelView]:
-    """Stock per SKU and location."""
+ADMINS = ("upt_admin", "kanwil_admin")
+
+
+def _locations(caller: Claims) -> list[str] | None:
+    """The locations a caller may see: its UPT's store; None for every location."""
+    return None if caller.role == "kanwil_admin" else [store_location(str(caller.upt))]
+
+
+@router.get("/stock", **allow(*ADMINS))
+async def list_stock(
+    session: ReadSessionDep, caller: CallerDep, sku: str | None = None
+) -> list[LevelView]:
+    """Stock per SKU and location (a UPT administrator's: its store's)."""
     query = select(db.LevelRow).order_by(db.LevelRow.sku, db.LevelRow.location_code)
     if sku:
         query = query.where(db.LevelRow.sku == sku)
+    if (locations := _locations(caller)) is not None:
+        query = query.where(db.LevelRow.location_code.in_(locations))
     return [LevelView.model_validate(row) for row in await session.scalars(query)]
 
 
-@router.get("/ledger")
-async def ledger(session: ReadSessionDep, sku: str, limit: int = 200) -> list[LedgerLine]:
-    """The newest movements of a SKU."""
+@router.get("/ledger", **allow(*ADMINS))
+async def ledger(
+    session: ReadSessionDep, caller: CallerDep, sku: str, limit: int = 200
+) -> list[LedgerLine]:
+    """The newest movements of a SKU (a UPT administrator's: at its store)."""
     query = select(db.LedgerRow).where(db.LedgerRow.sku == sku)
+    if (locations := _locations(caller)) is not None:
+        query = query.where(db.LedgerRow.location_code.in_(locations))
     rows = await session.scalars(query.order_by(db.LedgerRow.id.desc()).limit(min(limit, 1000)))
     return [LedgerLine.model_validate(row) for row in rows]
 
 
-@router.get("/reservations/{order_id}")
+@router.get("/reservations/{order_id}", **allow("kanwil_admin"))
 async def get_reservation(order_id: UUID, session: ReadSessionDep) -> ReservationView:
     """How inventory answered an order."""
     row = await session.get(db.ReservationRow, order_id)

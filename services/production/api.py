@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from services.production import catalogue, db
 from services.production.domain import WORKER_CODE_PATTERN, check_output
+from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
+from shared.identity import Claims
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["production"])
@@ -84,7 +86,7 @@ class CatalogueView(BaseModel):
     products: list[ProductView]
 
 
-@router.get("/catalogue")
+@router.get("/catalogue", **allow(*SIGNED_IN))
 async def get_catalogue(session: ReadSessionDep) -> CatalogueView:
     """UPTs, workshops and products."""
     return CatalogueView(
@@ -98,9 +100,12 @@ async def get_catalogue(session: ReadSessionDep) -> CatalogueView:
     )
 
 
-@router.post("/batches", status_code=status.HTTP_201_CREATED)
-async def open_batch(body: OpenBatch, uow: UnitOfWorkDep, response: Response) -> BatchView:
-    """Open a production batch of one product in one workshop."""
+@router.post("/batches", status_code=status.HTTP_201_CREATED, **allow("terminal"))
+async def open_batch(
+    body: OpenBatch, uow: UnitOfWorkDep, response: Response, caller: CallerDep
+) -> BatchView:
+    """Open a production batch of one product in the terminal's workshop."""
+    require_binding(caller, "workshop", body.workshop_code)
     batches = db.Batches(uow.session)
     if resent := await batches.resent(body.batch_id, body.workshop_code, body.sku):
         response.status_code = status.HTTP_200_OK
@@ -110,13 +115,13 @@ async def open_batch(body: OpenBatch, uow: UnitOfWorkDep, response: Response) ->
     return await _view(batches, batches.open(origin, body.batch_id, flow, datetime.now(UTC)))
 
 
-@router.post("/batches/{batch_id}/output", status_code=status.HTTP_201_CREATED)
+@router.post("/batches/{batch_id}/output", status_code=status.HTTP_201_CREATED, **allow("terminal"))
 async def record_output(
-    batch_id: UUID, body: RecordOutput, uow: UnitOfWorkDep, response: Response
+    batch_id: UUID, body: RecordOutput, uow: UnitOfWorkDep, response: Response, caller: CallerDep
 ) -> BatchView:
     """Record finished pieces and the pseudonymous codes of who made them."""
     batches = db.Batches(uow.session)
-    batch = await batches.get(batch_id, lock=True)
+    batch = _visible(caller, await batches.get(batch_id, lock=True))
     if await batches.resent_output(batch, body.submission_id, body.quantity):
         response.status_code = status.HTTP_200_OK
         return await _view(batches, batch)
@@ -126,21 +131,30 @@ async def record_output(
     return await _view(batches, batch)
 
 
-@router.post("/batches/{batch_id}/complete")
-async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep) -> BatchView:
+@router.post("/batches/{batch_id}/complete", **allow("terminal"))
+async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> BatchView:
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batches = db.Batches(uow.session)
-    batch = await batches.get(batch_id, lock=True)
+    batch = _visible(caller, await batches.get(batch_id, lock=True))
     if batch.status != "completed":  # completing again is a resend of the same completion
         uow.emit(await batches.complete(batch, datetime.now(UTC)))
     return await _view(batches, batch)
 
 
-@router.get("/batches/{batch_id}")
-async def get_batch(batch_id: UUID, session: ReadSessionDep) -> BatchView:
+@router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin"))
+async def get_batch(batch_id: UUID, session: ReadSessionDep, caller: CallerDep) -> BatchView:
     """A batch with its lot code and serials once completed."""
     batches = db.Batches(session)
-    return await _view(batches, await batches.get(batch_id))
+    return await _view(batches, _visible(caller, await batches.get(batch_id)))
+
+
+def _visible(caller: Claims, batch: db.BatchRow) -> db.BatchRow:
+    """A batch is its workshop's terminal's, and its UPT's administrator's to read."""
+    if caller.role == "upt_admin":
+        require_binding(caller, "upt", catalogue.WORKSHOP_BY_CODE[batch.workshop_code].upt_code)
+    else:
+        require_binding(caller, "workshop", batch.workshop_code)
+    return batch
 
 
 async def _view(batches: db.Batches, batch: db.BatchRow) -> BatchView:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
-from services.sales.db import Catalogue, ChannelRow, Orders
+from services.sales.db import Catalogue, ChannelRow, OrderRow, Orders
+from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.contracts import Allocation
+from shared.identity import Claims
 from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
 router = APIRouter(tags=["sales"])
@@ -61,14 +63,18 @@ class CatalogueItem(BaseModel):
     locations: dict[str, int]
 
 
-@router.get("/channels")
+@router.get("/channels", **allow(*SIGNED_IN))
 async def list_channels(session: ReadSessionDep) -> list[ChannelView]:
     """Sales channels."""
     rows = await session.scalars(select(ChannelRow).order_by(ChannelRow.code))
     return [ChannelView.model_validate(row) for row in rows]
 
 
-@router.get("/catalogue", response_model=list[CatalogueItem])
+@router.get(
+    "/catalogue",
+    response_model=list[CatalogueItem],
+    **allow("channel", "upt_admin", "kanwil_admin"),
+)
 async def catalogue(session: ReadSessionDep) -> Response:
     """What channels can sell now: available stock per SKU, from stock changed events."""
     items: dict[str, dict[str, Any]] = {}
@@ -82,29 +88,38 @@ async def catalogue(session: ReadSessionDep) -> Response:
     return json_response(list(items.values()))
 
 
-@router.post("/orders", status_code=status.HTTP_202_ACCEPTED)
-async def place_order(body: PlaceOrder, uow: UnitOfWorkDep, response: Response) -> OrderView:
+@router.post("/orders", status_code=status.HTTP_202_ACCEPTED, **allow("channel"))
+async def place_order(
+    body: PlaceOrder, uow: UnitOfWorkDep, response: Response, caller: CallerDep
+) -> OrderView:
     """Place an order; inventory confirms or rejects it (poll GET /orders/{order_id})."""
+    require_binding(caller, "channel", body.channel_code)
     orders = Orders(uow.session)
     if resent := await orders.resent(body.order_id, body.sku, body.quantity, body.buyer_ref):
         response.status_code = status.HTTP_200_OK
-        return OrderView.model_validate(resent)
+        return OrderView.model_validate(_own(caller, resent))
     await orders.check_sellable(body.channel_code, body.sku)
     order = orders.place(body, correlation_id=uow.correlation_id or uuid4())
     uow.emit(order.placed())
     return OrderView.model_validate(order)
 
 
-@router.get("/orders/{order_id}")
-async def get_order(order_id: UUID, session: ReadSessionDep) -> OrderView:
+@router.get("/orders/{order_id}", **allow("channel", "kanwil_admin"))
+async def get_order(order_id: UUID, session: ReadSessionDep, caller: CallerDep) -> OrderView:
     """An order and inventory's answer to it."""
-    return OrderView.model_validate(await Orders(session).get(order_id))
+    return OrderView.model_validate(_own(caller, await Orders(session).get(order_id)))
 
 
-@router.post("/orders/{order_id}/complete")
-async def complete_order(order_id: UUID, uow: UnitOfWorkDep) -> OrderView:
+@router.post("/orders/{order_id}/complete", **allow("channel"))
+async def complete_order(order_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> OrderView:
     """Hand a confirmed order over to its buyer: the sale is final."""
-    order = await Orders(uow.session).get(order_id, lock=True)
+    order = _own(caller, await Orders(uow.session).get(order_id, lock=True))
     if order.status != "completed":  # completing twice is a resend, not an error
         uow.emit(order.complete(datetime.now(UTC)))
     return OrderView.model_validate(order)
+
+
+def _own(caller: Claims, order: OrderRow) -> OrderRow:
+    """An order and its buyer reference are its channel's (and the Kanwil's) alone."""
+    require_binding(caller, "channel", order.channel_code)
+    return order

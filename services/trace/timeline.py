@@ -228,3 +228,20 @@ def product(lot: Any) -> dict[str, Any] | None:
         return None
     named = {name: getattr(lot, name) for name in PRODUCT_FIELDS}
     return {"sku": lot.sku, "name": lot.product_name, **named}
+
+
+PRIVATE_FIELDS = ("buyer_ref", "order_id")
+
+
+def public_view(document: dict[str, Any]) -> dict[str, Any]:
+    """The trace as anyone may see it: where and how it was made, checked, stored and sold
+    (the channel), without buyer references, order ids or a lot's buyer list."""
+    public = {key: value for key, value in document.items() if key != "buyers"}
+    public["timeline"] = [_without_private(step) for step in document["timeline"]]
+    if "units" in document:
+        public["units"] = [_without_private(unit) for unit in document["units"]]
+    return public
+
+
+def _without_private(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if key not in PRIVATE_FIELDS}

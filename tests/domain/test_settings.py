@@ -165,6 +165,7 @@ def test_the_demo_finds_each_service_on_this_machine_at_its_port_plus_the_offset
         "inventory": "http://127.0.0.1:8103",
         "sales": "http://127.0.0.1:8104",
         "trace": "http://127.0.0.1:8105",
+        "identity": "http://127.0.0.1:8106",
     }
 
 

@@ -8,7 +8,7 @@ import pytest
 from jejak.demo import Jejak
 from jejak.launcher import ServiceSet
 from tests.backend import Backend
-from tests.e2e.system import running_system
+from tests.e2e.system import api_of, running_system
 
 
 @pytest.fixture(scope="module")
@@ -26,4 +26,4 @@ def system(
 
 @pytest.fixture(scope="module")
 def api(system: ServiceSet) -> Jejak:
-    return Jejak(system.urls)
+    return api_of(system)

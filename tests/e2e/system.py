@@ -4,8 +4,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from jejak.demo import Jejak
 from jejak.launcher import ServiceSet, free_ports
 from jejak.streams import GroupStatus, group_statuses
+from jejak.tokens import Tokens
 from shared.settings import SERVICE_PORTS
 
 # Short enough that a test sees a killed consumer's entries taken over within seconds.
@@ -26,3 +28,8 @@ def running_system(env: dict[str, str], log_dir: Path) -> Iterator[ServiceSet]:
 def unsettled_groups(env: dict[str, str]) -> list[GroupStatus]:
     """Groups with entries pending or not yet read; empty once every event is applied."""
     return [s for s in group_statuses(env["REDIS_URL"], env["JEJAK_NAMESPACE"]) if not s.settled]
+
+
+def api_of(system: ServiceSet) -> Jejak:
+    """A client of a running system, signed in with its development principals."""
+    return Jejak(system.urls, Tokens.from_data_dir(Path(system.env["JEJAK_DATA_DIR"])))

@@ -8,11 +8,11 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-import httpx
 from redis import Redis
 
 from jejak.demo import Jejak, wait_for
 from jejak.launcher import ServiceSet
+from jejak.tokens import KANWIL, Who
 from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
@@ -32,14 +32,19 @@ TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 class Client:
     """HTTP calls that show the correlation id each response names."""
 
-    def __init__(self, urls: dict[str, str]) -> None:
-        self.urls = urls
-        self.http = httpx.Client(timeout=10)
+    def __init__(self, api: Jejak) -> None:
+        self.api = api
 
     def post(
-        self, service: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+        self,
+        who: Who,
+        service: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[Any, UUID]:
-        response = self.http.post(self.urls[service] + path, json=body, headers=headers)
+        signed_in = {**self.api.tokens.header(who), **(headers or {})}
+        response = self.api.http.post(self.api.urls[service] + path, json=body, headers=signed_in)
         assert response.status_code < 300, response.text
         return response.json(), UUID(response.headers[HEADER])
 
@@ -54,17 +59,21 @@ def events_on(env: dict[str, str], contract: type[Event]) -> list[Any]:
 def test_one_pair_of_shoes_keeps_its_batch_flow_and_its_order_flow(
     system: ServiceSet, module_env: dict[str, str], api: Jejak
 ) -> None:
-    client, batch_flow, batch_id = Client(system.urls), uuid.uuid4(), str(uuid.uuid4())
+    client, batch_flow, batch_id = Client(api), uuid.uuid4(), str(uuid.uuid4())
+    terminal, officer = Who.terminal("CLG-SPT"), Who.officer("CLG")
+    gallery = Who.sales_channel("GALERI-SERANG")
     opened = {"batch_id": batch_id, "workshop_code": "CLG-SPT", "sku": "FTW-SPT-OLR"}
-    _, named = client.post("production", "/batches", opened, {HEADER: str(batch_flow)})
+    _, named = client.post(terminal, "production", "/batches", opened, {HEADER: str(batch_flow)})
     assert named == batch_flow
     output = {"submission_id": str(uuid.uuid4()), "quantity": 2, "worker_codes": ["WB-C7K2"]}
-    client.post("production", f"/batches/{batch_id}/output", output)
-    batch, named = client.post("production", f"/batches/{batch_id}/complete")
+    client.post(terminal, "production", f"/batches/{batch_id}/output", output)
+    batch, named = client.post(terminal, "production", f"/batches/{batch_id}/complete")
     assert named == batch_flow, "completing continues the flow the batch was opened in"
-    wait_for("the inspection", lambda: api.try_get("quality", f"/inspections/{batch_id}"))
-    verdict = {"officer_code": "QC-CLG-07", "passed_quantity": 2, "rejected_quantity": 0}
-    _, named = client.post("quality", f"/inspections/{batch_id}/sign-off", verdict)
+    wait_for(
+        "the inspection", lambda: api.try_get("quality", f"/inspections/{batch_id}", as_=officer)
+    )
+    verdict = {"passed_quantity": 2, "rejected_quantity": 0}
+    _, named = client.post(officer, "quality", f"/inspections/{batch_id}/sign-off", verdict)
     assert named == batch_flow, "a sign-off continues its batch's flow"
     lot = batch["lot_code"]
     wait_for("the lot in stock", lambda: _stored(api, lot))
@@ -73,11 +82,11 @@ def test_one_pair_of_shoes_keeps_its_batch_flow_and_its_order_flow(
     order = {"order_id": order_id, "channel_code": "GALERI-SERANG", "sku": "FTW-SPT-OLR",
              "quantity": 1, "serials": pair, "buyer_ref": "BUYER-CORR-1"}  # fmt: skip
     traceparent = {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"}
-    _, order_flow = client.post("sales", "/orders", order, traceparent)
+    _, order_flow = client.post(gallery, "sales", "/orders", order, traceparent)
     assert order_flow == UUID(hex=TRACE_ID)
-    wait_for("the order confirmed", lambda: _confirmed(api, order_id))
+    wait_for("the order confirmed", lambda: _confirmed(api, order_id, gallery))
     _, named = client.post(
-        "sales", f"/orders/{order_id}/complete", None, {HEADER: str(uuid.uuid4())}
+        gallery, "sales", f"/orders/{order_id}/complete", None, {HEADER: str(uuid.uuid4())}
     )
     assert named == order_flow, "completing an order continues the order's flow"
     wait_for("every event applied", lambda: not unsettled_groups(module_env) or None)
@@ -108,10 +117,10 @@ def test_one_pair_of_shoes_keeps_its_batch_flow_and_its_order_flow(
 
 
 def _stored(api: Jejak, lot: str) -> Any:
-    trace = api.try_get("trace", f"/trace/{lot}")
+    trace = api.try_get("trace", f"/trace/{lot}", as_=KANWIL)
     return trace and any(step["biz_step"] == "storing" for step in trace["timeline"])
 
 
-def _confirmed(api: Jejak, order_id: str) -> Any:
-    order = api.try_get("sales", f"/orders/{order_id}")
+def _confirmed(api: Jejak, order_id: str, channel: Who) -> Any:
+    order = api.try_get("sales", f"/orders/{order_id}", as_=channel)
     return order and order["status"] == "confirmed"

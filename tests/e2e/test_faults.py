@@ -20,8 +20,9 @@ import redis
 from jejak.demo import Jejak, produce, sell, sign_off, wait_for
 from jejak.launcher import ServiceSet, free_ports
 from jejak.streams import dead_letters
+from jejak.tokens import KANWIL, Who
 from shared.contracts import BatchCompleted, BatchSignedOff, SaleCompleted
-from tests.e2e.system import running_system, unsettled_groups
+from tests.e2e.system import api_of, running_system, unsettled_groups
 
 pytestmark = pytest.mark.fault
 
@@ -41,7 +42,7 @@ def settle(env: dict[str, str], timeout_s: float = 60) -> None:
 
 
 def stock(api: Jejak, sku: str) -> dict[str, Any]:
-    levels = api.call("inventory", "GET", f"/stock?sku={sku}")
+    levels = api.call("inventory", "GET", f"/stock?sku={sku}", as_=KANWIL)
     return {
         "on_hand": sum(level["on_hand"] for level in levels),
         "reserved": sum(level["reserved"] for level in levels),
@@ -50,7 +51,7 @@ def stock(api: Jejak, sku: str) -> dict[str, Any]:
 
 
 def received_lots(api: Jejak, sku: str) -> list[str]:
-    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=1000")
+    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=1000", as_=KANWIL)
     return [line["lot_code"] for line in ledger if line["reason"] == "received"]
 
 
@@ -62,7 +63,7 @@ def produce_and_sign_off(api: Jejak, rng: random.Random) -> tuple[str, int]:
     quantity, rejected = rng.randint(20, 60), rng.randint(0, 3)
     batch = produce(api, workshop, sku, [(quantity, ["WB-FLT1"])])
     rejections = [{"defect_code": code, "quantity": rejected}] if rejected else []
-    sign_off(api, batch, "QC-CLG-01", rejections)
+    sign_off(api, batch, rejections)
     return sku, quantity - rejected
 
 
@@ -90,7 +91,7 @@ def kill_while_holding_entries(system: ServiceSet, env: dict[str, str]) -> int:
 def test_inventory_killed_mid_flow_applies_every_batch_exactly_once(
     system: ServiceSet, system_env: dict[str, str]
 ) -> None:
-    api, batches = Jejak(system.urls), 240
+    api, batches = api_of(system), 240
     rng = random.Random(42)
     passed: dict[str, int] = {"PAN-ROT-001": 0, "BGN-PVB-6": 0}
     done = threading.Event()
@@ -108,7 +109,7 @@ def test_inventory_killed_mid_flow_applies_every_batch_exactly_once(
     flowing.start()
     wait_for(
         "inventory part-way through",
-        lambda: len(received_lots(Jejak(system.urls), "PAN-ROT-001")) > 20,
+        lambda: len(received_lots(api_of(system), "PAN-ROT-001")) > 20,
     )
     stranded = kill_while_holding_entries(system, system_env)
     assert stranded > 0
@@ -124,23 +125,28 @@ def test_inventory_killed_mid_flow_applies_every_batch_exactly_once(
         assert len(lots) == len(set(lots)), "a lot was received twice"
     total_lots = sum(len(received_lots(api, sku)) for sku in passed)
     assert total_lots == batches
-    catalogue = {item["sku"]: item["available"] for item in api.call("sales", "GET", "/catalogue")}
+    catalogue = {
+        item["sku"]: item["available"]
+        for item in api.call("sales", "GET", "/catalogue", as_=KANWIL)
+    }
     assert catalogue == passed
 
 
 def test_an_event_added_to_its_stream_again_changes_nothing(
     system: ServiceSet, system_env: dict[str, str]
 ) -> None:
-    api = Jejak(system.urls)
+    api = api_of(system)
     bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(100, ["WB-DUP1"])])
-    sign_off(api, bread, "QC-CLG-03", [])
-    wait_for("the bread in the catalogue", lambda: api.call("sales", "GET", "/catalogue"))
+    sign_off(api, bread, [])
+    wait_for(
+        "the bread in the catalogue", lambda: api.call("sales", "GET", "/catalogue", as_=KANWIL)
+    )
     sell(api, "EXPO-UMKM", "PAN-ROT-001", 10, "BUYER-DUP-1")
     settle(system_env)
     before = (
         stock(api, "PAN-ROT-001"),
-        api.call("trace", "GET", f"/trace/{bread['lot_code']}"),
-        api.call("sales", "GET", "/catalogue"),
+        api.call("trace", "GET", f"/trace/{bread['lot_code']}", as_=KANWIL),
+        api.call("sales", "GET", "/catalogue", as_=KANWIL),
         received_lots(api, "PAN-ROT-001"),
     )
 
@@ -155,8 +161,8 @@ def test_an_event_added_to_its_stream_again_changes_nothing(
 
     after = (
         stock(api, "PAN-ROT-001"),
-        api.call("trace", "GET", f"/trace/{bread['lot_code']}"),
-        api.call("sales", "GET", "/catalogue"),
+        api.call("trace", "GET", f"/trace/{bread['lot_code']}", as_=KANWIL),
+        api.call("sales", "GET", "/catalogue", as_=KANWIL),
         received_lots(api, "PAN-ROT-001"),
     )
     assert after == before
@@ -167,7 +173,7 @@ def test_an_event_added_to_its_stream_again_changes_nothing(
 def test_bad_entries_are_dead_lettered_and_the_services_go_on(
     system: ServiceSet, system_env: dict[str, str]
 ) -> None:
-    api = Jejak(system.urls)
+    api = api_of(system)
     client = redis.Redis.from_url(system_env["REDIS_URL"])
     namespace = system_env["JEJAK_NAMESPACE"]
     stream = BatchCompleted.stream(namespace)
@@ -177,10 +183,11 @@ def test_bad_entries_are_dead_lettered_and_the_services_go_on(
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(3, ["WB-BAD1"])])
     wait_for(
         "the inspection of the good batch",
-        lambda: api.try_get("quality", f"/inspections/{shoes['batch_id']}"),
+        lambda: api.try_get("quality", f"/inspections/{shoes['batch_id']}", as_=KANWIL),
     )
     wait_for(
-        "the trace of the good batch", lambda: api.try_get("trace", f"/trace/{shoes['lot_code']}")
+        "the trace of the good batch",
+        lambda: api.try_get("trace", f"/trace/{shoes['lot_code']}", as_=KANWIL),
     )
     settle(system_env)
 
@@ -200,12 +207,14 @@ def test_bad_entries_are_dead_lettered_and_the_services_go_on(
 def test_fifty_concurrent_orders_for_twenty_units_confirm_exactly_twenty(
     system: ServiceSet, system_env: dict[str, str], tmp_path: Path
 ) -> None:
-    api = Jejak(system.urls)
+    api = api_of(system)
     guitars = produce(api, "RKB-KYU", "KYU-CBK-20", [(20, ["WB-GTR1", "WB-GTR2"])])
-    sign_off(api, guitars, "QC-RKB-01", [])
+    sign_off(api, guitars, [])
     wait_for(
         "20 pieces in the catalogue",
-        lambda: any(i["available"] == 20 for i in api.call("sales", "GET", "/catalogue")),
+        lambda: any(
+            i["available"] == 20 for i in api.call("sales", "GET", "/catalogue", as_=KANWIL)
+        ),
     )
 
     # A second inventory replica joins the consumer group: the orders race across processes.
@@ -217,6 +226,7 @@ def test_fifty_concurrent_orders_for_twenty_units_confirm_exactly_twenty(
     )
     with replica:
         order_ids = [str(uuid.uuid4()) for _ in range(50)]
+        marketplace = Who.sales_channel("MARKETPLACE")
 
         def place(order_id: str) -> int:
             body = {
@@ -226,13 +236,14 @@ def test_fifty_concurrent_orders_for_twenty_units_confirm_exactly_twenty(
                 "quantity": 1,
                 "buyer_ref": f"BUYER-{order_id[:8]}",
             }
-            return httpx.post(system.url("sales") + "/orders", json=body, timeout=30).status_code
+            url, signed_in = system.url("sales") + "/orders", api.tokens.header(marketplace)
+            return httpx.post(url, json=body, headers=signed_in, timeout=30).status_code
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             assert set(pool.map(place, order_ids)) == {202}
 
         def answers() -> list[dict[str, Any]] | None:
-            orders = [api.call("sales", "GET", f"/orders/{oid}") for oid in order_ids]
+            orders = [api.call("sales", "GET", f"/orders/{oid}", as_=KANWIL) for oid in order_ids]
             return orders if all(o["status"] != "pending" for o in orders) else None
 
         orders = wait_for("inventory's answer to every order", answers, timeout_s=60)

@@ -8,13 +8,18 @@ from typing import Any
 from jejak.demo import Jejak, produce, run_demo, sell, sign_off, wait_for, wait_for_stock
 from jejak.launcher import ServiceSet
 from jejak.streams import dead_letters
+from jejak.tokens import KANWIL, Who
 from tests.e2e.system import unsettled_groups
 
 
 def trace_of(api: Jejak, code: str, status: str) -> Any:
     return wait_for(
         f"{code} with status {status}",
-        lambda: (t := api.try_get("trace", f"/trace/{code}")) and t.get("status") == status and t,
+        lambda: (
+            (t := api.try_get("trace", f"/trace/{code}", as_=KANWIL))
+            and t.get("status") == status
+            and t
+        ),
     )
 
 
@@ -23,7 +28,7 @@ def wait_for_lot_in_stock(api: Jejak, lot_code: str) -> None:
     wait_for(
         f"lot {lot_code} in stock",
         lambda: (
-            (t := api.try_get("trace", f"/trace/{lot_code}"))
+            (t := api.try_get("trace", f"/trace/{lot_code}", as_=KANWIL))
             and any(step["biz_step"] == "storing" for step in t["timeline"])
         ),
     )
@@ -32,9 +37,7 @@ def wait_for_lot_in_stock(api: Jejak, lot_code: str) -> None:
 def test_a_pair_of_shoes_is_traced_from_its_workshop_to_its_buyer(api: Jejak) -> None:
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(24, ["WB-C7K2", "WB-D4M9"])])
     rejected = shoes["serials"][-2:]
-    sign_off(
-        api, shoes, "QC-CLG-07", [{"defect_code": "FTW-01", "quantity": 2, "serials": rejected}]
-    )
+    sign_off(api, shoes, [{"defect_code": "FTW-01", "quantity": 2, "serials": rejected}])
     wait_for_lot_in_stock(api, shoes["lot_code"])
     order = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 2, "BUYER-E2E-1", shoes["serials"][:2])
     sold = order["allocations"][0]["serials"][0]
@@ -61,7 +64,7 @@ def test_a_pair_of_shoes_is_traced_from_its_workshop_to_its_buyer(api: Jejak) ->
 def test_a_rejected_pair_is_traced_as_non_conformant_and_never_stocked(api: Jejak) -> None:
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(5, ["WB-K2L7"])])
     bad = shoes["serials"][0]
-    sign_off(api, shoes, "QC-CLG-07", [{"defect_code": "FTW-05", "quantity": 1, "serials": [bad]}])
+    sign_off(api, shoes, [{"defect_code": "FTW-05", "quantity": 1, "serials": [bad]}])
 
     trace = trace_of(api, bad, "rejected")
 
@@ -72,14 +75,14 @@ def test_a_rejected_pair_is_traced_as_non_conformant_and_never_stocked(api: Jeja
 
 def test_a_lot_trace_lists_every_unit_and_every_buyer_for_a_recall(api: Jejak) -> None:
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(6, ["WB-M3N8"])])
-    sign_off(api, shoes, "QC-CLG-07", [])
+    sign_off(api, shoes, [])
     wait_for_lot_in_stock(api, shoes["lot_code"])
     sold = shoes["serials"][1:3]
     sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-RCL-1", sold[:1])
     sell(api, "EXPO-UMKM", "FTW-SPT-OLR", 1, "BUYER-RCL-2", sold[1:])
 
     def lot_with_buyers() -> Any:
-        lot = api.try_get("trace", f"/trace/{shoes['lot_code']}")
+        lot = api.try_get("trace", f"/trace/{shoes['lot_code']}", as_=KANWIL)
         buyers = {b["buyer_ref"] for b in lot["buyers"]} if lot else set()
         return lot if {"BUYER-RCL-1", "BUYER-RCL-2"} <= buyers else None
 
@@ -94,13 +97,17 @@ def test_a_lot_trace_lists_every_unit_and_every_buyer_for_a_recall(api: Jejak) -
 def test_bread_is_produced_and_sold_by_quantity(api: Jejak) -> None:
     bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1"])])
     assert bread["serials"] == []
-    sign_off(api, bread, "QC-CLG-03", [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
+    sign_off(api, bread, [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
     wait_for_stock(api, "PAN-ROT-001", 196)
     order = sell(api, "EXPO-UMKM", "PAN-ROT-001", 50, "BUYER-EXPO-9")
     assert order["status"] == "completed"
     lot = wait_for(
         "the bread sale in the lot trace",
-        lambda: (t := api.try_get("trace", f"/trace/{bread['lot_code']}")) and t["buyers"] and t,
+        lambda: (
+            (t := api.try_get("trace", f"/trace/{bread['lot_code']}", as_=KANWIL))
+            and t["buyers"]
+            and t
+        ),
     )
     assert lot["buyers"][0]["quantity"] == 50
     assert [s["biz_step"] for s in lot["timeline"]] == [
@@ -113,7 +120,7 @@ def test_bread_is_produced_and_sold_by_quantity(api: Jejak) -> None:
 
 def test_an_order_beyond_the_stock_is_rejected_with_the_reason(api: Jejak) -> None:
     guitars = produce(api, "RKB-KYU", "KYU-GTR-AKS", [(2, ["WB-G1T2"])])
-    sign_off(api, guitars, "QC-RKB-02", [])
+    sign_off(api, guitars, [])
     wait_for_stock(api, "KYU-GTR-AKS", 2)
     order = sell(api, "MARKETPLACE", "KYU-GTR-AKS", 100, "BUYER-GTR-1")
     assert order["status"] == "rejected"
@@ -123,10 +130,12 @@ def test_an_order_beyond_the_stock_is_rejected_with_the_reason(api: Jejak) -> No
 def test_bad_requests_get_the_field_and_the_reason_and_change_nothing(api: Jejak) -> None:
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(10, ["WB-Q8W4"])])
     path = f"/inspections/{shoes['batch_id']}"
-    wait_for("the inspection", lambda: api.try_get("quality", path))
+    officer, terminal = Who.officer("CLG"), Who.terminal("CLG-SPT")
+    wait_for("the inspection", lambda: api.try_get("quality", path, as_=officer))
 
     def sign(body: dict[str, Any]) -> Any:
-        return api.http.post(api.urls["quality"] + path + "/sign-off", json=body)
+        url, signed_in = api.urls["quality"] + path + "/sign-off", api.tokens.header(officer)
+        return api.http.post(url, json=body, headers=signed_in)
 
     base = {"officer_code": "QC-CLG-07", "passed_quantity": 10, "rejected_quantity": 0}
     wrong_count = sign(base | {"passed_quantity": 9})
@@ -145,7 +154,7 @@ def test_bad_requests_get_the_field_and_the_reason_and_change_nothing(api: Jejak
     assert "batch has 10" in wrong_count.json()["detail"][0]["msg"]
     assert unknown_code.status_code == 422
     assert unknown_code.json()["detail"][0]["loc"] == ["rejections", "0", "defect_code"]
-    assert api.call("quality", "GET", path)["status"] == "pending"
+    assert api.call("quality", "GET", path, as_=officer)["status"] == "pending"
 
     assert sign(base).status_code == 200
     repeated = sign(base)
@@ -155,6 +164,7 @@ def test_bad_requests_get_the_field_and_the_reason_and_change_nothing(api: Jejak
     named_worker = api.http.post(
         api.urls["production"] + f"/batches/{uuid.uuid4()}/output",
         json={"submission_id": str(uuid.uuid4()), "quantity": 1, "worker_codes": ["Budi Santoso"]},
+        headers=api.tokens.header(terminal),
     )
     assert named_worker.status_code == 422
     assert named_worker.json()["detail"][0]["loc"][-2:] == ["worker_codes", 0]
@@ -164,18 +174,19 @@ def test_a_terminal_resending_its_queue_creates_nothing_twice(api: Jejak) -> Non
     batch_id, submission = str(uuid.uuid4()), str(uuid.uuid4())
     opening = {"batch_id": batch_id, "workshop_code": "PDG-RJT", "sku": "TEX-TRJ-TAS"}
     output = {"submission_id": submission, "quantity": 4, "worker_codes": ["WB-T4S9"]}
+    terminal = Who.terminal("PDG-RJT")
     for _ in range(2):  # the terminal was offline and resends everything
-        api.call("production", "POST", "/batches", opening)
-        api.call("production", "POST", f"/batches/{batch_id}/output", output)
-        batch = api.call("production", "POST", f"/batches/{batch_id}/complete")
+        api.call("production", "POST", "/batches", opening, as_=terminal)
+        api.call("production", "POST", f"/batches/{batch_id}/output", output, as_=terminal)
+        batch = api.call("production", "POST", f"/batches/{batch_id}/complete", as_=terminal)
     assert batch["quantity"] == 4
     assert len(batch["serials"]) == 4
 
 
 def test_after_the_demo_nothing_is_pending_on_any_stream(
-    system: ServiceSet, module_env: dict[str, str]
+    system: ServiceSet, module_env: dict[str, str], api: Jejak
 ) -> None:
-    run_demo(system.urls)
+    run_demo(system.urls, api.tokens)
     deadline = time.monotonic() + 30
     while unsettled_groups(module_env) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -22,11 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.contracts import Event
 from shared.delivery.entries import DATA_FIELD, encode
 from shared.delivery.outbox import written_events
+from shared.identity import Claims
 from shared.service import Runtime, ServiceSpec
 from shared.settings import Settings
 from tests.backend import Backend
 
 E = TypeVar("E", bound=Event)
+
+# Callers of the routes the tests read through (the routes' access rules are tested over
+# HTTP, in tests/e2e/test_access.py).
+KANWIL = Claims(role="kanwil_admin", sub="kanwil-test")
+GALLERY = Claims(role="channel", sub="gallery-test", channel="GALERI-SERANG")
 
 
 class NotApplied(Exception):

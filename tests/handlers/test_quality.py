@@ -2,7 +2,7 @@
 
 from services.quality.api import get_inspection, list_inspections
 from tests.builders import GINGER, batch_completed
-from tests.handlers.harness import Service
+from tests.handlers.harness import KANWIL, Service
 
 
 async def test_a_completed_batch_waits_for_qc_as_a_pending_inspection(quality: Service) -> None:
@@ -11,7 +11,7 @@ async def test_a_completed_batch_waits_for_qc_as_a_pending_inspection(quality: S
     await quality.publish(batch)
 
     async with quality.session() as session:
-        inspection = await get_inspection(batch.batch_id, session)
+        inspection = await get_inspection(batch.batch_id, session, KANWIL)
     assert inspection.status == "pending"
     assert (inspection.lot_code, inspection.sku, inspection.family) == (
         batch.lot_code,
@@ -29,7 +29,7 @@ async def test_a_lot_tracked_batch_is_inspected_without_serials(quality: Service
     await quality.publish(batch)
 
     async with quality.session() as session:
-        inspection = await get_inspection(batch.batch_id, session)
+        inspection = await get_inspection(batch.batch_id, session, KANWIL)
     assert (inspection.tracking, inspection.quantity, inspection.serials) == ("lot", 120, [])
 
 
@@ -40,7 +40,7 @@ async def test_a_batch_completion_delivered_twice_opens_one_inspection(quality: 
     await quality.publish(batch)
 
     async with quality.session() as session:
-        pending = await list_inspections(session, status="pending")
+        pending = await list_inspections(session, KANWIL, status="pending")
     assert [i.batch_id for i in pending] == [batch.batch_id]
 
 
@@ -50,7 +50,7 @@ async def test_batches_read_together_each_open_their_inspection(quality: Service
     await quality.deliver_batch(batches)
 
     async with quality.session() as session:
-        pending = await list_inspections(session, status="pending")
+        pending = await list_inspections(session, KANWIL, status="pending")
     assert {i.batch_id for i in pending} == {b.batch_id for b in batches}
 
 
@@ -60,5 +60,5 @@ async def test_an_event_read_twice_in_one_batch_opens_one_inspection(quality: Se
     await quality.deliver_batch([batch, batch])
 
     async with quality.session() as session:
-        pending = await list_inspections(session, status="pending")
+        pending = await list_inspections(session, KANWIL, status="pending")
     assert [i.batch_id for i in pending] == [batch.batch_id]

@@ -24,7 +24,7 @@ from tests.builders import (
     stock_changed,
     stock_reserved,
 )
-from tests.handlers.harness import Service
+from tests.handlers.harness import GALLERY, Service
 
 
 async def listed(sales: Service) -> dict[str, dict[str, int]]:
@@ -43,7 +43,7 @@ async def place(sales: Service, quantity: int) -> OrderPlaced:
         buyer_ref=random_buyer_ref(),
     )
     async with sales.runtime.units.begin() as uow:
-        view = await place_order(body, uow, Response())
+        view = await place_order(body, uow, Response(), GALLERY)
     assert view.status == "pending"
     [placed] = await sales.outbox(OrderPlaced)
     return placed
@@ -51,7 +51,7 @@ async def place(sales: Service, quantity: int) -> OrderPlaced:
 
 async def order(sales: Service, placed: OrderPlaced) -> OrderView:
     async with sales.session() as session:
-        return await get_order(placed.order_id, session)
+        return await get_order(placed.order_id, session, GALLERY)
 
 
 async def catalogue_items(session: AsyncSession) -> list[CatalogueItem]:

@@ -13,7 +13,7 @@ from tests.builders import (
     sale_completed,
     stock_reserved,
 )
-from tests.handlers.harness import Service
+from tests.handlers.harness import KANWIL, Service
 
 
 def life_of_a_lot(buyer_ref: str) -> tuple[BatchCompleted, list[Event]]:
@@ -33,7 +33,7 @@ def life_of_a_lot(buyer_ref: str) -> tuple[BatchCompleted, list[Event]]:
 async def look_up(trace: Service, code: str) -> dict[str, Any]:
     """GET /trace/{code}, as the QR code on the label opens it."""
     async with trace.session() as session:
-        response = await trace_route(code, session, trace.runtime)
+        response = await trace_route(code, session, trace.runtime, KANWIL)
     body: dict[str, Any] = json.loads(bytes(response.body))
     return body
 

@@ -1,0 +1,206 @@
+"""Identity's HTTP API: the OAuth 2.0 token endpoint, the issuer's discovery document and keys
+(public), and the administration of principals and keys (Kanwil administrators only)."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Header, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.identity.db import PrincipalRow, Principals, SigningKeys
+from services.identity.domain import ALGORITHM, Binding, Issuer, Kind, access_claims, enrolment
+from services.identity.domain import sign as sign_token
+from services.identity.oauth import (
+    GRANT_TYPES,
+    NO_STORE,
+    TokenAnswer,
+    TokenForm,
+    token_request,
+)
+from shared.auth import CallerDep, allow
+from shared.identity import Role
+from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
+from shared.settings import Settings
+
+log = logging.getLogger("jejak")
+router = APIRouter(tags=["identity"])
+
+UPT_CODE = r"^[A-Z0-9]{2,8}$"
+WORKSHOP_CODE = r"^[A-Z0-9]{2,8}-[A-Z0-9]{2,7}$"
+CHANNEL_CODE = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
+OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "RFC 6749 §5.2: invalid_request, invalid_grant, unsupported_grant_type"},
+    401: {"description": "RFC 6749 §5.2: invalid_client (with WWW-Authenticate: Basic)"},
+}
+
+
+def issuer(settings: Settings) -> Issuer:
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    return Issuer(settings.oidc_issuer.rstrip("/"), settings.oidc_audience, lifetime)
+
+
+@router.post(
+    "/oauth/token",
+    response_model_exclude_none=True,
+    responses=OAUTH_ERRORS,
+    **allow("public"),
+)
+async def token(
+    form: Annotated[TokenForm, Form()],
+    uow: UnitOfWorkDep,
+    runtime: RuntimeDep,
+    response: Response,
+    authorization: Annotated[str | None, Header()] = None,
+) -> TokenAnswer:
+    """OAuth 2.0 token endpoint (RFC 6749): `client_credentials` for terminals and channel
+    systems, `password` for people, `refresh_token` (each refresh token is good once)."""
+    asked, now, settings = token_request(form, authorization), datetime.now(UTC), runtime.settings
+    principals = Principals(uow.session)
+    principal = await principals.signed_in(asked, now)
+    refresh = await principals.refresh_token(principal, now, settings.refresh_token_hours)
+    key = await SigningKeys(uow.session).current(now)
+    signer = issuer(settings)
+    access = sign_token(access_claims(principal.claims, signer, now), key)
+    response.headers.update(NO_STORE)
+    return TokenAnswer(access_token=access, expires_in=signer.expires_in, refresh_token=refresh)
+
+
+@router.get("/.well-known/openid-configuration", **allow("public"))
+async def discovery(runtime: RuntimeDep) -> dict[str, Any]:
+    """OpenID Connect discovery: where the token endpoint and the signing keys are."""
+    url = issuer(runtime.settings).url
+    return {
+        "issuer": url,
+        "token_endpoint": f"{url}/oauth/token",
+        "jwks_uri": f"{url}/.well-known/jwks.json",
+        "grant_types_supported": list(GRANT_TYPES),
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [ALGORITHM],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": ["iss", "aud", "sub", "iat", "exp", "jti", "role", "workshop",
+                             "upt", "channel", "officer_code"],
+    }  # fmt: skip
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, str]]
+
+
+@router.get("/.well-known/jwks.json", **allow("public"))
+async def jwks(session: ReadSessionDep, runtime: RuntimeDep) -> Jwks:
+    """The public signing keys: the current one, and retired ones while their tokens live."""
+    lifetime = issuer(runtime.settings).lifetime
+    return Jwks(keys=await SigningKeys(session).published(datetime.now(UTC), lifetime))
+
+
+class NewPrincipal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    kind: Kind | None = Field(
+        None,
+        description="client or user: a terminal is a client, officers and administrators are "
+        "users, a channel is a client unless given as a user (gallery staff).",
+    )
+    name: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{2,79}$",
+        examples=["qc-clg-2"],
+        description="The username (required for a user), or the client_id (made from the "
+        "binding when not given: terminal-clg-spt).",
+    )
+    workshop: str | None = Field(None, pattern=WORKSHOP_CODE, examples=["CLG-SPT"])
+    upt: str | None = Field(
+        None,
+        pattern=UPT_CODE,
+        examples=["CLG"],
+        description="A terminal's is its workshop's (the code before the first '-') unless given.",
+    )
+    channel: str | None = Field(None, pattern=CHANNEL_CODE, examples=["GALERI-SERANG"])
+    officer_code: str | None = Field(
+        None,
+        pattern=r"^QC-[A-Z0-9]{2,5}-\d{2,4}$",
+        examples=["QC-CLG-07"],
+        description="A qc_officer's; the first free QC-<UPT>-NN when not given.",
+    )
+
+    def binding(self) -> Binding:
+        return Binding(self.workshop, self.upt, self.channel, self.officer_code)
+
+
+class PrincipalView(BaseModel):
+    """A principal without its secret."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: UUID
+    kind: Kind
+    role: Role
+    client_id: str | None
+    username: str | None
+    workshop: str | None
+    upt: str | None
+    channel: str | None
+    officer_code: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class NewCredentials(PrincipalView):
+    """A new principal with its client secret or password: shown here once, stored only hashed."""
+
+    client_secret: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def of(cls, row: PrincipalRow, secret: str) -> "NewCredentials":
+        view = PrincipalView.model_validate(row).model_dump()
+        return cls(**view, **{"client_secret" if row.kind == "client" else "password": secret})
+
+
+KANWIL = allow("kanwil_admin")
+
+
+@router.post("/principals", status_code=status.HTTP_201_CREATED, **KANWIL)
+async def add_principal(
+    body: NewPrincipal, uow: UnitOfWorkDep, caller: CallerDep, response: Response
+) -> NewCredentials:
+    """A terminal, a channel client or a person; its secret or password is in this answer
+    only."""
+    kind, binding = enrolment(body.role, body.kind, body.name, body.binding())
+    principals, now = Principals(uow.session), datetime.now(UTC)
+    row, secret = await principals.add(body.role, kind, body.name, binding, now)
+    response.headers.update(NO_STORE)
+    log.info("identity: %s added %s %s (%s)", caller.sub, body.role, row.name, row.id)
+    return NewCredentials.of(row, secret)
+
+
+@router.get("/principals", **KANWIL)
+async def list_principals(session: ReadSessionDep) -> list[PrincipalView]:
+    """Every principal, revoked ones too; never a secret."""
+    return [PrincipalView.model_validate(row) for row in await Principals(session).listing()]
+
+
+@router.post("/principals/{principal_id}/revoke", **KANWIL)
+async def revoke_principal(
+    principal_id: UUID, uow: UnitOfWorkDep, caller: CallerDep
+) -> PrincipalView:
+    """No more tokens or refreshes for this principal; its last access token expires within
+    one access-token lifetime."""
+    row = await Principals(uow.session).revoke(principal_id, datetime.now(UTC))
+    log.info("identity: %s revoked %s %s (%s)", caller.sub, row.role, row.name, row.id)
+    return PrincipalView.model_validate(row)
+
+
+class Rotation(BaseModel):
+    kid: str = Field(description="the new signing key")
+    retired: list[str] = Field(description="published until their last tokens have expired")
+
+
+@router.post("/keys/rotate", **KANWIL)
+async def rotate_key(uow: UnitOfWorkDep, caller: CallerDep) -> Rotation:
+    """A new signing key signs from now on; the former ones stay in the JWKS one token lifetime."""
+    key, retired = await SigningKeys(uow.session).rotate(datetime.now(UTC))
+    log.info("identity: %s rotated the signing key to %s", caller.sub, key.kid)
+    return Rotation(kid=key.kid, retired=retired)

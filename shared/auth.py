@@ -1,0 +1,164 @@
+"""Who is calling: bearer tokens verified against the issuer's published keys, and who may do what.
+
+Services know only the issuer URL and the audience. The issuer's discovery document names its
+JWKS; the keys are fetched once and cached, and a token signed with a key not seen yet fetches
+them again (a rotation), at most once per `REFRESH_AFTER_S`. Verifying a token is a signature
+check on a cached key, never a call to the identity service per request. Any OpenID Connect
+provider that signs with EdDSA, ES256 or RS256 and puts Jejak's claims in its tokens works.
+
+Each route declares who may call it with `**allow(...)`: the rule is enforced by a dependency
+and published in the OpenAPI document (`x-jejak-roles`), where the route-by-role matrix test
+reads it. Object-level checks (this workshop, this UPT, this channel) are in the routes.
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+
+from shared.errors import Rejected
+from shared.identity import Claims, Role
+
+ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+REFRESH_AFTER_S = 1.0  # a rotation publishes a new kid: fetch it at once, yet not per bad token
+PUBLIC = "public"
+SIGNED_IN: tuple[Role, ...] = ("terminal", "qc_officer", "channel", "upt_admin", "kanwil_admin")
+ROLES_EXTENSION = "x-jejak-roles"
+
+
+class Unauthorized(Exception):
+    """No token, or one that does not verify: 401 with WWW-Authenticate."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Forbidden(Rejected):
+    """A valid token outside its scope: 403 naming the reason."""
+
+    status_code = 403
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("authorization", reason, kind="forbidden")
+
+
+class Verifier:
+    def __init__(self, issuer: str, audience: str) -> None:
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def claims(self, token: str) -> Claims:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = await self._key(str(kid))
+            payload = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+            return Claims.from_payload(payload)
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized(f"invalid token: {exc}") from None
+
+    async def _key(self, kid: str) -> jwt.PyJWK:
+        if kid not in self._keys:
+            async with self._lock:
+                if kid not in self._keys and time.monotonic() - self._fetched_at > REFRESH_AFTER_S:
+                    await self._fetch()
+        if kid not in self._keys:
+            raise Unauthorized(f"invalid token: no signing key {kid!r} at the issuer")
+        return self._keys[kid]
+
+    async def _fetch(self) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            async with httpx.AsyncClient(timeout=5) as http:
+                discovery = await http.get(f"{self.issuer}/.well-known/openid-configuration")
+                discovery.raise_for_status()
+                jwks = await http.get(discovery.json()["jwks_uri"])
+                jwks.raise_for_status()
+        except (httpx.HTTPError, KeyError, ValueError) as exc:
+            raise Unauthorized(f"the token issuer {self.issuer} cannot be reached: {exc}") from exc
+        keys = jwt.PyJWKSet.from_dict(jwks.json()).keys
+        self._keys = {str(key.key_id): key for key in keys}
+
+
+async def _bearer_claims(request: Request) -> Claims | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("the Authorization header must be: Bearer <access token>")
+    verifier: Verifier = request.app.state.verifier
+    return await verifier.claims(token.strip())
+
+
+async def caller(request: Request) -> Claims:
+    """The verified claims of the request's bearer token; 401 without one."""
+    claims = await _bearer_claims(request)
+    if claims is None:
+        raise Unauthorized("this needs a bearer token (POST /oauth/token at the issuer)")
+    return claims
+
+
+async def optional_caller(request: Request) -> Claims | None:
+    """The caller when a token was given (a bad one is still a 401); None for the public."""
+    return await _bearer_claims(request)
+
+
+CallerDep = Annotated[Claims, Depends(caller)]
+OptionalCallerDep = Annotated[Claims | None, Depends(optional_caller)]
+
+
+def allow(*roles: Role | str) -> dict[str, Any]:
+    """Route options: who may call it. `allow("public")` needs no token."""
+    if PUBLIC in roles:
+        return {"openapi_extra": {ROLES_EXTENSION: [PUBLIC]}}
+    return {
+        "dependencies": [Depends(_role_in(frozenset(roles)))],
+        "openapi_extra": {ROLES_EXTENSION: sorted(roles)},
+    }
+
+
+def _role_in(roles: frozenset[str]) -> Callable[[Claims], Awaitable[None]]:
+    async def check(claims: CallerDep) -> None:
+        require_role(claims, *roles)
+
+    return check
+
+
+def require_role(claims: Claims, *roles: Role | str) -> None:
+    if claims.role not in roles:
+        raise Forbidden(f"a {claims.role} may not do this (allowed: {', '.join(sorted(roles))})")
+
+
+def require_binding(claims: Claims, kind: str, code: str | None) -> None:
+    """The caller is bound to this workshop, UPT or channel; a kanwil_admin to every one."""
+    if claims.role == "kanwil_admin":
+        return
+    bound = getattr(claims, kind)
+    if bound is None or bound != code:
+        raise Forbidden(f"this {kind} is {code}; the token is bound to {kind} {bound}")
+
+
+async def unauthorized_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Unauthorized)
+    challenge = 'Bearer realm="jejak"'
+    if "authorization" in request.headers:  # RFC 6750: an error code only when a token came
+        description = exc.reason.replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    error = {"loc": ["header", "Authorization"], "msg": exc.reason, "type": "unauthorized"}
+    return JSONResponse({"detail": [error]}, 401, headers={"WWW-Authenticate": challenge})
