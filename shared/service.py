@@ -31,6 +31,7 @@ from shared.delivery.outbox import Relay
 from shared.delivery.reader import Reader, ensure_groups
 from shared.delivery.subscriptions import EventRouter
 from shared.errors import Rejected
+from shared.ratelimit import PublicRateLimit
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitsOfWork
 
@@ -158,9 +159,11 @@ async def _check(probe: Awaitable[Any]) -> str:
 
 async def rejected_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Rejected)
+    retry_after = getattr(exc, "retry_after_s", None)
     return JSONResponse(
         status_code=exc.status_code,
         content={"detail": [{"loc": exc.field.split("."), "msg": exc.reason, "type": exc.kind}]},
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
     )
 
 
@@ -172,6 +175,7 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
+    app.state.public_rate_limit = PublicRateLimit(settings.public_rate_limit)
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(Rejected, rejected_handler)
     app.add_exception_handler(Unauthorized, unauthorized_handler)

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         "sweep (their process crashed, or Redis was down).",
     )
     public_base_url: str = Field("http://127.0.0.1:8005", alias="JEJAK_PUBLIC_BASE_URL")
+    public_rate_limit: str = Field(
+        "120/minute",
+        alias="JEJAK_PUBLIC_RATE_LIMIT",
+        pattern=r"^(off|\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?)$",
+        description="Lookups an anonymous client may make of the public trace (per address and "
+        "process), e.g. 120/minute; `off` for no limit.",
+    )
     production_url: str | None = _service_url("production")
     quality_url: str | None = _service_url("quality")
     inventory_url: str | None = _service_url("inventory")

@@ -1,0 +1,50 @@
+"""A per-client rate limit for what the public may call without signing in (the trace).
+
+Anonymous callers are counted by their address, in a moving window, in this process's memory
+(each replica counts its own callers). Signed-in callers are not limited here: they are known,
+and their tokens can be revoked. `JEJAK_PUBLIC_RATE_LIMIT` sets the rule (`120/minute` by
+default; `off` for none).
+"""
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from shared.auth import optional_caller
+from shared.errors import Rejected
+from shared.identity import Claims
+
+
+class TooManyRequests(Rejected):
+    status_code = 429
+
+    def __init__(self, rule: str, retry_after_s: int) -> None:
+        super().__init__("client", f"more than {rule} lookups; try again later", kind="rate")
+        self.retry_after_s = retry_after_s
+
+
+class PublicRateLimit:
+    def __init__(self, rule: str) -> None:
+        self.rule = rule
+        self.item: RateLimitItem | None = None if rule == "off" else parse(rule)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def check(self, request: Request, caller: Claims | None) -> None:
+        if self.item is None or caller is not None:
+            return
+        client = request.client.host if request.client else "unknown"
+        if not await self.limiter.hit(self.item, "public", client):
+            stats = await self.limiter.get_window_stats(self.item, "public", client)
+            raise TooManyRequests(self.rule, max(1, int(stats.reset_time - time.time())))
+
+
+async def public_rate_limit(
+    request: Request, caller: Annotated[Claims | None, Depends(optional_caller)]
+) -> None:
+    """Route dependency: anonymous callers of this route share the service's limit."""
+    limit: PublicRateLimit = request.app.state.public_rate_limit
+    await limit.check(request, caller)
