@@ -29,6 +29,7 @@ from jejak.launcher import (
     offset_ports,
     tail,
 )
+from jejak.redis_users import provision, write_deployment_files
 from jejak.streams import dead_letters, group_statuses
 from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
 
@@ -170,8 +171,15 @@ def run(
             redis_description = (
                 f"{redis.url} (embedded, pid {redis.pid}, append-only file in {data_dir / 'redis'})"
             )
+        admin_url = env.get("REDIS_URL", settings.redis_url)
+        redis_users = provision(admin_url, settings.namespace, data_dir)
         services = ServiceSet(
-            env, names=names, ports=ports, log_dir=log_dir, startup_timeout=startup_timeout
+            env,
+            names=names,
+            ports=ports,
+            log_dir=log_dir,
+            startup_timeout=startup_timeout,
+            redis_urls=redis_users,
         )
         console.print(f"Starting {', '.join(names)} ... (logs in {log_dir})")
         services.start_all()
@@ -331,3 +339,18 @@ def streams(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("redis-users")
+def redis_users(
+    out: Annotated[
+        Path, typer.Option(help="Folder for users.acl, admin.env and one <user>.env each.")
+    ] = Path("secrets/redis"),
+    redis_host: Annotated[str, typer.Option(help="host:port the services reach Redis at.")] = (
+        "redis:6379"
+    ),
+) -> None:
+    """Write the Redis users of a deployment (compose): an ACL file and each service's URL."""
+    settings = _settings()
+    written = write_deployment_files(out, settings.namespace, redis_host)
+    console.print(f"Wrote {len(written)} files to {out} (mode 0600; keep them out of git).")

@@ -347,6 +347,7 @@ class ServiceSet:
     cwd: Path | None = None
     python: str = sys.executable
     uvicorn_args: Sequence[str] = ("--no-access-log",)
+    redis_urls: Mapping[str, str] = field(default_factory=dict)  # a Redis user per service
     services: dict[str, ServiceProcess] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -397,6 +398,8 @@ class ServiceSet:
         merged.update(self.env)
         merged["JEJAK_SERVICE"] = name
         merged["JEJAK_PORT"] = str(self.ports[name])
+        if name in self.redis_urls:
+            merged["REDIS_URL"] = self.redis_urls[name]
         merged.setdefault("PYTHONUNBUFFERED", "1")
         if "JEJAK_PUBLIC_BASE_URL" not in merged and "trace" in self.ports:
             merged["JEJAK_PUBLIC_BASE_URL"] = f"http://{self.host}:{self.ports['trace']}"

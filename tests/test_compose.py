@@ -83,7 +83,8 @@ def test_service_runs_its_own_app_on_its_default_port(name: str) -> None:
 @each_service
 def test_service_reaches_redis_and_postgres_by_their_compose_names(name: str) -> None:
     env = environment(container(name))
-    assert env["REDIS_URL"].startswith("redis://redis:6379")
+    assert "REDIS_URL" not in env, "a service's Redis URL comes from its own secrets file"
+    assert container(name)["env_file"] == [f"secrets/redis/{name}.env"]
     assert re.match(r"^postgresql://[^@]+@postgres:5432/\w+$", env["DATABASE_URL"])
     assert env["JEJAK_PUBLIC_BASE_URL"]
 
@@ -133,3 +134,12 @@ def test_dockerfile_runs_the_service_named_by_jejak_service() -> None:
     assert "pip install" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE), "run as a non-root user"
     assert "uvicorn services.${JEJAK_SERVICE" in dockerfile
+
+
+def test_redis_loads_the_users_and_keeps_the_default_user_behind_a_password() -> None:
+    redis = SERVICES["redis"]
+    words = command_words(redis["command"])
+    acl_file = words[words.index("--aclfile") + 1]
+    assert any(str(volume).endswith(f":{acl_file}:ro") for volume in redis["volumes"])
+    assert redis["env_file"] == ["secrets/redis/admin.env"]
+    assert "REDIS_ADMIN_PASSWORD" in health_test(redis)

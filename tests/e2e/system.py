@@ -1,4 +1,5 @@
-"""A whole Jejak system, every service its own OS process, on the run's backend."""
+"""A whole Jejak system, every service its own OS process and its own Redis user, on the run's
+backend."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from jejak.demo import Jejak
 from jejak.launcher import ServiceSet, free_ports
+from jejak.redis_users import deprovision, provision
 from jejak.streams import GroupStatus, group_statuses
 from jejak.tokens import Tokens
 from shared.settings import SERVICE_PORTS
@@ -16,13 +18,18 @@ CLAIM_IDLE_MS = "1500"
 
 @contextmanager
 def running_system(env: dict[str, str], log_dir: Path) -> Iterator[ServiceSet]:
+    namespace, admin_url = env["JEJAK_NAMESPACE"], env["REDIS_URL"]
     services = ServiceSet(
         env={**env, "JEJAK_CLAIM_IDLE_MS": CLAIM_IDLE_MS},
         ports=free_ports(SERVICE_PORTS),
         log_dir=log_dir,
+        redis_urls=provision(admin_url, namespace, Path(env["JEJAK_DATA_DIR"])),
     )
-    with services:
-        yield services
+    try:
+        with services:
+            yield services
+    finally:
+        deprovision(admin_url, namespace)
 
 
 def unsettled_groups(env: dict[str, str]) -> list[GroupStatus]:

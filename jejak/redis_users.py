@@ -1,0 +1,152 @@
+"""Redis users: one per service and one per sales channel, each allowed only its own streams.
+
+A service may XADD only to the streams it produces and to the dead letters, and read,
+acknowledge and claim only on the streams it consumes (plus the hash of delivery errors its
+claimer keeps). A channel's user may only read `stock-changed` with a consumer group: it
+cannot write any stream. Redis ACLs know keys and commands, not consumer groups, so a
+channel's user could read with another group's name; that it reads only is what Redis
+enforces. Redis 7 selectors keep a service's XADD off the streams it consumes; Redis 6.2 (the
+embedded server) has no selectors, so there a service's user may also XADD to the streams it
+consumes (never to any other).
+
+Users are named `<namespace>-<service>` and `<namespace>-channel-<code>`; their passwords are
+generated once and kept in `<JEJAK_DATA_DIR>/redis-users.json` (mode 0600).
+"""
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy.engine import make_url
+
+from shared.contracts import ALL_EVENTS, StockChanged
+from shared.delivery.dead_letters import dead_letter_stream, failure_key
+
+CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
+CONNECTION = ["+ping", "+client|setname"]
+READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
+
+
+@dataclass(frozen=True)
+class RedisUser:
+    name: str
+    password: str
+    rules: list[str]
+
+    def url(self, admin_url: str) -> str:
+        """The server URL with this user's credentials."""
+        return (
+            make_url(admin_url)
+            .set(username=self.name, password=self.password)
+            .render_as_string(hide_password=False)
+        )
+
+
+def service_rules(
+    namespace: str, produces: Iterable[str], consumes: Iterable[str], *, selectors: bool
+) -> list[str]:
+    """ACL rules of a service that XADDs to `produces` and reads `consumes` (stream names)."""
+    written = [*produces]
+    read = [*consumes]
+    if read:
+        written.append(dead_letter_stream(namespace))
+    own = [f"~{stream}" for stream in written]
+    claimed = [f"~{stream}" for stream in read]
+    errors = [f"~{failure_key(namespace)}", "+hset", "+hget", "+hdel"]
+    if not selectors:  # Redis 6.2: one set of keys for every command
+        keys = own + claimed + (errors[:1] if read else [])
+        commands = ["+xadd", *(READING + errors[1:] if read else [])]
+        return [*keys, *CONNECTION, *commands]
+    rules = [*own, *CONNECTION, "+xadd"] if own else [*CONNECTION]
+    if read:
+        rules += [f"({' '.join(claimed + READING)})", f"({' '.join(errors)})"]
+    return rules
+
+
+def channel_rules(namespace: str) -> list[str]:
+    return [f"~{StockChanged.stream(namespace)}", *CONNECTION, *READING]
+
+
+def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list[RedisUser]:
+    """Every service's user (from its subscriptions and the contracts it produces) and every
+    channel's; `passwords` gains the ones not made yet."""
+    made: list[RedisUser] = []
+    for service in ("production", "quality", "inventory", "sales", "trace", "identity"):
+        spec = import_module(f"services.{service}.app").spec
+        produces = [c.stream(namespace) for c in ALL_EVENTS if c.producer_service == service]
+        consumes = [sub.contract.stream(namespace) for sub in spec.events]
+        rules = service_rules(namespace, produces, consumes, selectors=selectors)
+        made.append(_user(f"{namespace}-{service}", passwords, rules))
+    made += [
+        _user(f"{namespace}-channel-{code.lower()}", passwords, channel_rules(namespace))
+        for code in CHANNELS
+    ]
+    return made
+
+
+def _user(name: str, passwords: dict[str, str], rules: list[str]) -> RedisUser:
+    password = passwords.setdefault(name, secrets.token_urlsafe(24))
+    return RedisUser(name, password, rules)
+
+
+def provision(admin_url: str, namespace: str, data_dir: Path) -> dict[str, str]:
+    """Create (or reset) the users on the server; returns each one's REDIS_URL, by service
+    name (`inventory`) or channel (`channel-galeri-serang`)."""
+    store = data_dir / "redis-users.json"
+    passwords: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
+    admin = Redis.from_url(admin_url)
+    try:
+        version = int(str(admin.info("server")["redis_version"]).split(".")[0])
+        made = users(namespace, passwords, selectors=version >= 7)
+        for user in made:
+            admin.acl_setuser(user.name, enabled=True, reset=True, passwords=[f"+{user.password}"])
+            admin.execute_command("ACL", "SETUSER", user.name, *user.rules)  # type: ignore[no-untyped-call]
+    finally:
+        admin.close()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store.touch(mode=0o600)
+    store.write_text(json.dumps(passwords, indent=2))
+    return {user.name.removeprefix(f"{namespace}-"): user.url(admin_url) for user in made}
+
+
+def deprovision(admin_url: str, namespace: str) -> None:
+    """Remove a namespace's users (tests leave the server as they found it)."""
+    admin = Redis.from_url(admin_url)
+    try:
+        every = [name.decode() if isinstance(name, bytes) else name for name in admin.acl_users()]
+        names = [name for name in every if name.startswith(f"{namespace}-")]
+        if names:
+            admin.acl_deluser(*names)
+    finally:
+        admin.close()
+
+
+def write_deployment_files(out: Path, namespace: str, redis_host: str = "redis:6379") -> list[Path]:
+    """For compose: `users.acl` (every user and a `default` administrator, passwords only as
+    SHA-256, Redis 7 syntax), `<service>.env` with that service's REDIS_URL, and `admin.env`
+    with REDIS_ADMIN_PASSWORD. Existing passwords are kept; every file is mode 0600."""
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "passwords.json"
+    passwords: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
+    made = users(namespace, passwords, selectors=True)
+    admin = passwords.setdefault("default", secrets.token_urlsafe(24))
+    lines = [f"user default on #{_sha256(admin)} ~* &* +@all"]
+    lines += [f"user {u.name} on #{_sha256(u.password)} {' '.join(u.rules)}" for u in made]
+    files = {store: json.dumps(passwords, indent=2), out / "users.acl": "\n".join(lines) + "\n"}
+    files[out / "admin.env"] = f"REDIS_ADMIN_PASSWORD={admin}\n"
+    for user in made:
+        name = user.name.removeprefix(f"{namespace}-")
+        files[out / f"{name}.env"] = f"REDIS_URL={user.url(f'redis://{redis_host}/0')}\n"
+    for path, text in files.items():
+        path.touch(mode=0o600)
+        path.write_text(text)
+    return sorted(files)
+
+
+def _sha256(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()

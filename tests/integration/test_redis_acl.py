@@ -1,0 +1,70 @@
+"""Each service's Redis user writes only its own streams; a channel's user only reads.
+
+On the run's real Redis (7: selectors keep a service off the streams it consumes too) or the
+embedded one (6.2: no selectors, so only streams it neither produces nor consumes are shut).
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.exceptions import NoPermissionError
+
+from jejak.redis_users import deprovision, provision
+from shared.contracts import BatchCompleted, BatchSignedOff, StockChanged
+
+ENTRY = {"__data__": "{}"}
+
+
+@pytest.fixture
+def users(system_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    admin_url, namespace = system_env["REDIS_URL"], system_env["JEJAK_NAMESPACE"]
+    yield provision(admin_url, namespace, tmp_path)
+    deprovision(admin_url, namespace)
+
+
+def redis_major(url: str) -> int:
+    with Redis.from_url(url) as admin:
+        return int(str(admin.info("server")["redis_version"]).split(".")[0])
+
+
+def test_a_service_writes_its_own_streams_and_no_other_producers(
+    users: dict[str, str], system_env: dict[str, str]
+) -> None:
+    namespace = system_env["JEJAK_NAMESPACE"]
+    with Redis.from_url(users["inventory"]) as inventory:
+        assert inventory.xadd(StockChanged.stream(namespace), ENTRY)
+        with pytest.raises(NoPermissionError):
+            inventory.xadd(BatchCompleted.stream(namespace), ENTRY)
+        with pytest.raises(NoPermissionError):
+            inventory.delete(StockChanged.stream(namespace))
+        if redis_major(system_env["REDIS_URL"]) >= 7:
+            with pytest.raises(NoPermissionError):
+                inventory.xadd(BatchSignedOff.stream(namespace), ENTRY)  # it only consumes it
+
+
+def test_a_service_reads_what_it_consumes_with_its_group(
+    users: dict[str, str], system_env: dict[str, str]
+) -> None:
+    namespace = system_env["JEJAK_NAMESPACE"]
+    stream, group = BatchSignedOff.stream(namespace), f"{namespace}.inventory"
+    with Redis.from_url(system_env["REDIS_URL"]) as admin:
+        admin.xadd(stream, ENTRY)
+    with Redis.from_url(users["inventory"]) as inventory:
+        inventory.xgroup_create(stream, group, id="0", mkstream=True)
+        [[_stream, [(entry_id, _fields)]]] = inventory.xreadgroup(group, "c", {stream: ">"})
+        assert inventory.xack(stream, group, entry_id) == 1
+
+
+def test_a_channels_user_reads_stock_changes_and_cannot_write_at_all(
+    users: dict[str, str], system_env: dict[str, str]
+) -> None:
+    namespace = system_env["JEJAK_NAMESPACE"]
+    stream = StockChanged.stream(namespace)
+    with Redis.from_url(users["channel-galeri-serang"]) as channel:
+        channel.xgroup_create(stream, f"{namespace}.galeri", id="0", mkstream=True)
+        assert channel.xreadgroup(f"{namespace}.galeri", "pos-1", {stream: ">"}) == []
+        for target in (stream, BatchCompleted.stream(namespace), f"{namespace}.dead-letters"):
+            with pytest.raises(NoPermissionError):
+                channel.xadd(target, ENTRY)
