@@ -25,6 +25,7 @@ from shared.errors import Rejected
 from shared.identity import Claims, Role
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]
+VERIFIED_KEPT = 10_000
 REFRESH_AFTER_S = 1.0  # a rotation publishes a new kid: fetch it at once, yet not per bad token
 PUBLIC = "public"
 SIGNED_IN: tuple[Role, ...] = ("terminal", "qc_officer", "channel", "upt_admin", "kanwil_admin")
@@ -55,8 +56,21 @@ class Verifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        # Tokens already verified, until they expire: a terminal or a channel sends the same
+        # token for its quarter of an hour, and its signature need not be checked each time.
+        self._verified: dict[str, tuple[Claims, float]] = {}
 
     async def claims(self, token: str) -> Claims:
+        known = self._verified.get(token)
+        if known is not None and known[1] > time.time():
+            return known[0]
+        claims, expires = await self._verify(token)
+        if len(self._verified) >= VERIFIED_KEPT:
+            self._verified.clear()  # simplest bound; a busy minute re-verifies once
+        self._verified[token] = (claims, expires)
+        return claims
+
+    async def _verify(self, token: str) -> tuple[Claims, float]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = await self._key(str(kid))
@@ -68,7 +82,7 @@ class Verifier:
                 issuer=self.issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
-            return Claims.from_payload(payload)
+            return Claims.from_payload(payload), float(payload["exp"])
         except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthorized(f"invalid token: {exc}") from None
 

@@ -1,6 +1,6 @@
 """A per-client rate limit for what the public may call without signing in (the trace).
 
-Anonymous callers are counted by their address, in a moving window, in this process's memory
+Anonymous callers are counted by their address, in a sliding window, in this process's memory
 (each replica counts its own callers). Signed-in callers are not limited here: they are known,
 and their tokens can be revoked. `JEJAK_PUBLIC_RATE_LIMIT` sets the rule (`120/minute` by
 default; `off` for none).
@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from shared.auth import optional_caller
 from shared.errors import Rejected
@@ -31,7 +31,9 @@ class PublicRateLimit:
     def __init__(self, rule: str) -> None:
         self.rule = rule
         self.item: RateLimitItem | None = None if rule == "off" else parse(rule)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        # A sliding window of two counters: constant work per lookup whatever the limit (a
+        # moving window keeps a timestamp per hit, and was measured costing lookups 20 %).
+        self.limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
     async def check(self, request: Request, caller: Claims | None) -> None:
         if self.item is None or caller is not None:
