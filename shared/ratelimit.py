@@ -44,9 +44,13 @@ class PublicRateLimit:
             raise TooManyRequests(self.rule, max(1, int(stats.reset_time - time.time())))
 
 
-async def public_rate_limit(
-    request: Request, caller: Annotated[Claims | None, Depends(optional_caller)]
-) -> None:
-    """Route dependency: anonymous callers of this route share the service's limit."""
+async def rate_limited_caller(request: Request) -> Claims | None:
+    """The caller of a public route (None for the public), anonymous ones within the limit:
+    one dependency for both, as FastAPI's resolution of each costs per request."""
+    caller = await optional_caller(request)
     limit: PublicRateLimit = request.app.state.public_rate_limit
     await limit.check(request, caller)
+    return caller
+
+
+RateLimitedCallerDep = Annotated[Claims | None, Depends(rate_limited_caller)]

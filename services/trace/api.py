@@ -6,14 +6,14 @@ result rows and answer with ready JSON: a buyer's scan and a recall list of a th
 both stay a few queries and one serialisation.
 """
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.trace.db import Found, Traces
 from services.trace.timeline import public_view, trace_document
-from shared.auth import OptionalCallerDep, allow
+from shared.auth import allow
 from shared.identity import Claims
-from shared.ratelimit import public_rate_limit
+from shared.ratelimit import RateLimitedCallerDep
 from shared.service import ReadSessionDep, RuntimeDep, json_response
 
 router = APIRouter(tags=["trace"])
@@ -22,12 +22,11 @@ router = APIRouter(tags=["trace"])
 @router.get(
     "/trace/{code}",
     response_class=Response,
-    dependencies=[Depends(public_rate_limit)],
     responses={429: {"description": "An anonymous client looked up too much; see Retry-After"}},
     **allow("public"),
 )
 async def trace(
-    code: str, session: ReadSessionDep, runtime: RuntimeDep, caller: OptionalCallerDep
+    code: str, session: ReadSessionDep, runtime: RuntimeDep, caller: RateLimitedCallerDep
 ) -> Response:
     """Where a unit or a lot came from and went: workshop, QC, stock, sale."""
     found = await Traces(session).find(code)
