@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -104,11 +105,25 @@ def core_table(entity: type[Any]) -> Table:
 def row_values(table: Table, source: object, **values: object) -> dict[str, Any]:
     """A row of `table` from an object (an event, a request) whose attributes are named like
     the columns; `values` add the columns it lacks or override it."""
-    return {
-        column.key: values[column.key] if column.key in values else getattr(source, column.key)
-        for column in table.columns
-        if column.key in values or hasattr(source, column.key)
-    }
+    kind = type(source)
+    names = _SHARED_NAMES.get((table, kind))
+    if names is None:
+        names = _SHARED_NAMES[(table, kind)] = _shared_names(table, kind)
+    row = {key: getattr(source, key) for key in names}
+    row.update(values)
+    return row
+
+
+_SHARED_NAMES: dict[tuple[Table, type], tuple[str, ...]] = {}
+
+
+def _shared_names(table: Table, kind: type) -> tuple[str, ...]:
+    """The columns a kind of object has attributes for, worked out once per kind (a consumer
+    maps thousands of events a second; asking each one costs more than the insert)."""
+    fields = {*getattr(kind, "model_fields", {})}
+    if dataclasses.is_dataclass(kind):
+        fields |= {field.name for field in dataclasses.fields(kind)}
+    return tuple(c.key for c in table.columns if c.key in fields or hasattr(kind, c.key))
 
 
 def upsert(session: AsyncSession, table: Any) -> Any:
