@@ -17,6 +17,13 @@ class Rejected(Exception):
         self.kind = kind
 
 
+class BadRequest(Rejected):
+    status_code = 400
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason, kind="bad_request")
+
+
 class NotFound(Rejected):
     status_code = 404
 

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from shared.errors import Conflict, Rejected
+from shared.gs1 import check_digit
 
 WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
 # GS1 reserves the 02 prefix for restricted circulation: internal codes that never collide
@@ -29,15 +30,10 @@ def serials(lot: str, quantity: int) -> list[str]:
     return [f"{lot}-{n:0{width}d}" for n in range(1, quantity + 1)]
 
 
-def gs1_check_digit(digits: str) -> str:
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
-
-
 def internal_gtin(catalogue_number: int) -> str:
     """A stable 14-digit code for a product without a GTIN of its own."""
     body = f"0{INTERNAL_GTIN_PREFIX}{catalogue_number:010d}"
-    return body + gs1_check_digit(body)
+    return body + check_digit(body)
 
 
 def check_output(status: str, tracking: str, made: int, added: int) -> None:

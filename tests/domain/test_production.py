@@ -9,12 +9,12 @@ from pydantic import TypeAdapter, ValidationError
 from services.production.api import WorkerCode
 from services.production.domain import (
     WORKER_CODE_PATTERN,
-    gs1_check_digit,
     internal_gtin,
     lot_code,
     serials,
 )
 from shared.contracts import BatchCompleted
+from shared.gs1 import check_digit as gs1_check_digit
 
 LOT = "CLG-FTW-2611-0042"
 WORKER_CODES: TypeAdapter[str] = TypeAdapter(WorkerCode)  # how terminals' codes are checked

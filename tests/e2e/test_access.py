@@ -54,7 +54,13 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /orders/{order_id}": {"channel", "kanwil_admin"},
         "POST /orders/{order_id}/complete": {"channel"},
     },
-    "trace": OPERATIONS | {"GET /trace/{code}": {PUBLIC}},
+    "trace": OPERATIONS
+    | {
+        "GET /trace/{code}": {PUBLIC},
+        "GET /01/{gtin}/10/{lot}/21/{serial}": {PUBLIC},
+        "GET /01/{gtin}/10/{lot}": {PUBLIC},
+        "GET /01/{gtin}/21/{serial}": {PUBLIC},
+    },
     "identity": OPERATIONS
     | {
         "POST /oauth/token": {PUBLIC},
@@ -95,7 +101,8 @@ def test_every_operation_has_the_rule_of_the_policy(api: Jejak, service: str) ->
 
 def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Response:
     method, path = operation.split(" ", 1)
-    filled = path.replace("{code}", "CLG-FTW-2601-0001")
+    filled = path.replace("{code}", "CLG-FTW-2601-0001").replace("{gtin}", "00200000000097")
+    filled = filled.replace("{lot}", "CLG-FTW-2601-0001").replace("{serial}", "X")
     for name in ("batch_id", "order_id", "principal_id"):
         filled = filled.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = {} if method == "POST" else None
