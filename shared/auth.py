@@ -22,13 +22,13 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from shared.errors import Rejected
-from shared.identity import Claims, Role
+from shared.identity import ROLES, Claims, Role
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 VERIFIED_KEPT = 10_000
 REFRESH_AFTER_S = 1.0  # a rotation publishes a new kid: fetch it at once, yet not per bad token
 PUBLIC = "public"
-SIGNED_IN: tuple[Role, ...] = ("terminal", "qc_officer", "channel", "upt_admin", "kanwil_admin")
+SIGNED_IN: tuple[Role, ...] = ROLES  # every role: anyone who signed in
 ROLES_EXTENSION = "x-jejak-roles"
 
 
