@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 help:
 	@echo "make venv   create .venv and install jejak with its dev tools"
-	@echo "make run    start Redis (embedded unless REDIS_URL is set) and the five services"
+	@echo "make run    start Redis (embedded unless REDIS_URL is set) and the six services"
 	@echo "make demo   walk a product from workshop to buyer against running services"
 	@echo "make test   run the tests (PYTEST_ARGS='-k trace' to select)"
 	@echo "make lint   ruff check, ruff format --check, mypy"

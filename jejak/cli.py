@@ -129,7 +129,7 @@ def run(
         int,
         typer.Option(
             envvar="JEJAK_PORT_OFFSET",
-            help="Add this to every default service port (8001-8005).",
+            help="Add this to every default service port (8001-8006).",
         ),
     ] = 0,
     redis_port: Annotated[
@@ -187,7 +187,7 @@ def run(
         _print_started(services, settings.namespace, redis_description, database_description)
         exit_code = _supervise(services, redis)
     except PortInUseError as exc:
-        hint = "--redis-port" if "Redis" in exc.what else "--port-offset (moves all five)"
+        hint = "--redis-port" if "Redis" in exc.what else "--port-offset (moves every service)"
         err_console.print(f"[bold red]Cannot start:[/] {exc}; jejak run {hint} helps")
         exit_code = 1
     except LaunchError as exc:
