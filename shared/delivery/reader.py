@@ -84,17 +84,17 @@ class Reader:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def _follow(self, stream: str) -> None:
+        group_missing = False
         while not self._stopping:
             try:
+                if group_missing:  # the stream or its group was deleted (an operator, a reset)
+                    await ensure_groups(self.redis, [stream], self.consumer.group)
+                    group_missing = False
                 await self.read_once(self.block_ms, streams=[stream])
-            except ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                # The stream or its group was deleted under us (by an operator, a reset).
-                log.warning("%s; creating the group again", exc)
-                await ensure_groups(self.redis, [stream], self.consumer.group)
-            except Exception:
+            except Exception as exc:
+                # Never leave the loop: a reader that stops is a stream nobody applies.
                 log.exception("reading %s failed; retrying in a second", stream)
+                group_missing = isinstance(exc, ResponseError) and "NOGROUP" in str(exc)
                 await asyncio.sleep(1)
 
     async def read_once(

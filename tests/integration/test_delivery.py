@@ -1,6 +1,7 @@
 """The delivery plumbing against the real Redis and database of the run: groups at 0, inbox,
 dead letters, claimer, relay. A probe service keeps the domain out of the way."""
 
+import asyncio
 import itertools
 import json
 import uuid
@@ -83,6 +84,19 @@ async def test_the_same_event_delivered_twice_is_applied_once(system_env: dict[s
         await xadd(runtime.redis, runtime.settings.namespace, raw(completed()))
         await eventually("the next event applied", lambda: settled(runtime, 2))
         assert (await applied(runtime)).count(event.lot_code) == 1
+
+
+async def test_a_stream_deleted_under_a_running_consumer_is_read_again_once_recreated(
+    system_env: dict[str, str],
+) -> None:
+    async with running(probe_service.spec, system_env) as runtime:
+        stream = BatchCompleted.stream(runtime.settings.namespace)
+        await xadd(runtime.redis, runtime.settings.namespace, raw(completed()))
+        await eventually("the first event applied", lambda: settled(runtime, 1))
+        await runtime.redis.delete(stream)  # an operator's reset: the group goes with it
+        await asyncio.sleep(0.5)  # the reader meets NOGROUP
+        await xadd(runtime.redis, runtime.settings.namespace, raw(completed()))
+        await eventually("the event after the reset applied", lambda: settled(runtime, 2))
 
 
 async def test_bad_entries_are_dead_lettered_with_the_reason_while_the_consumer_goes_on(
