@@ -16,6 +16,8 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.attributes import named_alike
+
 Sku = Annotated[
     str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])
 ]
@@ -59,18 +61,9 @@ class Event(BaseModel):
     causation_id: UUID | None = Field(None, description="The event that caused this one, if any.")
 
     @classmethod
-    def fields_of(cls, source: object) -> dict[str, object]:
-        """The payload fields (not the envelope) that `source` has attributes for."""
-        return {
-            name: getattr(source, name)
-            for name in cls.model_fields.keys() - Event.model_fields.keys()
-            if hasattr(source, name)
-        }
-
-    @property
-    def link(self) -> Link:
-        """What a later event needs to follow from this one."""
-        return Link(self.event_id, self.correlation_id)
+    def payload_fields(cls) -> tuple[str, ...]:
+        """The contract's own fields, without the envelope."""
+        return tuple(name for name in cls.model_fields if name not in Event.model_fields)
 
     @classmethod
     def stream_suffix(cls) -> str:
@@ -95,7 +88,7 @@ class Event(BaseModel):
         attributes of `source` (a row) named like them, then from `fields`."""
         now = datetime.now(UTC)
         if source is not None:
-            fields = {**cls.fields_of(source), **fields}
+            fields = named_alike(source, cls.payload_fields()) | fields
         return cls.model_validate(
             {
                 "event_id": uuid4(),

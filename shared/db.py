@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from shared.attributes import named_alike
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -105,25 +106,7 @@ def core_table(entity: type[Any]) -> Table:
 def row_values(table: Table, source: object, **values: object) -> dict[str, Any]:
     """A row of `table` from an object (an event, a request) whose attributes are named like
     the columns; `values` add the columns it lacks or override it."""
-    kind = type(source)
-    names = _SHARED_NAMES.get((table, kind))
-    if names is None:
-        names = _SHARED_NAMES[(table, kind)] = _shared_names(table, kind)
-    row = {key: getattr(source, key) for key in names}
-    row.update(values)
-    return row
-
-
-_SHARED_NAMES: dict[tuple[Table, type], tuple[str, ...]] = {}
-
-
-def _shared_names(table: Table, kind: type) -> tuple[str, ...]:
-    """The columns a kind of object has attributes for, worked out once per kind (a consumer
-    maps thousands of events a second; asking each one costs more than the insert)."""
-    fields = {*getattr(kind, "model_fields", {})}
-    if dataclasses.is_dataclass(kind):
-        fields |= {field.name for field in dataclasses.fields(kind)}
-    return tuple(c.key for c in table.columns if c.key in fields or hasattr(kind, c.key))
+    return named_alike(source, table.columns.keys()) | values
 
 
 def upsert(session: AsyncSession, table: Any) -> Any:
