@@ -136,9 +136,11 @@ async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) 
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batches = db.Batches(uow.session)
     batch = _visible(caller, await batches.get(batch_id, lock=True))
-    if batch.status != "completed":  # completing again is a resend of the same completion
-        uow.emit(await batches.complete(batch, datetime.now(UTC)))
-    return await _view(batches, batch)
+    if batch.status == "completed":  # completing again is a resend of the same completion
+        return await _view(batches, batch)
+    completed = await batches.complete(batch, datetime.now(UTC))
+    uow.emit(completed)
+    return await _view(batches, batch, completed.serials)
 
 
 @router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin"))
@@ -157,6 +159,9 @@ def _visible(caller: Claims, batch: db.BatchRow) -> db.BatchRow:
     return batch
 
 
-async def _view(batches: db.Batches, batch: db.BatchRow) -> BatchView:
-    view = BatchView.model_validate(batch)
-    return view.model_copy(update={"serials": await batches.serials(batch)})
+async def _view(
+    batches: db.Batches, batch: db.BatchRow, serials: list[str] | None = None
+) -> BatchView:
+    """The batch with its serials: those just assigned, or read back."""
+    serials = await batches.serials(batch) if serials is None else serials
+    return BatchView.model_validate(batch).model_copy(update={"serials": serials})
