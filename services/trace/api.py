@@ -88,8 +88,10 @@ def _answer(found: Found, runtime: Runtime, caller: Claims | None) -> Response:
 
 
 def _sees_buyers(caller: Claims | None, found: Found) -> bool:
-    if caller is None or found.lot is None:
-        return caller is not None and caller.role == "kanwil_admin"
-    return caller.role == "kanwil_admin" or (
-        caller.role == "upt_admin" and caller.upt == found.lot.upt_code
-    )
+    """The Kanwil sees every lot's buyers, a UPT administrator its own lots'."""
+    if caller is None:
+        return False
+    if caller.role == "kanwil_admin":
+        return True
+    lot = found.lot
+    return caller.role == "upt_admin" and lot is not None and caller.upt == lot.upt_code
