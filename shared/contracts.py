@@ -5,6 +5,10 @@ event type and major version (`<namespace>.<producer>.<event-name>.v<major>`). W
 version only optional fields with defaults may be added; consumers ignore unknown fields.
 The golden schemas under tests/contracts/ catch accidental breaks.
 
+One deliberate change within v1, on 2026-11-28: `Serial` was widened to admit GS1's 20-character
+form (CLG-2611-0042-0007) besides the old one, which every earlier event still matches. A
+consumer that checks the shape of serials must accept both; Jejak's own consumers do.
+
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
 """
@@ -17,18 +21,16 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.attributes import named_alike
+from shared.gs1 import LOT_PATTERN, SERIAL_PATTERN
 
 Sku = Annotated[
     str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])
 ]
-LotCode = Annotated[
-    str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}$", examples=["CLG-FTW-2611-0042"])
-]
+LotCode = Annotated[str, Field(pattern=LOT_PATTERN, examples=["CLG-FTW-2611-0042"])]
+# Serials made before GS1's 20-character limit was kept (CLG-FTW-2611-0042-0007) stay valid:
+# they are printed on goods already sold (shared/gs1.py).
 Serial = Annotated[
-    str,
-    Field(
-        pattern=r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}-\d{4,6}$", examples=["CLG-FTW-2611-0042-0007"]
-    ),
+    str, Field(pattern=SERIAL_PATTERN, examples=["CLG-2611-0042-0007", "CLG-FTW-2611-0042-0007"])
 ]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
 Tracking = Literal["unit", "lot"]

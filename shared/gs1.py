@@ -1,4 +1,28 @@
-"""GS1 identifiers Jejak prints and reads: the GTIN-14 and its check digit."""
+"""GS1 identifiers Jejak prints and reads: GTIN-14, lot (AI 10), serial (AI 21), Digital Link.
+
+Lots look like `CLG-FTW-2611-0042` (UPT, QC family, yymm, sequence within the UPT's month) and
+serials like `CLG-2611-0042-0007` (UPT, yymm, the lot's sequence, the unit): both at most 20
+characters of GS1's AI encodable character set 82, as AI 10 and AI 21 require. The family stays
+out of the serial to fit; the GTIN names the product, and the UPT's month and lot sequence name
+the lot, so a serial is still unique across all of Jejak.
+
+Serials made before 2026-11-28 (`CLG-FTW-2611-0042-0007`, 22 characters and more) are longer
+than AI 21 allows. They are printed on goods already sold, so they are never rewritten: they stay
+valid in every contract and keep resolving; only new lots get the GS1 form.
+"""
+
+from urllib.parse import quote
+
+LOT_PATTERN = r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}$"
+GS1_SERIAL = r"[A-Z0-9]{2,5}-\d{4}-\d{4}-\d{4}"
+LEGACY_SERIAL = r"[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}-\d{4,6}"
+SERIAL_PATTERN = rf"^(?:{GS1_SERIAL}|{LEGACY_SERIAL})$"
+
+# AI 10 (batch/lot) and AI 21 (serial) hold up to 20 characters of character set 82.
+MAX_AI_LENGTH = 20
+CHARACTER_SET_82 = frozenset(
+    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+)
 
 
 def check_digit(digits: str) -> str:
@@ -14,3 +38,18 @@ def gtin_problem(gtin: str) -> str | None:
     if check_digit(gtin[:13]) != gtin[13]:
         return f"{gtin}: the check digit should be {check_digit(gtin[:13])}"
     return None
+
+
+def ai_value_problem(value: str) -> str | None:
+    """Why a value cannot be a lot (AI 10) or serial (AI 21); None when it can."""
+    if not 1 <= len(value) <= MAX_AI_LENGTH:
+        return f"{value[:24]!r} has {len(value)} characters; GS1 allows 1 to {MAX_AI_LENGTH}"
+    if strangers := sorted(set(value) - CHARACTER_SET_82):
+        return f"{value!r} has characters outside GS1 character set 82: {''.join(strangers)!r}"
+    return None
+
+
+def digital_link(base_url: str, gtin: str, lot: str, serial: str | None = None) -> str:
+    """The GS1 Digital Link URI of a label's QR code: <base>/01/<gtin>/10/<lot>[/21/<serial>]."""
+    link = f"{base_url.rstrip('/')}/01/{gtin}/10/{quote(lot, safe='')}"
+    return f"{link}/21/{quote(serial, safe='')}" if serial else link

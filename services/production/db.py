@@ -4,12 +4,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Integer, String, Uuid, insert, select
+from sqlalchemy import ForeignKey, Integer, String, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.production import catalogue
-from services.production.domain import check_completable, lot_code, lot_prefix, serials
+from services.production.domain import (
+    check_completable,
+    lot_code,
+    lot_sequence_scope,
+    serials,
+)
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound
@@ -75,7 +80,7 @@ class OutputRow(Base):
 
 class LotSequenceRow(Base):
     __tablename__ = "lot_sequences"
-    prefix: Mapped[str] = mapped_column(String(16), primary_key=True, doc="UPT-FAMILY-yymm")
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True, doc="UPT-yymm")
     last: Mapped[int]
 
 
@@ -152,7 +157,7 @@ class Batches:
         """Give the batch its lot code (and unit serials); returns the event announcing it."""
         check_completable(batch.quantity)
         made = catalogue.origin(batch.workshop_code, batch.sku)
-        sequence = await self._next_lot_sequence(lot_prefix(made.upt_code, made.qc_family, at))
+        sequence = await self._next_lot_sequence(made.upt_code, at)
         lot = lot_code(made.upt_code, made.qc_family, at, sequence)
         unit_serials = serials(lot, batch.quantity) if made.tracking == "unit" else []
         batch.status, batch.lot_code, batch.completed_at = "completed", lot, at
@@ -183,11 +188,19 @@ class Batches:
             {code for codes in await self.session.scalars(query) for code in codes.split(",")}
         )
 
-    async def _next_lot_sequence(self, prefix: str) -> int:
-        """Atomic per prefix, also when terminals complete batches at the same moment."""
+    async def _next_lot_sequence(self, upt_code: str, at: datetime) -> int:
+        """Atomic per UPT and month, also when terminals complete batches at the same moment.
+
+        Until 2026-11-28 sequences counted per UPT, family and month (prefix CLG-FTW-2611). A
+        month's first lot under the new scope continues after the highest of those, so no lot
+        code is given twice in the month of the upgrade.
+        """
+        scope = lot_sequence_scope(upt_code, at)
+        legacy = LotSequenceRow.prefix.like(f"{upt_code}-%-{at:%y%m}")
+        after_legacy = select(func.coalesce(func.max(LotSequenceRow.last), 0) + 1).where(legacy)
         statement = (
             upsert(self.session, LotSequenceRow)
-            .values(prefix=prefix, last=1)
+            .values(prefix=scope, last=after_legacy.scalar_subquery())
             .on_conflict_do_update(
                 index_elements=["prefix"], set_={"last": LotSequenceRow.last + 1}
             )

@@ -9,25 +9,30 @@ WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
 # GS1 reserves the 02 prefix for restricted circulation: internal codes that never collide
 # with a real GTIN. A product with its own GTIN uses that instead.
 INTERNAL_GTIN_PREFIX = "02"
-SERIAL_DIGITS = 4
-# Serials carry at most six digits within their lot (the contract's Serial pattern).
-MAX_UNITS_PER_BATCH = 999_999
+# A serial's unit number has four digits (CLG-2611-0042-0007) so that it fits GS1's 20.
+MAX_UNITS_PER_BATCH = 9_999
 
 
-def lot_prefix(upt_code: str, family: str, completed_at: datetime) -> str:
-    """The part of a lot code its sequence counts within: UPT, QC family, yymm."""
-    return f"{upt_code}-{family}-{completed_at:%y%m}"
+def lot_sequence_scope(upt_code: str, completed_at: datetime) -> str:
+    """What a lot's sequence counts within: the UPT's month (CLG-2611), across families, so
+    that UPT, month and sequence name one lot and serials can leave the family out."""
+    return f"{upt_code}-{completed_at:%y%m}"
 
 
 def lot_code(upt_code: str, family: str, completed_at: datetime, sequence: int) -> str:
     """E.g. CLG-FTW-2611-0042: UPT, QC family, yymm of completion, sequence in that month."""
-    return f"{lot_prefix(upt_code, family, completed_at)}-{sequence:04d}"
+    return f"{upt_code}-{family}-{completed_at:%y%m}-{sequence:04d}"
+
+
+def serial(lot: str, number: int) -> str:
+    """The serial of a lot's unit: unit 7 of CLG-FTW-2611-0042 is CLG-2611-0042-0007."""
+    upt_code, _family, month, sequence = lot.split("-")
+    return f"{upt_code}-{month}-{sequence}-{number:04d}"
 
 
 def serials(lot: str, quantity: int) -> list[str]:
-    """One serial per unit within the lot: CLG-FTW-2611-0042-0001 ..."""
-    width = max(SERIAL_DIGITS, len(str(quantity)))
-    return [f"{lot}-{n:0{width}d}" for n in range(1, quantity + 1)]
+    """One serial per unit of a lot, numbered from 1."""
+    return [serial(lot, number) for number in range(1, quantity + 1)]
 
 
 def internal_gtin(catalogue_number: int) -> str:

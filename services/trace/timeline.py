@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.gs1 import digital_link
+
 
 class Step(Protocol):
     """A step as read from the database: an ORM row or a plain result row."""
@@ -31,12 +33,6 @@ class Lot(Protocol):
     def workshop_code(self) -> str: ...
     @property
     def workshop_name(self) -> str: ...
-
-
-def digital_link(base_url: str, gtin: str, lot_code: str, serial: str | None = None) -> str:
-    """GS1 Digital Link style URL of a label's QR code: /01/<gtin>/10/<lot>[/21/<serial>]."""
-    link = f"{base_url.rstrip('/')}/01/{gtin}/10/{lot_code}"
-    return f"{link}/21/{serial}" if serial else link
 
 
 def rejected_serials(steps: Sequence[Step]) -> set[str]:

@@ -8,9 +8,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from services.production.api import WorkerCode
 from services.production.domain import (
+    MAX_UNITS_PER_BATCH,
     WORKER_CODE_PATTERN,
     internal_gtin,
     lot_code,
+    lot_sequence_scope,
     serials,
 )
 from shared.contracts import BatchCompleted
@@ -39,24 +41,32 @@ def test_a_lot_code_pads_the_sequence_and_fits_the_contract() -> None:
     assert re.fullmatch(contract_pattern("lot_code"), code)
 
 
-def test_serials_number_the_units_of_a_lot_from_one() -> None:
-    assert serials(LOT, 3) == [f"{LOT}-0001", f"{LOT}-0002", f"{LOT}-0003"]
+def test_serials_number_the_units_of_a_lot_from_one_without_its_family() -> None:
+    assert serials(LOT, 3) == ["CLG-2611-0042-0001", "CLG-2611-0042-0002", "CLG-2611-0042-0003"]
 
 
 def test_a_lot_without_units_has_no_serials() -> None:
     assert serials(LOT, 0) == []
 
 
-def test_serials_widen_when_a_lot_has_more_units_than_four_digits_hold() -> None:
-    numbered = serials(LOT, 12_345)
+def test_the_largest_batch_has_serials_within_gs1s_twenty_characters() -> None:
+    numbered = serials("TGRWX-KYU-2612-9999", MAX_UNITS_PER_BATCH)
 
-    assert (numbered[0], numbered[-1]) == (f"{LOT}-00001", f"{LOT}-12345")
-    assert len(set(numbered)) == 12_345
+    assert numbered[-1] == "TGRWX-2612-9999-9999"
+    assert {len(s) for s in numbered} == {20}
+    assert len(set(numbered)) == MAX_UNITS_PER_BATCH
     assert all(re.fullmatch(contract_pattern("serials"), s) for s in (numbered[0], numbered[-1]))
 
 
-def test_every_serial_of_a_lot_is_the_same_width() -> None:
-    assert {len(s) for s in serials(LOT, 10_000)} == {len(f"{LOT}-10000")}
+def test_a_serial_made_before_the_gs1_form_still_fits_the_contract() -> None:
+    """Goods already sold carry them on their labels: they must keep resolving."""
+    assert re.fullmatch(contract_pattern("serials"), "CLG-FTW-2611-0042-0007")
+
+
+def test_a_lots_sequence_counts_within_its_upts_month_across_families() -> None:
+    completed = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)
+
+    assert lot_sequence_scope("CLG", completed) == "CLG-2611"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,8 @@ from typing import Any
 from uuid import uuid4
 
 from services.trace.db import LotRow, StepRow
-from services.trace.timeline import buyers, digital_link, unit_status, unit_statuses, unit_timeline
+from services.trace.timeline import buyers, unit_status, unit_statuses, unit_timeline
+from shared.gs1 import digital_link
 
 LOT = "CLG-FTW-2611-0042"
 S1, S2, S3, S4 = (f"{LOT}-{n:04d}" for n in range(1, 5))
