@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 import time
+from email.message import Message
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import httpx
 import typer
@@ -335,6 +337,54 @@ def streams(
     for letter in letters[-10:]:
         where = f"{letter.source_stream} [{letter.source_group}]"
         console.print(f"  {where} {letter.reason}: {letter.error[:160]}")
+
+
+# --------------------------------------------------------------------------- labels
+
+
+@app.command()
+def labels(
+    batch_id: Annotated[UUID, typer.Argument(help="A completed batch.", metavar="BATCH_ID")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The PDF to write; default labels-<lot>.pdf here."),
+    ] = None,
+    copies: Annotated[
+        int | None,
+        typer.Option(help="Labels of a lot-tracked batch; default one per piece, up to a limit."),
+    ] = None,
+    port_offset: Annotated[
+        int,
+        typer.Option(envvar="JEJAK_PORT_OFFSET", help="Same offset as given to `jejak run`."),
+    ] = 0,
+) -> None:
+    """Write a completed batch's label sheets (A4 PDF, a QR code per label) from the running
+    production service, signed in as the development Kanwil administrator."""
+    from jejak.tokens import KANWIL, Tokens
+
+    settings = _settings()
+    url = f"{service_urls(settings, port_offset)['production']}/batches/{batch_id}/labels.pdf"
+    query = {} if copies is None else {"copies": copies}
+    try:
+        headers = Tokens.from_data_dir(settings.data_dir).header(KANWIL)
+        response = httpx.get(url, params=query, headers=headers, timeout=120)
+    except (OSError, httpx.HTTPError) as exc:  # no credentials file, no service, no token
+        err_console.print(f"[bold red]No labels:[/] {escape(str(exc))}\nIs `jejak run` up?")
+        raise typer.Exit(1) from None
+    if response.status_code != 200:
+        err_console.print(f"[bold red]No labels:[/] {response.status_code} {escape(response.text)}")
+        raise typer.Exit(1)
+    path = output or Path(_file_name(response) or f"labels-{batch_id}.pdf")
+    path.write_bytes(response.content)
+    console.print(f"Wrote the labels to {path} ({len(response.content):,} bytes)")
+
+
+def _file_name(response: httpx.Response) -> str | None:
+    """The file name the server suggests (Content-Disposition); a name, never a path."""
+    message = Message()
+    message["Content-Disposition"] = response.headers.get("Content-Disposition", "")
+    name = message.get_filename()
+    return Path(name).name if name else None
 
 
 if __name__ == "__main__":

@@ -174,6 +174,10 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         f"Recall list of lot {lot['lot_code']}: {len(lot['units'])} units, buyers "
         + ", ".join(f"{b['buyer_ref']} ({b['quantity']})" for b in lot["buyers"])
     )
+    console.print(
+        f"Labels of lot {shoes['lot_code']}: jejak labels {shoes['batch_id']}\n"
+        f"EPCIS 2.0 events of the lot: {urls['trace']}/epcis/events?lot={shoes['lot_code']}"
+    )
 
 
 def print_trace(trace: dict[str, Any]) -> None:
@@ -192,4 +196,4 @@ def print_trace(trace: dict[str, Any]) -> None:
         }.get(step["biz_step"], "")
         table.add_row(step["biz_step"], step["disposition"], step["occurred_at"][:19], detail)
     console.print(table)
-    console.print(f"QR code: {trace['digital_link']}")
+    console.print(f"QR code (open it in a browser: the buyer's page): {trace['digital_link']}")

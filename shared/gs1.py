@@ -11,6 +11,7 @@ than AI 21 allows. They are printed on goods already sold, so they are never rew
 valid in every contract and keep resolving; only new lots get the GS1 form.
 """
 
+import re
 from urllib.parse import quote
 
 LOT_PATTERN = r"^[A-Z0-9]{2,5}-[A-Z]{3}-\d{4}-\d{4}$"
@@ -49,7 +50,15 @@ def ai_value_problem(value: str) -> str | None:
     return None
 
 
-def digital_link(base_url: str, gtin: str, lot: str, serial: str | None = None) -> str:
-    """The GS1 Digital Link URI of a label's QR code: <base>/01/<gtin>/10/<lot>[/21/<serial>]."""
-    link = f"{base_url.rstrip('/')}/01/{gtin}/10/{quote(lot, safe='')}"
+def serial_problem(value: str) -> str | None:
+    """Why a value cannot be a Jejak serial in a Digital Link; serials of the old form resolve."""
+    return None if re.fullmatch(LEGACY_SERIAL, value) else ai_value_problem(value)
+
+
+def digital_link(base_url: str, gtin: str, lot: str | None, serial: str | None = None) -> str:
+    """The GS1 Digital Link URI of a label's QR code, <base>/01/<gtin>/10/<lot>[/21/<serial>];
+    without the lot, a unit's id in EPCIS events: <base>/01/<gtin>/21/<serial>."""
+    link = f"{base_url.rstrip('/')}/01/{gtin}"
+    if lot is not None:
+        link += f"/10/{quote(lot, safe='')}"
     return f"{link}/21/{quote(serial, safe='')}" if serial else link

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 import re
 import uuid
 from pathlib import Path
@@ -75,3 +76,14 @@ def label_for(request: pytest.FixtureRequest) -> str:
 def system_env(backend: Backend, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     """Environment of a fresh system: its own streams and databases, nobody else's data."""
     return backend.system_env(tmp_path, label_for(request))
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Where a run leaves what people look at afterwards (screenshots, rendered labels):
+    $JEJAK_TEST_OUTPUT, or test-output/ in the repository."""
+    where = Path(
+        os.environ.get("JEJAK_TEST_OUTPUT") or Path(__file__).parent.parent / "test-output"
+    )
+    where.mkdir(parents=True, exist_ok=True)
+    return where

@@ -8,15 +8,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from services.production import catalogue, db
+from services.production import catalogue, db, labels
 from services.production.domain import WORKER_CODE_PATTERN, check_output
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
+from shared.errors import Conflict
 from shared.identity import Claims
-from shared.service import ReadSessionDep, UnitOfWorkDep
+from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["production"])
 
@@ -148,6 +150,44 @@ async def get_batch(batch_id: UUID, session: ReadSessionDep, caller: CallerDep) 
     """A batch with its lot code and serials once completed."""
     batches = db.Batches(session)
     return await _view(batches, _visible(caller, await batches.get(batch_id)))
+
+
+@router.get(
+    "/batches/{batch_id}/labels.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A4 label sheets"}},
+    **allow("terminal", "upt_admin", "kanwil_admin"),
+)
+async def get_labels(
+    batch_id: UUID,
+    session: ReadSessionDep,
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    copies: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=labels.MAX_COPIES,
+            description="Labels of a lot-tracked batch; default one per piece (at most "
+            f"{labels.MAX_COPIES}). A unit-tracked batch gets one label per unit.",
+        ),
+    ] = None,
+) -> Response:
+    """The batch's labels to print: each with the QR code of its GS1 Digital Link."""
+    batches = db.Batches(session)
+    batch = _visible(caller, await batches.get(batch_id))
+    if batch.status != "completed" or batch.lot_code is None or batch.completed_at is None:
+        reason = f"the batch is {batch.status}; its lot code, on every label, comes with completion"
+        raise Conflict("batch_id", reason)
+    made = catalogue.origin(batch.workshop_code, batch.sku)
+    base_url = runtime.settings.public_base_url
+    serials = await batches.serials(batch)
+    sheet = labels.batch_labels(base_url, made, batch.lot_code, serials, copies, batch.quantity)
+    title = f"Jejak labels: lot {batch.lot_code}, {made.product_name}"
+    # Hundreds of QR codes take a few seconds: off the event loop, other requests go on.
+    pdf = await run_in_threadpool(labels.render, sheet, title, batch.completed_at)
+    disposition = f'inline; filename="labels-{batch.lot_code}.pdf"'
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 def _visible(caller: Claims, batch: db.BatchRow) -> db.BatchRow:

@@ -7,22 +7,54 @@ result rows and answer with ready JSON: a buyer's scan and a recall list of a th
 both stay a few queries and one serialisation.
 """
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.trace.db import Found, Traces
+from services.trace.epcis import object_document
+from services.trace.negotiation import (
+    EPCIS,
+    HTML,
+    JSON,
+    Language,
+    preferred_language,
+    preferred_media,
+)
+from services.trace.page import problem_page, trace_page
 from services.trace.timeline import public_view, trace_document
 from shared.auth import allow
-from shared.errors import BadRequest, NotFound
-from shared.gs1 import gtin_problem
+from shared.errors import BadRequest, NotFound, Rejected
+from shared.gs1 import ai_value_problem, gtin_problem, serial_problem
 from shared.identity import Claims
 from shared.ratelimit import RateLimitedCallerDep
 from shared.service import ReadSessionDep, Runtime, RuntimeDep, json_response
 
 router = APIRouter(tags=["trace"])
+
+
+@dataclass(frozen=True)
+class Client:
+    """What a Digital Link's client asked for."""
+
+    media: str
+    language: Language
+
+
+async def client_preferences(
+    accept: Annotated[str | None, Header()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+    lang: Annotated[
+        str | None, Query(description="id (default) or en; wins over the header")
+    ] = None,
+) -> Client:
+    return Client(preferred_media(accept), preferred_language(lang, accept_language))
+
+
+ClientDep = Annotated[Client, Depends(client_preferences)]
 PUBLIC: dict[str, Any] = {
     "response_class": Response,
     "responses": {429: {"description": "An anonymous client looked up too much; see Retry-After"}},
@@ -38,7 +70,20 @@ async def trace(
     return _answer(await Traces(session).find(code), runtime, caller)
 
 
-@router.get("/01/{gtin}/10/{lot}/21/{serial}", **PUBLIC)
+RESOLVER: dict[str, Any] = PUBLIC | {
+    "responses": PUBLIC["responses"]
+    | {
+        200: {
+            "description": "The public trace; the page for browsers, EPCIS for partners",
+            "content": {JSON: {}, HTML: {}, EPCIS: {}},
+        },
+        400: {"description": "Not a GS1 Digital Link: the part and the reason"},
+        404: {"description": "No such unit or lot (a page for browsers)"},
+    },
+}
+
+
+@router.get("/01/{gtin}/10/{lot}/21/{serial}", **RESOLVER)
 async def resolve_unit(
     gtin: str,
     lot: str,
@@ -46,40 +91,83 @@ async def resolve_unit(
     session: ReadSessionDep,
     runtime: RuntimeDep,
     caller: RateLimitedCallerDep,
+    client: ClientDep,
 ) -> Response:
-    """The Digital Link of a unit's label: its trace."""
-    return _answer(await _resolve(session, gtin, lot, serial), runtime, caller)
+    """The Digital Link of a unit's label: its trace, as a page, JSON or EPCIS events."""
+    return await _negotiated(session, client, runtime, caller, (gtin, lot, serial))
 
 
-@router.get("/01/{gtin}/10/{lot}", **PUBLIC)
+@router.get("/01/{gtin}/10/{lot}", **RESOLVER)
 async def resolve_lot(
-    gtin: str, lot: str, session: ReadSessionDep, runtime: RuntimeDep, caller: RateLimitedCallerDep
+    gtin: str,
+    lot: str,
+    session: ReadSessionDep,
+    runtime: RuntimeDep,
+    caller: RateLimitedCallerDep,
+    client: ClientDep,
 ) -> Response:
-    """The Digital Link of a lot's label (goods traced per lot): its trace."""
-    return _answer(await _resolve(session, gtin, lot, None), runtime, caller)
+    """The Digital Link of a lot's label (goods traced per lot): the lot's journey."""
+    return await _negotiated(session, client, runtime, caller, (gtin, lot, None))
 
 
-@router.get("/01/{gtin}/21/{serial}", **PUBLIC)
+@router.get("/01/{gtin}/21/{serial}", **RESOLVER)
 async def resolve_serial(
     gtin: str,
     serial: str,
     session: ReadSessionDep,
     runtime: RuntimeDep,
     caller: RateLimitedCallerDep,
+    client: ClientDep,
 ) -> Response:
     """A Digital Link naming the unit without its lot: its trace."""
-    return _answer(await _resolve(session, gtin, None, serial), runtime, caller)
+    return await _negotiated(session, client, runtime, caller, (gtin, None, serial))
 
 
-async def _resolve(session: AsyncSession, gtin: str, lot: str | None, serial: str | None) -> Found:
+# A Digital Link's parts: GTIN, lot (AI 10) and serial (AI 21); lot or serial may be absent.
+LinkParts = tuple[str, str | None, str | None]
+
+
+async def _resolve(session: AsyncSession, parts: LinkParts, *, lot_units: bool) -> Found:
     """The unit or lot a Digital Link names; its GTIN and lot must be the ones it was made with."""
+    gtin, lot, serial = parts
     if problem := gtin_problem(gtin):
         raise BadRequest("gtin", problem)
-    found = await Traces(session).find(serial or str(lot))
+    if lot is not None and (problem := ai_value_problem(lot)):
+        raise BadRequest("lot", problem)
+    if serial is not None and (problem := serial_problem(serial)):
+        raise BadRequest("serial", problem)
+    found = await Traces(session).find(serial or str(lot), lot_units=lot_units)
     named = found.lot is not None and found.lot.gtin == gtin and serial == found.serial
     if not named or lot not in (None, found.lot_code):
         raise NotFound("code", f"no product {gtin} with lot {lot} and serial {serial}")
     return found
+
+
+async def _negotiated(
+    session: AsyncSession, client: Client, runtime: Runtime, caller: Claims | None, parts: LinkParts
+) -> Response:
+    """The answer in the form the client asked for; a browser gets its errors as a page too."""
+    try:
+        # EPCIS events name every unit of the lot they concern, as the export does.
+        found = await _resolve(session, parts, lot_units=client.media == EPCIS)
+    except Rejected as problem:
+        if client.media != HTML:
+            raise
+        page = problem_page(problem.status_code, problem.reason, client.language)
+        return _varying(HTMLResponse(page, problem.status_code))
+    base_url = runtime.settings.public_base_url
+    if client.media == HTML:
+        page = trace_page(public_view(trace_document(found, base_url)), client.language)
+        return _varying(HTMLResponse(page))
+    if client.media == EPCIS:
+        return _varying(json_response(object_document(found, base_url), media_type=EPCIS))
+    return _varying(_answer(found, runtime, caller))
+
+
+def _varying(response: Response) -> Response:
+    # One link, several answers: caches must keep one per media type and language.
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
 
 
 def _answer(found: Found, runtime: Runtime, caller: Claims | None) -> Response:

@@ -1,14 +1,20 @@
-"""Trace service: a read model of every stream; answers GET /trace/{code}."""
+"""Trace service: a read model of every stream; answers GET /trace/{code} and /epcis/events."""
 
-from services.trace import api, db, handlers
+from fastapi import APIRouter
+
+from services.trace import api, db, epcis_api, handlers
 from shared.service import ServiceSpec, create_app
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(epcis_api.router)
 
 spec = ServiceSpec(
     name="trace",
     description="Lineage of units and lots for buyers, galleries and recalls.",
     metadata=db.Base.metadata,
     tables=db.delivery,
-    router=api.router,
+    router=router,
     events=handlers.events,
 )
 app = create_app(spec)

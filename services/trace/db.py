@@ -1,16 +1,30 @@
 """Trace's read model and its store: lots, units and the steps that happened to them."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, Row, String, Uuid, insert, or_, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    Row,
+    Select,
+    String,
+    Uuid,
+    and_,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.trace.timeline import rejected_serials
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values
 from shared.errors import NotFound
@@ -46,7 +60,8 @@ class UnitRow(Base):
 
 
 class StepRow(Base):
-    """One EPCIS-style step; `serial` is set when it concerns one unit only (a sale)."""
+    """One EPCIS-style step; `serial` is set when it concerns one unit only (a sale).
+    `recorded_at`: when its source event was recorded (EPCIS exports page on it)."""
 
     __tablename__ = "steps"
     id: Mapped[int] = mapped_column(
@@ -57,10 +72,14 @@ class StepRow(Base):
     biz_step: Mapped[str] = mapped_column(String(20))
     disposition: Mapped[str] = mapped_column(String(32))
     occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
     event_id: Mapped[UUID] = mapped_column(Uuid)
     data: Mapped[dict[str, object]] = mapped_column(JSON)
 
-    __table_args__ = (Index("ix_steps_lot_serial", "lot_code", "serial"),)
+    __table_args__ = (
+        Index("ix_steps_lot_serial", "lot_code", "serial"),
+        Index("ix_steps_recorded", "recorded_at", "id"),
+    )
 
 
 LOTS, UNITS, STEPS = core_table(LotRow), core_table(UnitRow), core_table(StepRow)
@@ -71,7 +90,8 @@ UNIT_ROWS_PER_STATEMENT = 5_000
 
 @dataclass(frozen=True)
 class Found:
-    """What the read model holds on a code: a unit (`serial` set) or a lot (`serials` listed).
+    """What the read model holds on a code: a unit (`serial` set) or a lot (`serials` listed;
+    for a unit, when asked, its lot's).
 
     `lot` is None while steps arrived before the lot's production event.
     """
@@ -82,6 +102,27 @@ class Found:
     steps: list[Row[Any]]
     serial: str | None = None
     serials: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepQuery:
+    """Filters of an export: a lot, a unit (its lot's steps and its own), a GTIN, and recorded
+    times from `since` (inclusive) to `until` (exclusive)."""
+
+    lot: str | None = None
+    serial: str | None = None
+    gtin: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LotUnits:
+    """A lot row, the serials of its units and those QC rejected (an export's facts of it)."""
+
+    lot: Row[Any]
+    serials: list[str]
+    rejected: set[str]
 
 
 class Traces:
@@ -102,19 +143,24 @@ class Traces:
         if steps:
             await self.session.execute(insert(STEPS), steps)
 
-    async def find(self, code: str) -> Found:
-        """A unit serial or a lot code, with the steps its trace is made of."""
+    async def find(self, code: str, *, lot_units: bool = False) -> Found:
+        """A unit serial or a lot code, with the steps its trace is made of. A unit's lot's
+        units only when asked (`lot_units`, for its EPCIS events): a buyer's scan skips them."""
         unit = (await self.session.execute(select(UNITS).where(UNITS.c.serial == code))).first()
         lot_code = unit.lot_code if unit else code
         lot = (await self.session.execute(select(LOTS).where(LOTS.c.lot_code == lot_code))).first()
         if unit is not None:
             steps = await self._steps(lot_code, only_for=unit.serial)
-            return Found(code, lot_code, lot, steps, serial=unit.serial)
+            serials = await self._serials(lot_code) if lot_units else []
+            return Found(code, lot_code, lot, steps, serial=unit.serial, serials=serials)
         steps = await self._steps(lot_code)
         if lot is None and not steps:
             raise NotFound("code", f"{code} is neither a known unit serial nor a lot code")
+        return Found(code, lot_code, lot, steps, serials=await self._serials(lot_code))
+
+    async def _serials(self, lot_code: str) -> list[str]:
         query = select(UNITS.c.serial).where(UNITS.c.lot_code == lot_code).order_by(UNITS.c.serial)
-        return Found(code, lot_code, lot, steps, serials=list(await self.session.scalars(query)))
+        return list(await self.session.scalars(query))
 
     async def _steps(self, lot_code: str, *, only_for: str | None = None) -> list[Row[Any]]:
         """A lot's steps in time order; for one unit, the lot's own steps and that unit's."""
@@ -124,3 +170,58 @@ class Traces:
         return list(
             (await self.session.execute(query.order_by(STEPS.c.occurred_at, STEPS.c.id))).all()
         )
+
+    async def recorded_steps(
+        self, query: StepQuery, start: tuple[datetime, int] | None, limit: int
+    ) -> list[Row[Any]]:
+        """Steps of known lots in recorded order (then id), from `start` on (inclusive)."""
+        steps = _filtered(select(STEPS).join(LOTS, LOTS.c.lot_code == STEPS.c.lot_code), query)
+        if start is not None:
+            recorded_at, step_id = start
+            steps = steps.where(
+                or_(
+                    STEPS.c.recorded_at > recorded_at,
+                    and_(STEPS.c.recorded_at == recorded_at, STEPS.c.id >= step_id),
+                )
+            )
+        steps = steps.order_by(STEPS.c.recorded_at, STEPS.c.id).limit(limit)
+        return list((await self.session.execute(steps)).all())
+
+    async def lots_with_units(self, lot_codes: Collection[str]) -> dict[str, LotUnits]:
+        """Lots by code, each with its units and those QC rejected."""
+        codes = sorted(lot_codes)
+        lots = (await self.session.execute(select(LOTS).where(LOTS.c.lot_code.in_(codes)))).all()
+        units = select(UNITS).where(UNITS.c.lot_code.in_(codes)).order_by(UNITS.c.serial)
+        inspections = select(STEPS).where(
+            STEPS.c.lot_code.in_(codes), STEPS.c.biz_step == "inspecting"
+        )
+        serials: dict[str, list[str]] = {code: [] for code in codes}
+        for unit in await self.session.execute(units):
+            serials[unit.lot_code].append(unit.serial)
+        checked: dict[str, list[Row[Any]]] = {code: [] for code in codes}
+        for step in await self.session.execute(inspections):
+            checked[step.lot_code].append(step)
+        return {
+            lot.lot_code: LotUnits(
+                lot, serials[lot.lot_code], rejected_serials(checked[lot.lot_code])
+            )
+            for lot in lots
+        }
+
+
+def _filtered(steps: Select[Any], query: StepQuery) -> Select[Any]:
+    if query.lot is not None:
+        steps = steps.where(STEPS.c.lot_code == query.lot)
+    if query.gtin is not None:
+        steps = steps.where(LOTS.c.gtin == query.gtin)
+    if query.serial is not None:
+        lot_of_unit = select(UNITS.c.lot_code).where(UNITS.c.serial == query.serial)
+        steps = steps.where(
+            STEPS.c.lot_code == lot_of_unit.scalar_subquery(),
+            or_(STEPS.c.serial.is_(None), STEPS.c.serial == query.serial),
+        )
+    if query.since is not None:
+        steps = steps.where(STEPS.c.recorded_at >= query.since)
+    if query.until is not None:
+        steps = steps.where(STEPS.c.recorded_at < query.until)
+    return steps

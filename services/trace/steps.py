@@ -21,6 +21,7 @@ def _step(
         "biz_step": biz_step,
         "disposition": disposition,
         "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
         "event_id": event.event_id,
         "data": data,
     }

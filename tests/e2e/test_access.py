@@ -32,6 +32,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /batches/{batch_id}/output": {"terminal"},
         "POST /batches/{batch_id}/complete": {"terminal"},
         "GET /batches/{batch_id}": {"terminal", *ADMINS},
+        "GET /batches/{batch_id}/labels.pdf": {"terminal", *ADMINS},
     },
     "quality": OPERATIONS
     | {
@@ -60,6 +61,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /01/{gtin}/10/{lot}/21/{serial}": {PUBLIC},
         "GET /01/{gtin}/10/{lot}": {PUBLIC},
         "GET /01/{gtin}/21/{serial}": {PUBLIC},
+        "GET /epcis/events": {PUBLIC},
     },
     "identity": OPERATIONS
     | {

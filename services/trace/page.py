@@ -1,0 +1,159 @@
+"""The public page a buyer's phone opens from a label's QR code, rendered on the server.
+
+It is built from the public trace (timeline.public_view): what was made where, checked, stored
+and sold through which channel. The public trace carries no worker codes, buyer references or
+order ids, so the page cannot show them. No script, no web font, no CDN: one small HTML answer.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from services.trace.negotiation import Language
+from services.trace.wording import FAMILIES, MONTHS, TEXT
+from shared.timezones import WIB
+
+FOOD_FAMILIES = frozenset({"PAN"})
+
+templates = Environment(
+    loader=PackageLoader("services.trace", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One step of the journey as the page lists it."""
+
+    biz_step: str
+    date: str
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    lang: Language
+    other_lang: Language
+    kind: str
+    code: str
+    lot_code: str
+    serial: str | None
+    gtin: str | None
+    product_name: str
+    family: str
+    upt_name: str
+    workshop_name: str
+    made_in: str
+    qc: str
+    qc_state: str  # passed, failed or waiting: how the page colours the result
+    qc_date: str
+    sold: list[str]
+    food: bool
+    notice: str | None
+    journey: list[Moment] = field(default_factory=list)
+
+
+def trace_page(document: dict[str, Any], lang: Language) -> str:
+    """The page of a unit or a lot, from its public trace."""
+    return templates.get_template("trace.html").render(page=page_of(document, lang), t=TEXT[lang])
+
+
+def problem_page(status: int, reason: str, lang: Language) -> str:
+    """What a buyer sees when a label's code is unknown (404) or not a valid code (400)."""
+    return templates.get_template("problem.html").render(
+        status=status, reason=reason, lang=lang, other_lang=_other(lang), t=TEXT[lang]
+    )
+
+
+def page_of(document: dict[str, Any], lang: Language) -> Page:
+    product = document.get("product") or {}
+    steps = document["timeline"]
+    first = {step["biz_step"]: step for step in reversed(steps)}
+    family = document["lot_code"].split("-")[1]
+    made = first.get("commissioning", {})
+    return Page(
+        lang=lang,
+        other_lang=_other(lang),
+        kind=document["kind"],
+        code=document["code"],
+        lot_code=document["lot_code"],
+        serial=document.get("serial"),
+        gtin=product.get("gtin"),
+        product_name=product.get("name", document["lot_code"]),
+        family=FAMILIES[lang].get(family, family),
+        upt_name=product.get("upt_name") or made.get("upt_name", ""),
+        workshop_name=product.get("workshop_name") or made.get("workshop_name", ""),
+        made_in=_month(made["occurred_at"], lang) if made else "",
+        qc=_qc(document, first.get("inspecting"), lang),
+        qc_state=_qc_state(first.get("inspecting")),
+        qc_date=_date(first["inspecting"]["occurred_at"], lang) if "inspecting" in first else "",
+        sold=[
+            f"{step['channel_code']} ({_date(step['occurred_at'], lang)})"
+            for step in steps
+            if step["biz_step"] == "retail_selling"
+        ],
+        food=family in FOOD_FAMILIES,
+        notice=_notice(steps),
+        journey=[_moment(step, lang, counted=document["kind"] == "lot") for step in steps],
+    )
+
+
+def _qc(document: dict[str, Any], inspecting: dict[str, Any] | None, lang: Language) -> str:
+    text = TEXT[lang]
+    if inspecting is None:
+        return text["qc_waiting"]
+    if document["kind"] == "lot":
+        passed = inspecting.get("passed_quantity", 0)
+        total = passed + inspecting.get("rejected_quantity", 0)
+        return text["qc_lot"].format(passed=passed, total=total)
+    return text["qc_passed" if inspecting["disposition"] == "conformant" else "qc_failed"]
+
+
+def _qc_state(inspecting: dict[str, Any] | None) -> str:
+    if inspecting is None:
+        return "waiting"
+    return "passed" if inspecting["disposition"] == "conformant" else "failed"
+
+
+def _notice(steps: list[dict[str, Any]]) -> str | None:
+    """`recalled` or `on_hold` when the lot's latest hold step says so (the recall work)."""
+    holds = [step for step in steps if step["biz_step"] == "holding"]
+    if not holds:
+        return None
+    return "recalled" if holds[-1]["disposition"] == "recalled" else "on_hold"
+
+
+def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
+    """A step with where it happened; a lot's steps also say how many pieces."""
+    where = {
+        "commissioning": step.get("workshop_name", ""),
+        "inspecting": step.get("upt_name", ""),
+        "storing": step.get("location_code", ""),
+        "retail_selling": step.get("channel_code", ""),
+    }.get(step["biz_step"], "")
+    quantity = step.get("quantity")
+    detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""
+    return Moment(step["biz_step"], _date(step["occurred_at"], lang), where, detail)
+
+
+def _in_wib(iso: str) -> datetime:
+    return datetime.fromisoformat(iso).astimezone(WIB)
+
+
+def _date(iso: str, lang: Language) -> str:
+    moment = _in_wib(iso)
+    return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"
+
+
+def _month(iso: str, lang: Language) -> str:
+    moment = _in_wib(iso)
+    return f"{MONTHS[lang][moment.month - 1]} {moment.year}"
+
+
+def _other(lang: Language) -> Language:
+    return "en" if lang == "id" else "id"
