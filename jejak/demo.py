@@ -176,7 +176,8 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
     )
     console.print(
         f"Labels of lot {shoes['lot_code']}: jejak labels {shoes['batch_id']}\n"
-        f"EPCIS 2.0 events of the lot: {urls['trace']}/epcis/events?lot={shoes['lot_code']}"
+        f"EPCIS 2.0 events of the lot: {urls['trace']}/epcis/events?lot={shoes['lot_code']}",
+        soft_wrap=True,
     )
 
 
@@ -196,4 +197,6 @@ def print_trace(trace: dict[str, Any]) -> None:
         }.get(step["biz_step"], "")
         table.add_row(step["biz_step"], step["disposition"], step["occurred_at"][:19], detail)
     console.print(table)
-    console.print(f"QR code (open it in a browser: the buyer's page): {trace['digital_link']}")
+    # soft_wrap: a link broken over two lines can't be clicked or copied.
+    link = trace["digital_link"]
+    console.print(f"QR code (open it in a browser: the buyer's page): {link}", soft_wrap=True)

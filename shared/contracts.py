@@ -32,6 +32,7 @@ LotCode = Annotated[str, Field(pattern=LOT_PATTERN, examples=["CLG-FTW-2611-0042
 Serial = Annotated[
     str, Field(pattern=SERIAL_PATTERN, examples=["CLG-2611-0042-0007", "CLG-FTW-2611-0042-0007"])
 ]
+DefectCode = Annotated[str, Field(pattern=r"^[A-Z]{3}-\d{2}$", examples=["FTW-01"])]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
 Tracking = Literal["unit", "lot"]
 
@@ -143,7 +144,7 @@ class Defect(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    code: str = Field(pattern=r"^[A-Z]{3}-\d{2}$", examples=["FTW-01"])
+    code: DefectCode
     description: str = Field(examples=["sole bonding"])
     quantity: Quantity
     serials: list[Serial] = Field(default_factory=list)
@@ -259,6 +260,44 @@ class SaleCompleted(Event):
     allocations: list[Allocation]
 
 
+class LotHeld(Event):
+    """A lot, or some of its units, was put on hold: none of it may be sold until it is
+    released. Quality owns holds; inventory, sales, trace and the channels act on them."""
+
+    producer_service = "quality"
+    event_name = "lot-held"
+    event_type: Literal["lot-held"] = "lot-held"
+
+    hold_id: UUID = Field(description="Set by whoever placed the hold; recalls name it.")
+    lot_code: LotCode
+    sku: Sku
+    upt_code: str = Field(examples=["CLG"])
+    serials: list[Serial] = Field(
+        default_factory=list, description="The units held; empty: the whole lot."
+    )
+    defect_code: DefectCode | None = Field(None, description="The defect found, if one is.")
+    reason: str = Field(min_length=1, max_length=500, examples=["mould found in a sample"])
+    held_by: Literal["kanwil_admin", "qc_officer"] = Field(description="The role that held it.")
+
+
+class LotRecalled(Event):
+    """A hold was escalated to a recall: what was sold must come back, and its buyers be
+    found. The units are the hold's."""
+
+    producer_service = "quality"
+    event_name = "lot-recalled"
+    event_type: Literal["lot-recalled"] = "lot-recalled"
+
+    hold_id: UUID
+    lot_code: LotCode
+    sku: Sku
+    upt_code: str
+    serials: list[Serial] = Field(
+        default_factory=list, description="The units recalled; empty: the whole lot."
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     BatchCompleted,
     BatchSignedOff,
@@ -267,4 +306,6 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     StockReserved,
     ReservationDeclined,
     SaleCompleted,
+    LotHeld,
+    LotRecalled,
 )

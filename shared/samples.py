@@ -14,6 +14,7 @@ locations) and pass them in; shared/ never imports services/.
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict
@@ -25,6 +26,8 @@ from shared.contracts import (
     Defect,
     Event,
     Link,
+    LotHeld,
+    LotRecalled,
     OrderPlaced,
     ReservationDeclined,
     SaleCompleted,
@@ -287,3 +290,32 @@ def sale_completed(
         channel_code=channel_code,
         buyer_ref=buyer_ref,
     )
+
+
+def lot_held(
+    batch: BatchCompleted,
+    *,
+    serials: Sequence[str] = (),
+    defect_code: str | None = None,
+    reason: str = "a sample failed a new check",
+    held_by: Literal["kanwil_admin", "qc_officer"] = "kanwil_admin",
+    occurred_at: datetime | None = None,
+) -> LotHeld:
+    """A hold on a lot (or on some of its units: `serials`)."""
+    return LotHeld.new(
+        caused_by=batch,
+        occurred_at=occurred_at,
+        source=batch,
+        hold_id=uuid4(),
+        serials=[*serials],
+        defect_code=defect_code,
+        reason=reason,
+        held_by=held_by,
+    )
+
+
+def lot_recalled(
+    held: LotHeld, *, reason: str = "confirmed: recall", occurred_at: datetime | None = None
+) -> LotRecalled:
+    """The escalation of a hold to a recall, of the hold's units."""
+    return LotRecalled.new(caused_by=held, occurred_at=occurred_at, source=held, reason=reason)

@@ -1,7 +1,7 @@
 """One realistic event of every contract, built the way producers build them (shared/samples.py):
 a lot of 24 pairs of shoes from Cilegon made, 2 rejected at QC, 22 stored, an order of 2 pairs
-reserved and sold, a larger order declined. The product facts are written out here so that the
-contract tests do not depend on production's catalogue.
+reserved and sold, a larger order declined, the lot held and recalled. The product facts are
+written out here so that the contract tests do not depend on production's catalogue.
 """
 
 from shared import samples
@@ -24,7 +24,7 @@ SHOES = Line.model_validate(
     }
 )
 LOT = "CLG-FTW-2611-0042"
-SERIALS = [f"{LOT}-{n:04d}" for n in range(1, 25)]
+SERIALS = [f"CLG-2611-0042-{n:04d}" for n in range(1, 25)]
 STORE = "CLG-STORE"
 
 
@@ -42,7 +42,9 @@ def one_lot_of_shoes() -> list[Event]:
         samples.order_placed(sku=SHOES.sku, quantity=30), available=20
     )
     sold = samples.sale_completed(reserved, buyer_ref="BYR-7Q2K9X")
-    return [batch, signed_off, stored, order, reserved, declined, sold]
+    held = samples.lot_held(batch, defect_code="FTW-01", reason="soles come loose after a week")
+    recalled = samples.lot_recalled(held, reason="confirmed on 5 of 8 pairs checked")
+    return [batch, signed_off, stored, order, reserved, declined, sold, held, recalled]
 
 
 def sample_event(model: type[Event], *, caused_by: Event | None = None) -> Event:
