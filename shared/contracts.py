@@ -5,9 +5,10 @@ event type and major version (`<namespace>.<producer>.<event-name>.v<major>`). W
 version only optional fields with defaults may be added; consumers ignore unknown fields.
 The golden schemas under tests/contracts/ catch accidental breaks.
 
-One deliberate change within v1, on 2026-11-28: `Serial` was widened to admit GS1's 20-character
-form (CLG-2611-0042-0007) besides the old one, which every earlier event still matches. A
-consumer that checks the shape of serials must accept both; Jejak's own consumers do.
+Two deliberate changes within v1, on 2026-11-28: `Serial` was widened to admit GS1's
+20-character form (CLG-2611-0042-0007) besides the old one, which every earlier event still
+matches, and stock-changed's `reason` gained `quarantined` (held goods). A consumer that checks
+the shape of serials or knows every reason must accept them; Jejak's own consumers do.
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
@@ -171,7 +172,9 @@ class BatchSignedOff(Event):
     defects: list[Defect] = Field(default_factory=list)
 
 
-StockReason = Literal["received", "reserved", "released", "sold"]
+# received: goods in; reserved/released: set aside for an order, and given back; sold: out;
+# quarantined: held goods set aside, on hand but not available (added in v1, see above).
+StockReason = Literal["received", "reserved", "released", "sold", "quarantined"]
 
 
 class StockChanged(Event):
@@ -245,6 +248,21 @@ class ReservationDeclined(Event):
     reason: str = Field(examples=["only 2 available"])
 
 
+class ReservationReleased(Event):
+    """Inventory gave back the stock it had set aside for a confirmed order, which can no
+    longer be completed: the reason says why (a hold on its goods)."""
+
+    producer_service = "inventory"
+    event_name = "reservation-released"
+    event_type: Literal["reservation-released"] = "reservation-released"
+
+    order_id: UUID
+    sku: Sku
+    quantity: Quantity
+    allocations: list[Allocation] = Field(description="What the order had been given.")
+    reason: str = Field(examples=["lot CLG-FTW-2611-0042 is on hold: mould found"])
+
+
 class SaleCompleted(Event):
     """A confirmed order was handed over to its buyer."""
 
@@ -305,6 +323,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OrderPlaced,
     StockReserved,
     ReservationDeclined,
+    ReservationReleased,
     SaleCompleted,
     LotHeld,
     LotRecalled,

@@ -30,6 +30,7 @@ from shared.contracts import (
     LotRecalled,
     OrderPlaced,
     ReservationDeclined,
+    ReservationReleased,
     SaleCompleted,
     Sku,
     StockChanged,
@@ -319,3 +320,8 @@ def lot_recalled(
 ) -> LotRecalled:
     """The escalation of a hold to a recall, of the hold's units."""
     return LotRecalled.new(caused_by=held, occurred_at=occurred_at, source=held, reason=reason)
+
+
+def reservation_released(reserved: StockReserved, *, reason: str) -> ReservationReleased:
+    """Inventory's release of a confirmed order's stock (its goods were held)."""
+    return ReservationReleased.new(caused_by=reserved, source=reserved, reason=reason)

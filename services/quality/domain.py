@@ -97,17 +97,20 @@ def decide(lot: Lot, passed: int, rejected: int, rejections: tuple[Rejection, ..
         raise SignOffError(
             "rejections", f"the rejections add up to {listed}, not the {rejected} rejected"
         )
-    codes = DEFECT_CODES[lot.family]
     for index, rejection in enumerate(rejections):
-        if rejection.defect_code not in codes:
-            raise SignOffError(
-                f"rejections.{index}.defect_code",
-                f"{rejection.defect_code} is not a defect code of family {lot.family} "
-                f"(known: {', '.join(codes)})",
-            )
+        if problem := defect_code_problem(lot.family, rejection.defect_code):
+            raise SignOffError(f"rejections.{index}.defect_code", problem)
     rejected_serials = _check_serials(lot, rejections)
     passed_serials = tuple(s for s in lot.serials if s not in rejected_serials)
     return Decision(passed, rejected, passed_serials, rejections)
+
+
+def defect_code_problem(family: str, code: str) -> str | None:
+    """Why a code is not one of the family's defect codes (None when it is)."""
+    codes = DEFECT_CODES[family]
+    if code in codes:
+        return None
+    return f"{code} is not a defect code of family {family} (known: {', '.join(codes)})"
 
 
 def _check_serials(lot: Lot, rejections: tuple[Rejection, ...]) -> set[str]:

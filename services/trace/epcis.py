@@ -9,6 +9,10 @@ event's id and the event's part, so every export gives an event the same id.
 - storing: OBSERVE, sellable_not_accessible (as trace records it), at the UPT's store.
 - retail_selling: OBSERVE (the goods still exist; DELETE is for decommissioning or destroying
   them), retail_sold, read at the store they were taken from; no bizLocation after a sale.
+- holding: OBSERVE, non_sellable_other for a hold and recalled for a recall, of the units held
+  (all the lot's units for a whole-lot hold, or the lot's quantity for goods traced per lot),
+  read at the workshop as QC's steps are (Quality holds a lot wherever its goods are); the hold's
+  id, reason and defect code go in extension fields.
 
 Goods traced per unit are listed by their Digital Links (`epcList`, instance level: GTIN and
 serial, `<base>/01/<gtin>/21/<serial>`, as EPCIS names a unit), goods
@@ -16,8 +20,8 @@ traced per lot by the lot's Digital Link and a quantity (`quantityList`, class l
 only where UN/CEFACT has a code). Places are Jejak's own URIs, `<base>/locations/<code>` (a
 workshop such as CLG-SPT or a store such as CLG-STORE): UPTs have no GLNs.
 
-Buyer references and order ids never leave trace in EPCIS; defect codes and the sales channel go
-in extension fields of Jejak's namespace (`jejak:`, declared in the `@context`).
+Buyer references and order ids never leave trace in EPCIS; defect codes, the sales channel and
+holds go in extension fields of Jejak's namespace (`jejak:`, declared in the `@context`).
 """
 
 from collections.abc import Collection, Sequence
@@ -37,6 +41,8 @@ ACTIONS = {"commissioning": "ADD"}  # every other step observes goods that alrea
 # UN/CEFACT Rec. 20 codes of the units of measure Jejak uses; counted goods (pair, piece,
 # pouch) have none: a quantity without `uom` counts instances.
 UOM = {"kg": "KGM", "g": "GRM", "m2": "MTK", "m": "MTR", "l": "LTR"}
+# A holding step's data and the extension fields they go in.
+HOLD_FIELDS = {"hold_id": "holdID", "reason": "reason", "defect_code": "defectCode"}
 
 
 class Step(Protocol):
@@ -228,11 +234,15 @@ def _parts(
     if step.biz_step == "storing" and units is not None and step.serial is None:
         kept_out = set(rejected)  # units QC rejected never entered the store
         units = [s for s in units if s not in kept_out]
-    extensions = (
-        {"jejak:channel": data["channel_code"]}
-        if step.biz_step == "retail_selling" and "channel_code" in data
-        else {}
-    )
+    extensions: dict[str, Any] = {}
+    if step.biz_step == "retail_selling" and "channel_code" in data:
+        extensions = {"jejak:channel": data["channel_code"]}
+    if step.biz_step == "holding":
+        extensions = {
+            f"jejak:{name}": data[key]
+            for key, name in HOLD_FIELDS.items()
+            if data.get(key) is not None
+        }
     return [(step.disposition, units, data.get("quantity", lot.quantity), extensions)]
 
 

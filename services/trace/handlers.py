@@ -1,8 +1,22 @@
 """Trace's subscribers: every step of a lot or unit, as EPCIS business steps."""
 
 from services.trace.db import Traces
-from services.trace.steps import commissioning, inspecting, selling, storing
-from shared.contracts import BatchCompleted, BatchSignedOff, SaleCompleted, StockChanged
+from services.trace.steps import (
+    commissioning,
+    holding,
+    inspecting,
+    recalling,
+    selling,
+    storing,
+)
+from shared.contracts import (
+    BatchCompleted,
+    BatchSignedOff,
+    LotHeld,
+    LotRecalled,
+    SaleCompleted,
+    StockChanged,
+)
 from shared.delivery.subscriptions import EventRouter
 from shared.uow import UnitOfWork
 
@@ -33,3 +47,15 @@ async def record_storing(changes: list[StockChanged], uow: UnitOfWork) -> None:
 async def record_sales(sales: list[SaleCompleted], uow: UnitOfWork) -> None:
     """A sale: a retail_selling step per unit (or per lot, for goods traced per lot)."""
     await Traces(uow.session).add_steps([step for sale in sales for step in selling(sale)])
+
+
+@events.subscriber
+async def record_holds(holds: list[LotHeld], uow: UnitOfWork) -> None:
+    """A hold on a lot or some of its units: a holding step (per unit held, or for the lot)."""
+    await Traces(uow.session).add_steps([step for held in holds for step in holding(held)])
+
+
+@events.subscriber
+async def record_recalls(recalls: list[LotRecalled], uow: UnitOfWork) -> None:
+    """A hold escalated to a recall: a holding step with disposition recalled."""
+    await Traces(uow.session).add_steps([step for recall in recalls for step in recalling(recall)])

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from services.trace.negotiation import Language
+from services.trace.timeline import hold_status
 from services.trace.wording import FAMILIES, MONTHS, TEXT
 from shared.timezones import WIB
 
@@ -29,7 +30,7 @@ templates = Environment(
 class Moment:
     """One step of the journey as the page lists it."""
 
-    biz_step: str
+    label: str  # a wording key: the bizStep, or "recalling"
     date: str
     where: str
     detail: str = ""
@@ -121,11 +122,9 @@ def _qc_state(inspecting: dict[str, Any] | None) -> str:
 
 
 def _notice(steps: list[dict[str, Any]]) -> str | None:
-    """`recalled` or `on_hold` when the lot's latest hold step says so (the recall work)."""
-    holds = [step for step in steps if step["biz_step"] == "holding"]
-    if not holds:
-        return None
-    return "recalled" if holds[-1]["disposition"] == "recalled" else "on_hold"
+    """`recalled` or `on_hold` when the page's holding steps say so, as the trace's status
+    does: a recall wins over a hold, even one placed after it."""
+    return hold_status(step["disposition"] for step in steps if step["biz_step"] == "holding")
 
 
 def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
@@ -138,7 +137,9 @@ def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
     }.get(step["biz_step"], "")
     quantity = step.get("quantity")
     detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""
-    return Moment(step["biz_step"], _date(step["occurred_at"], lang), where, detail)
+    # A recall is a holding step too; the buyer must read that it was recalled.
+    label = "recalling" if step["disposition"] == "recalled" else step["biz_step"]
+    return Moment(label, _date(step["occurred_at"], lang), where, detail)
 
 
 def _in_wib(iso: str) -> datetime:

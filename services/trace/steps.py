@@ -2,7 +2,15 @@
 
 from typing import Any
 
-from shared.contracts import BatchCompleted, BatchSignedOff, Event, SaleCompleted, StockChanged
+from shared.contracts import (
+    BatchCompleted,
+    BatchSignedOff,
+    Event,
+    LotHeld,
+    LotRecalled,
+    SaleCompleted,
+    StockChanged,
+)
 
 Step = dict[str, Any]  # a row of the steps table
 
@@ -68,3 +76,25 @@ def selling(sale: SaleCompleted) -> list[Step]:
         else:
             steps.append(_step(sale, lot, "retail_selling", "retail_sold", data))
     return steps
+
+
+def holding(held: LotHeld) -> list[Step]:
+    """A hold: one step for the whole lot, or one per unit held (a unit's trace shows only
+    its own holds)."""
+    data: dict[str, Any] = {"hold_id": str(held.hold_id), "reason": held.reason}
+    if held.defect_code is not None:
+        data["defect_code"] = held.defect_code
+    return _held_units(held, "non_sellable_other", data)
+
+
+def recalling(recall: LotRecalled) -> list[Step]:
+    """A recall of a hold's units: like the hold, one step for the lot or one per unit."""
+    data = {"hold_id": str(recall.hold_id), "reason": recall.reason}
+    return _held_units(recall, "recalled", data)
+
+
+def _held_units(event: LotHeld | LotRecalled, disposition: str, data: dict[str, Any]) -> list[Step]:
+    lot = event.lot_code
+    if not event.serials:
+        return [_step(event, lot, "holding", disposition, data)]
+    return [_step(event, lot, "holding", disposition, data, serial) for serial in event.serials]

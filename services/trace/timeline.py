@@ -1,6 +1,6 @@
 """Building a trace from the read model: pure functions over rows, no I/O."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -80,27 +80,49 @@ def unit_timeline(steps: Sequence[Step], lot: Lot | None, serial: str) -> list[d
 
 
 def lot_timeline(steps: Sequence[Step], lot: Lot | None) -> list[dict[str, Any]]:
-    """A lot's steps; the sales of its units as one line per order, with the units sold."""
+    """A lot's steps; the sales of its units as one line per order, with the units sold, and
+    the holds (or recalls) of some of its units as one line per hold, with the units held."""
     timeline: list[dict[str, Any]] = []
-    orders: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for step in steps:
         if step.serial is None:
             timeline.append(step_view(step, lot))
             continue
-        order_id = str(step.data["order_id"])
-        if order_id not in orders:
-            orders[order_id] = step_view(step, lot) | {"quantity": 0, "serials": []}
-            timeline.append(orders[order_id])
-        orders[order_id]["quantity"] += 1
-        orders[order_id]["serials"].append(step.serial)
+        key = (step.biz_step, step.disposition, _group_of(step))
+        if key not in groups:
+            groups[key] = step_view(step, lot) | {"quantity": 0, "serials": []}
+            timeline.append(groups[key])
+        groups[key]["quantity"] += 1
+        groups[key]["serials"].append(step.serial)
     return timeline
 
 
+def _group_of(step: Step) -> str:
+    """What a unit's step belongs to on a lot's line: its order (a sale) or its hold."""
+    return str(step.data.get("order_id") or step.data.get("hold_id"))
+
+
+HELD = {"recalled": "recalled", "non_sellable_other": "on_hold"}  # holding dispositions
+
+
+def hold_status(dispositions: Iterable[str]) -> str | None:
+    """`recalled` or `on_hold` from the dispositions of the holding steps of a unit (its
+    lot's and its own), None when it was never held; a recall wins over a hold."""
+    held = {HELD.get(disposition, "on_hold") for disposition in dispositions}
+    return "recalled" if "recalled" in held else "on_hold" if held else None
+
+
 def unit_status(steps: list[dict[str, Any]]) -> str:
+    """A unit's status from its timeline: a hold or a recall before the rest, except for a
+    unit QC rejected (it never left the workshop)."""
     last = {step["biz_step"]: step for step in steps}
+    rejected = "inspecting" in last and last["inspecting"]["disposition"] == "non_conformant"
+    held = hold_status(step["disposition"] for step in steps if step["biz_step"] == "holding")
+    if held is not None and not rejected:
+        return held
     if "retail_selling" in last:
         return "sold"
-    if "inspecting" in last and last["inspecting"]["disposition"] == "non_conformant":
+    if rejected:
         return "rejected"
     if "storing" in last:
         return "in_stock"
@@ -141,6 +163,12 @@ def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, A
         for step in steps
         if step.biz_step == "retail_selling" and step.serial
     }
+    lot_holds: list[str] = []
+    unit_holds: dict[str, list[str]] = {}
+    for step in steps:
+        if step.biz_step == "holding":
+            held = lot_holds if step.serial is None else unit_holds.setdefault(step.serial, [])
+            held.append(step.disposition)
     reached = {step.biz_step for step in steps if step.serial is None}
     lot_status = (
         "in_stock"
@@ -149,16 +177,15 @@ def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, A
         if "inspecting" in reached
         else "awaiting_qc"
     )
+
+    def status(serial: str) -> str:  # as unit_status says
+        held = hold_status([*lot_holds, *unit_holds.get(serial, ())])
+        if held is not None and serial not in rejected:
+            return held
+        return "sold" if serial in sold else "rejected" if serial in rejected else lot_status
+
     return [
-        {
-            "serial": serial,
-            "status": "sold"
-            if serial in sold
-            else "rejected"
-            if serial in rejected
-            else lot_status,
-            "buyer_ref": sold.get(serial),
-        }
+        {"serial": serial, "status": status(serial), "buyer_ref": sold.get(serial)}
         for serial in serials
     ]
 

@@ -59,6 +59,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "storing": "Masuk gudang",
         "retail_selling": "Dijual",
         "holding": "Ditahan",
+        "recalling": "Ditarik dari peredaran",
         "on_hold": "Lot ini sedang ditahan untuk diperiksa ulang. Mohon jangan dikonsumsi atau "
         "digunakan dulu; hubungi tempat Anda membeli.",
         "recalled": "Lot ini ditarik dari peredaran. Mohon jangan dikonsumsi atau digunakan; "
@@ -100,6 +101,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "storing": "Stored",
         "retail_selling": "Sold",
         "holding": "On hold",
+        "recalling": "Recalled",
         "on_hold": "This lot is on hold for a new check. Please do not eat or use it for now; "
         "ask the shop where you bought it.",
         "recalled": "This lot has been recalled. Please do not eat or use it; return it to the "

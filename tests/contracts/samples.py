@@ -44,7 +44,8 @@ def one_lot_of_shoes() -> list[Event]:
     sold = samples.sale_completed(reserved, buyer_ref="BYR-7Q2K9X")
     held = samples.lot_held(batch, defect_code="FTW-01", reason="soles come loose after a week")
     recalled = samples.lot_recalled(held, reason="confirmed on 5 of 8 pairs checked")
-    return [batch, signed_off, stored, order, reserved, declined, sold, held, recalled]
+    released = samples.reservation_released(reserved, reason=f"lot {LOT} is on hold")
+    return [batch, signed_off, stored, order, reserved, declined, sold, held, recalled, released]
 
 
 def sample_event(model: type[Event], *, caused_by: Event | None = None) -> Event:

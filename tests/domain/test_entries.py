@@ -88,7 +88,8 @@ def test_every_problem_of_an_event_is_listed() -> None:
     error = refusal(with_payload(payload)).error
 
     assert "sku: Field required" in error
-    assert "reason: Input should be 'received', 'reserved', 'released' or 'sold'" in error
+    reasons = "'received', 'reserved', 'released', 'sold' or 'quarantined'"
+    assert f"reason: Input should be {reasons}" in error
 
 
 def test_json_that_is_not_an_object_is_invalid() -> None:

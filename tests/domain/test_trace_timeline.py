@@ -5,7 +5,14 @@ from typing import Any
 from uuid import uuid4
 
 from services.trace.db import LotRow, StepRow
-from services.trace.timeline import buyers, unit_status, unit_statuses, unit_timeline
+from services.trace.timeline import (
+    buyers,
+    lot_timeline,
+    public_view,
+    unit_status,
+    unit_statuses,
+    unit_timeline,
+)
 from shared.gs1 import digital_link
 
 LOT = "CLG-FTW-2611-0042"
@@ -214,6 +221,93 @@ def test_buyers_of_a_lot_tracked_product_are_counted_by_quantity() -> None:
 
 def test_a_lot_nobody_bought_from_has_no_buyers() -> None:
     assert buyers(life()[:3]) == []
+
+
+def held(minute: int, serial: str | None = None, hold_id: str = "hold-1") -> StepRow:
+    data = {"hold_id": hold_id, "reason": "mould found in a sample", "defect_code": "FTW-01"}
+    return step(minute, "holding", "non_sellable_other", data, serial)
+
+
+def recalled(minute: int, serial: str | None = None, hold_id: str = "hold-1") -> StepRow:
+    data = {"hold_id": hold_id, "reason": "confirmed: recall"}
+    return step(minute, "holding", "recalled", data, serial)
+
+
+def test_a_hold_on_the_lot_puts_every_unit_on_hold_but_a_rejected_one() -> None:
+    steps = [*life(), held(4)]
+
+    assert unit_status(unit_timeline(steps, lot_row(), S1)) == "on_hold"  # sold, then held
+    assert unit_status(unit_timeline(steps, lot_row(), S3)) == "on_hold"
+    assert unit_status(unit_timeline(steps, lot_row(), S4)) == "rejected"
+    assert [u["status"] for u in unit_statuses(steps, [S1, S2, S3, S4])] == [
+        "on_hold",
+        "on_hold",
+        "on_hold",
+        "rejected",
+    ]
+
+
+def test_a_recall_wins_over_a_hold_even_one_placed_after_it() -> None:
+    steps = [*life(), held(4), recalled(5), held(6, S3, hold_id="hold-2")]
+
+    for serial in (S1, S3):
+        assert unit_status(unit_timeline(steps, lot_row(), serial)) == "recalled"
+    assert [u["status"] for u in unit_statuses(steps, [S1, S3, S4])] == [
+        "recalled",
+        "recalled",
+        "rejected",
+    ]
+
+
+def test_a_hold_of_some_units_leaves_the_others_as_they_were() -> None:
+    steps = [*life(), held(4, S2), held(4, S3), recalled(5, S2)]
+
+    assert unit_status(unit_timeline(steps, lot_row(), S1)) == "sold"
+    assert unit_status(unit_timeline(steps, lot_row(), S2)) == "recalled"
+    assert unit_status(unit_timeline(steps, lot_row(), S3)) == "on_hold"
+    assert "holding" not in biz_steps(unit_timeline(steps, lot_row(), S1))
+    assert [u["status"] for u in unit_statuses(steps, [S1, S2, S3, S4])] == [
+        "sold",
+        "recalled",
+        "on_hold",
+        "rejected",
+    ]
+    assert [u["buyer_ref"] for u in unit_statuses(steps, [S1, S2])] == ["BUYER-A1", "BUYER-A1"]
+
+
+def test_a_lot_shows_a_hold_of_some_units_as_one_line_with_the_units_held() -> None:
+    steps = [*life(), held(4, S2), held(4, S3), recalled(5, S2)]
+
+    timeline = lot_timeline(steps, lot_row())
+
+    assert biz_steps(timeline) == [
+        "commissioning",
+        "inspecting",
+        "storing",
+        "retail_selling",
+        "holding",
+        "holding",
+    ]
+    hold, recall = timeline[-2:]
+    assert (hold["disposition"], hold["serials"], hold["quantity"]) == (
+        "non_sellable_other",
+        [S2, S3],
+        2,
+    )
+    assert (recall["disposition"], recall["serials"]) == ("recalled", [S2])
+
+
+def test_a_hold_is_public_with_its_reason_and_defect() -> None:
+    timeline = unit_timeline([*life(), held(4)], lot_row(), S1)
+    public = public_view({"code": S1, "timeline": timeline})
+
+    hold = public["timeline"][-1]
+    assert (hold["reason"], hold["defect_code"], hold["hold_id"]) == (
+        "mould found in a sample",
+        "FTW-01",
+        "hold-1",
+    )
+    assert all("buyer_ref" not in entry for entry in public["timeline"])
 
 
 def test_a_units_digital_link_carries_gtin_lot_and_serial_in_gs1_order() -> None:

@@ -40,6 +40,10 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /inspections": READERS_OF_QC,
         "GET /inspections/{batch_id}": READERS_OF_QC,
         "POST /inspections/{batch_id}/sign-off": {"qc_officer"},
+        "POST /holds": {"qc_officer", "kanwil_admin"},
+        "POST /holds/{hold_id}/recall": {"qc_officer", "kanwil_admin"},
+        "GET /holds": READERS_OF_QC,
+        "GET /holds/{hold_id}": READERS_OF_QC,
     },
     "inventory": OPERATIONS
     | {
@@ -105,7 +109,7 @@ def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Res
     method, path = operation.split(" ", 1)
     filled = path.replace("{code}", "CLG-FTW-2601-0001").replace("{gtin}", "00200000000097")
     filled = filled.replace("{lot}", "CLG-FTW-2601-0001").replace("{serial}", "X")
-    for name in ("batch_id", "order_id", "principal_id"):
+    for name in ("batch_id", "order_id", "principal_id", "hold_id"):
         filled = filled.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = {} if method == "POST" else None
     return api.http.request(
