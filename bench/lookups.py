@@ -32,7 +32,7 @@ from bench.stats import summarize
 from bench.streams import EntryId, dead_letter_count, watch_drain, xadd_all
 from jejak.launcher import ServiceSet
 from jejak.tokens import KANWIL, Tokens
-from services.production.domain import serial
+from shared.gs1 import unit_serial
 
 SALES_PER_LOT = 5
 UNITS_PER_SALE = 2
@@ -152,7 +152,7 @@ async def measure(
 
     def unit_path() -> str:
         lot = rng.choice(traced)
-        return f"/trace/{serial(lot.lot_code, rng.randint(1, lot.units))}"
+        return f"/trace/{unit_serial(lot.lot_code, rng.randint(1, lot.units))}"
 
     def lot_path() -> str:
         return f"/trace/{rng.choice(traced).lot_code}"

@@ -50,6 +50,18 @@ def ai_value_problem(value: str) -> str | None:
     return None
 
 
+def unit_serial(lot_code: str, number: int) -> str:
+    """The serial of a lot's unit: unit 7 of CLG-FTW-2611-0042 is CLG-2611-0042-0007."""
+    upt_code, _family, month, sequence = lot_code.split("-")
+    return f"{upt_code}-{month}-{sequence}-{number:04d}"
+
+
+def is_unit_of(serial: str, lot_code: str) -> bool:
+    """Whether a serial names a unit of the lot, in GS1's form or the older one."""
+    gs1_prefix = unit_serial(lot_code, 0).removesuffix("0000")
+    return serial.startswith((gs1_prefix, f"{lot_code}-"))
+
+
 def serial_problem(value: str) -> str | None:
     """Why a value cannot be a Jejak serial in a Digital Link; serials of the old form resolve."""
     return None if re.fullmatch(LEGACY_SERIAL, value) else ai_value_problem(value)

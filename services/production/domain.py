@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from shared.errors import Conflict, Rejected
-from shared.gs1 import check_digit
+from shared.gs1 import check_digit, unit_serial
 
 WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
 # GS1 reserves the 02 prefix for restricted circulation: internal codes that never collide
@@ -24,15 +24,9 @@ def lot_code(upt_code: str, family: str, completed_at: datetime, sequence: int) 
     return f"{upt_code}-{family}-{completed_at:%y%m}-{sequence:04d}"
 
 
-def serial(lot: str, number: int) -> str:
-    """The serial of a lot's unit: unit 7 of CLG-FTW-2611-0042 is CLG-2611-0042-0007."""
-    upt_code, _family, month, sequence = lot.split("-")
-    return f"{upt_code}-{month}-{sequence}-{number:04d}"
-
-
 def serials(lot: str, quantity: int) -> list[str]:
-    """One serial per unit of a lot, numbered from 1."""
-    return [serial(lot, number) for number in range(1, quantity + 1)]
+    """One serial per unit of a lot, numbered from 1 (shared/gs1.py: unit_serial)."""
+    return [unit_serial(lot, number) for number in range(1, quantity + 1)]
 
 
 def internal_gtin(catalogue_number: int) -> str:

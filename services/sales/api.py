@@ -23,7 +23,9 @@ class PlaceOrder(BaseModel):
     channel_code: str = Field(examples=["GALERI-SERANG"])
     sku: str = Field(examples=["FTW-SPT-OLR"])
     quantity: int = Field(gt=0, le=100_000)
-    serials: list[str] = Field(default_factory=list, description="Specific units, if chosen.")
+    serials: list[str] = Field(
+        default_factory=list, description="Specific units, if chosen; none may be on hold."
+    )
     buyer_ref: str = Field(
         pattern=r"^[A-Za-z0-9_-]{4,64}$",
         description="An opaque reference the channel keeps for its buyer; never a name.",
@@ -44,7 +46,7 @@ class OrderView(BaseModel):
     sku: str
     quantity: int
     buyer_ref: str
-    status: Literal["pending", "confirmed", "rejected", "completed"]
+    status: Literal["pending", "confirmed", "rejected", "completed", "cancelled"]
     reason: str | None
     allocations: list[Allocation]
 
@@ -98,7 +100,7 @@ async def place_order(
     if resent := await orders.resent(body.order_id, body.sku, body.quantity, body.buyer_ref):
         response.status_code = status.HTTP_200_OK
         return OrderView.model_validate(_own(caller, resent))
-    await orders.check_sellable(body.channel_code, body.sku)
+    await orders.check_sellable(body.channel_code, body.sku, body.serials)
     order = orders.place(body, correlation_id=uow.correlation_id or uuid4())
     uow.emit(order.placed())
     return OrderView.model_validate(order)
@@ -106,13 +108,14 @@ async def place_order(
 
 @router.get("/orders/{order_id}", **allow("channel", "kanwil_admin"))
 async def get_order(order_id: UUID, session: ReadSessionDep, caller: CallerDep) -> OrderView:
-    """An order and inventory's answer to it."""
+    """An order and inventory's answer to it; a cancelled one says why (its goods were held)."""
     return OrderView.model_validate(_own(caller, await Orders(session).get(order_id)))
 
 
 @router.post("/orders/{order_id}/complete", **allow("channel"))
 async def complete_order(order_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> OrderView:
-    """Hand a confirmed order over to its buyer: the sale is final."""
+    """Hand a confirmed order over to its buyer: the sale is final. A rejected or cancelled
+    order (its goods held) cannot be: 409 with the reason."""
     order = _own(caller, await Orders(uow.session).get(order_id, lock=True))
     if order.status != "completed":  # completing twice is a resend, not an error
         uow.emit(order.complete(datetime.now(UTC)))

@@ -1,4 +1,5 @@
-"""Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders."""
+"""Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders,
+and the holds on lots that keep units from sale."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -9,8 +10,23 @@ from sqlalchemy import JSON, Row, String, Uuid, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.sales.domain import check_completable, newest_changes
-from shared.contracts import Event, Link, OrderPlaced, SaleCompleted, StockChanged
+from services.sales.domain import (
+    REASON_LENGTH,
+    cancellable,
+    check_completable,
+    check_not_held,
+    clipped,
+    newest_changes,
+)
+from shared.contracts import (
+    Event,
+    Link,
+    LotHeld,
+    OrderPlaced,
+    ReservationReleased,
+    SaleCompleted,
+    StockChanged,
+)
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound, Rejected
 
@@ -55,8 +71,12 @@ class OrderRow(Base):
     quantity: Mapped[int]
     serials: Mapped[list[str]] = mapped_column(JSON)
     buyer_ref: Mapped[str] = mapped_column(String(64), doc="opaque; personal data stays out")
-    status: Mapped[str] = mapped_column(String(10), doc="pending, confirmed, rejected, completed")
-    reason: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(
+        String(10), doc="pending, confirmed, rejected, completed, cancelled"
+    )
+    reason: Mapped[str | None] = mapped_column(
+        String(REASON_LENGTH), doc="why it was rejected or cancelled"
+    )
     allocations: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the order's flow")
     answer_event_id: Mapped[UUID | None] = mapped_column(Uuid, doc="inventory's answer")
@@ -77,7 +97,24 @@ class OrderRow(Base):
         return SaleCompleted.new(caused_by=cause, occurred_at=at, source=self)
 
 
-CATALOGUE, ORDERS = core_table(CatalogueRow), core_table(OrderRow)
+class HeldLotRow(Base):
+    """A hold on a lot, or on some of its units, as quality announced it: none of them may be
+    ordered."""
+
+    __tablename__ = "held_lots"
+    hold_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    lot_code: Mapped[str] = mapped_column(String(24))
+    sku: Mapped[str] = mapped_column(String(16), index=True)
+    serials: Mapped[list[str]] = mapped_column(JSON, doc="the units held; empty: the whole lot")
+    reason: Mapped[str] = mapped_column(String(500))
+    held_at: Mapped[datetime]
+
+
+CATALOGUE, ORDERS, HELD_LOTS = (
+    core_table(CatalogueRow),
+    core_table(OrderRow),
+    core_table(HeldLotRow),
+)
 
 
 class Orders:
@@ -105,11 +142,15 @@ class Orders:
             raise Conflict("order_id", "this order id is already used for another order")
         return existing
 
-    async def check_sellable(self, channel_code: str, sku: str) -> None:
+    async def check_sellable(self, channel_code: str, sku: str, serials: Sequence[str]) -> None:
+        """The channel is known, the SKU listed, and none of the units named is on hold."""
         if await self.session.get(ChannelRow, channel_code) is None:
             raise Rejected("channel_code", f"unknown sales channel {channel_code!r}")
         if not await self.session.scalar(select(func.count()).where(CATALOGUE.c.sku == sku)):
             raise Rejected("sku", f"{sku} is not in the catalogue")
+        if serials:
+            holds = await self.session.scalars(select(HeldLotRow).where(HeldLotRow.sku == sku))
+            check_not_held(serials, holds)
 
     def place(self, request: object, correlation_id: UUID) -> OrderRow:
         """A new pending order from a channel's request (its fields named like the columns)."""
@@ -140,6 +181,21 @@ class Orders:
                 answered_at=datetime.now(UTC),
                 **values,
             )
+        )
+
+    async def cancel(self, released: ReservationReleased) -> None:
+        """Inventory gave the order's goods back (a hold on them): see `cancellable`."""
+        order = await self.session.get(OrderRow, released.order_id, with_for_update=True)
+        if order is not None and cancellable(order.status):
+            order.status, order.reason = "cancelled", clipped(released.reason)
+            if order.answer_event_id is None:  # the release was read before the reservation
+                order.answer_event_id, order.answered_at = released.event_id, datetime.now(UTC)
+
+    async def hold(self, holds: Sequence[LotHeld]) -> None:
+        """Keep the held lots and units; a hold already kept is not kept twice."""
+        await self.session.execute(
+            upsert(self.session, HELD_LOTS).on_conflict_do_nothing(index_elements=["hold_id"]),
+            [row_values(HELD_LOTS, held, held_at=held.occurred_at) for held in holds],
         )
 
 

@@ -1,7 +1,14 @@
-"""Sales' subscribers: the channel catalogue from stock changes, order answers from inventory."""
+"""Sales' subscribers: the channel catalogue from stock changes, order answers and releases
+from inventory, holds on lots from quality."""
 
 from services.sales.db import Catalogue, Orders
-from shared.contracts import ReservationDeclined, StockChanged, StockReserved
+from shared.contracts import (
+    LotHeld,
+    ReservationDeclined,
+    ReservationReleased,
+    StockChanged,
+    StockReserved,
+)
 from shared.delivery.subscriptions import EventRouter
 from shared.uow import UnitOfWork
 
@@ -29,3 +36,18 @@ async def reject_orders(declines: list[ReservationDeclined], uow: UnitOfWork) ->
     orders = Orders(uow.session)
     for declined in declines:
         await orders.answer(declined.order_id, declined, "rejected", reason=declined.reason)
+
+
+@events.subscriber
+async def cancel_orders(releases: list[ReservationReleased], uow: UnitOfWork) -> None:
+    """Inventory gave back a confirmed order's goods (they were held): the order is cancelled
+    with inventory's reason; an order already handed over stays completed."""
+    orders = Orders(uow.session)
+    for released in releases:
+        await orders.cancel(released)
+
+
+@events.subscriber
+async def keep_holds(holds: list[LotHeld], uow: UnitOfWork) -> None:
+    """Quality held a lot or some of its units: orders naming them are refused from now on."""
+    await Orders(uow.session).hold(holds)
