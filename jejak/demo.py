@@ -179,6 +179,31 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         f"EPCIS 2.0 events of the lot: {urls['trace']}/epcis/events?lot={shoes['lot_code']}",
         soft_wrap=True,
     )
+    recall(api, bread, "PAN-07", "jamur ditemukan pada sampel roti (mould found in a sample)")
+
+
+def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> Any:
+    """The Kanwil holds a lot, then recalls it; returns the lot's trace as the Kanwil reads it
+    (with the buyers to reach)."""
+    lot_code, hold_id = batch["lot_code"], str(uuid.uuid4())
+    hold = {"hold_id": hold_id, "lot_code": lot_code, "defect_code": defect_code, "reason": reason}
+    api.call("quality", "POST", "/holds", hold, as_=KANWIL)
+    api.call("quality", "POST", f"/holds/{hold_id}/recall", {"reason": reason}, as_=KANWIL)
+    lot = wait_for(
+        f"the recall of {lot_code} in its trace",
+        lambda: (
+            (t := api.try_get("trace", f"/trace/{lot_code}", as_=KANWIL))
+            and any(step["disposition"] == "recalled" for step in t["timeline"])
+            and t
+        ),
+    )
+    reach = [f"{b['buyer_ref']} via {b['channel_code']} ({b['quantity']})" for b in lot["buyers"]]
+    console.print(
+        f"[bold red]Recalled[/] lot {lot_code} ({defect_code}): buyers to reach "
+        f"{', '.join(reach) or 'none'}; its page: {lot['digital_link']}",
+        soft_wrap=True,
+    )
+    return lot
 
 
 def print_trace(trace: dict[str, Any]) -> None:
