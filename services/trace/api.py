@@ -1,5 +1,7 @@
 """Trace's HTTP API: the trace of a unit serial or a lot code, by code or by the GS1 Digital
-Link printed in the label's QR code (`/01/{gtin}/10/{lot}/21/{serial}`).
+Link printed in the label's QR code (`/01/{gtin}/10/{lot}/21/{serial}`). The link answers in the
+form its client asks for (negotiation.py): a phone's browser gets the public page, an app the
+public JSON, a partner system the EPCIS events.
 
 Anyone may look a code up; buyer references, order ids and a lot's buyer list (the recall
 list) are only for the administrators of the lot's UPT and the Kanwil. The lookups read plain
