@@ -197,10 +197,15 @@ def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> Any:
             and t
         ),
     )
-    reach = [f"{b['buyer_ref']} via {b['channel_code']} ({b['quantity']})" for b in lot["buyers"]]
+    report = api.call("trace", "GET", f"/lots/{lot_code}/recall-report", as_=KANWIL)
+    sold = [line for line in report["lines"] if line["where"] == "sold"]
+    reach = [
+        f"{line['buyer_ref']} via {line['channel_code']} ({line['quantity']})" for line in sold
+    ]
+    counts = ", ".join(f"{where} {quantity}" for where, quantity in report["counts"].items())
     console.print(
-        f"[bold red]Recalled[/] lot {lot_code} ({defect_code}): buyers to reach "
-        f"{', '.join(reach) or 'none'}; its page: {lot['digital_link']}",
+        f"[bold red]Recalled[/] lot {lot_code} ({defect_code}): {report['made']} made: {counts}; "
+        f"buyers to reach {', '.join(reach) or 'none'}; its page: {lot['digital_link']}",
         soft_wrap=True,
     )
     return lot

@@ -66,6 +66,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /01/{gtin}/10/{lot}": {PUBLIC},
         "GET /01/{gtin}/21/{serial}": {PUBLIC},
         "GET /epcis/events": {PUBLIC},
+        "GET /lots/{lot_code}/recall-report": {"channel", *ADMINS},
     },
     "identity": OPERATIONS
     | {
@@ -107,7 +108,11 @@ def test_every_operation_has_the_rule_of_the_policy(api: Jejak, service: str) ->
 
 def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Response:
     method, path = operation.split(" ", 1)
-    filled = path.replace("{code}", "CLG-FTW-2601-0001").replace("{gtin}", "00200000000097")
+    filled = (
+        path.replace("{code}", "CLG-FTW-2601-0001")
+        .replace("{lot_code}", "CLG-FTW-2601-0001")
+        .replace("{gtin}", "00200000000097")
+    )
     filled = filled.replace("{lot}", "CLG-FTW-2601-0001").replace("{serial}", "X")
     for name in ("batch_id", "order_id", "principal_id", "hold_id"):
         filled = filled.replace("{" + name + "}", str(uuid.uuid4()))

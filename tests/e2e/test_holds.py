@@ -67,6 +67,13 @@ def test_a_hold_then_a_recall_reach_trace_the_buyers_page_and_a_channels_own_gro
 
     assert recalled["status"] == again["status"] == "recalled"
     unit = trace_status(api, shoes["serials"][0], "recalled")
+    report = api.call("trace", "GET", f"/lots/{shoes['lot_code']}/recall-report", as_=KANWIL)
+    assert (report["status"], report["made"], report["counts"]["held"]) == ("recalled", 4, 4)
+    csv = api.http.get(
+        api.urls["trace"] + f"/lots/{shoes['lot_code']}/recall-report?format=csv",
+        headers=api.tokens.header(KANWIL),
+    )
+    assert csv.text.count("\n") == 5, "a header and a line per pair"
     assert "ditarik dari peredaran" in httpx.get(unit["digital_link"], headers=HTML).text
     streams = {LotHeld.stream(namespace): ">", LotRecalled.stream(namespace): ">"}
     read: Any = redis.xreadgroup("galeri-serang", "pos-1", streams)  # type: ignore[arg-type]
