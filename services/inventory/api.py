@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.inventory import db
@@ -24,7 +24,8 @@ class LevelView(BaseModel):
     location_code: str
     on_hand: int
     reserved: int
-    available: int
+    quarantined: int = Field(description="Held goods: on hand, neither reserved nor available.")
+    available: int = Field(description="On hand minus reserved and quarantined.")
     version: int
 
 
@@ -36,6 +37,7 @@ class LedgerLine(BaseModel):
     lot_code: str
     on_hand_delta: int
     reserved_delta: int
+    quarantined_delta: int
     reason: str
     order_id: UUID | None
 

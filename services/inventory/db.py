@@ -1,4 +1,9 @@
-"""Inventory's own tables: append-only ledger, levels, lots, units and reservations."""
+"""Inventory's own tables: append-only ledger, levels, lots, units and reservations.
+
+Quarantined goods (held by quality) stay on hand but are neither reserved nor available: levels
+and lots count them, units say so in their status, the ledger keeps their movements. (The
+`quarantined` columns came without a migration: default 0.)
+"""
 
 from datetime import datetime
 from uuid import UUID
@@ -29,6 +34,7 @@ class LedgerRow(Base):
     lot_code: Mapped[str] = mapped_column(String(24))
     on_hand_delta: Mapped[int]
     reserved_delta: Mapped[int]
+    quarantined_delta: Mapped[int] = mapped_column(default=0, server_default="0")
     reason: Mapped[str] = mapped_column(String(12))
     cause_event_id: Mapped[UUID] = mapped_column(Uuid)
     order_id: Mapped[UUID | None] = mapped_column(Uuid)
@@ -44,10 +50,11 @@ class LevelRow(Base):
     on_hand: Mapped[int]
     reserved: Mapped[int]
     version: Mapped[int]
+    quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return self.on_hand - self.reserved - self.quarantined
 
 
 class LotRow(Base):
@@ -58,6 +65,7 @@ class LotRow(Base):
     tracking: Mapped[str] = mapped_column(String(4))
     on_hand: Mapped[int]
     reserved: Mapped[int]
+    quarantined: Mapped[int] = mapped_column(default=0, server_default="0")
     received_at: Mapped[datetime]
 
 
@@ -67,7 +75,7 @@ class UnitRow(Base):
     sku: Mapped[str] = mapped_column(String(16))
     lot_code: Mapped[str] = mapped_column(String(24))
     location_code: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(10), doc="available, reserved or sold")
+    status: Mapped[str] = mapped_column(String(12), doc="available, reserved, quarantined or sold")
     order_id: Mapped[UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (Index("ix_units_sku_status", "sku", "status", "serial"),)
@@ -78,6 +86,19 @@ class ReservationRow(Base):
     order_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     sku: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int]
-    status: Mapped[str] = mapped_column(String(10), doc="reserved, declined or sold")
+    status: Mapped[str] = mapped_column(String(10), doc="reserved, declined, released or sold")
     reason: Mapped[str | None] = mapped_column(String(200))
     allocations: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
+class HoldRow(Base):
+    """A hold inventory was told of, kept so goods of the lot received after it (the sign-off
+    read after the hold: they come on different streams) are quarantined on arrival."""
+
+    __tablename__ = "stock_holds"
+    hold_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    lot_code: Mapped[str] = mapped_column(String(24), index=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    serials: Mapped[list[str]] = mapped_column(JSON, doc="the units held; empty: the whole lot")
+    event_id: Mapped[UUID] = mapped_column(Uuid, doc="the LotHeld, which later changes follow")
+    correlation_id: Mapped[UUID] = mapped_column(Uuid)

@@ -1,8 +1,10 @@
-"""Inventory rules without I/O: store locations, stock levels, FIFO allocation."""
+"""Inventory rules without I/O: store locations, stock levels, FIFO allocation, holds."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+
+from shared.contracts import Allocation
 
 
 def store_location(upt_code: str) -> str:
@@ -12,24 +14,34 @@ def store_location(upt_code: str) -> str:
 
 @dataclass
 class Level:
-    """On hand and reserved of one SKU at one location, with its change counter."""
+    """On hand, reserved and quarantined of one SKU at one location, with its change counter.
+
+    Quarantined goods (held by quality) are on hand but neither reserved nor available."""
 
     on_hand: int = 0
     reserved: int = 0
     version: int = 0
+    quarantined: int = 0
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return self.on_hand - self.reserved - self.quarantined
 
-    def change(self, *, on_hand: int = 0, reserved: int = 0) -> None:
-        if self.reserved + reserved < 0 or self.on_hand + on_hand < self.reserved + reserved:
+    def change(self, *, on_hand: int = 0, reserved: int = 0, quarantined: int = 0) -> None:
+        set_aside = self.reserved + reserved + self.quarantined + quarantined
+        if (
+            self.reserved + reserved < 0
+            or self.quarantined + quarantined < 0
+            or self.on_hand + on_hand < set_aside
+        ):
             raise ValueError(
                 f"stock would go negative: on hand {self.on_hand}{on_hand:+d}, "
-                f"reserved {self.reserved}{reserved:+d}"
+                f"reserved {self.reserved}{reserved:+d}, "
+                f"quarantined {self.quarantined}{quarantined:+d}"
             )
         self.on_hand += on_hand
         self.reserved += reserved
+        self.quarantined += quarantined
         self.version += 1
 
 
@@ -85,11 +97,16 @@ def take_units(units: Iterable[tuple[str, str, str]]) -> list[Take]:
     ]
 
 
-def check_units(asked: Sequence[str], quantity: int, available: Iterable[str]) -> None:
-    """An order naming its units gets them all, or is declined saying which are missing."""
+def check_units(
+    asked: Sequence[str], quantity: int, available: Iterable[str], held: Iterable[str] = ()
+) -> None:
+    """An order naming its units gets them all, or is declined saying which are missing (and
+    which of those are on hold, `held`)."""
     missing = sorted(set(asked) - set(available))
     if missing:
-        raise UnitsUnavailable(f"units not available: {', '.join(missing)}")
+        on_hold = sorted(set(missing) & set(held))
+        why = f" (on hold: {', '.join(on_hold)})" if on_hold else ""
+        raise UnitsUnavailable(f"units not available: {', '.join(missing)}{why}")
     if len(asked) != quantity:
         raise UnitsUnavailable(f"{len(asked)} serials given for a quantity of {quantity}")
 
@@ -109,3 +126,27 @@ def allocate_fifo(lots: list[LotStock], quantity: int) -> list[Take]:
             takes.append(Take(lot.lot_code, lot.location_code, taken))
             remaining -= taken
     return takes
+
+
+def takes_held(
+    allocations: Iterable[Allocation], lot_code: str, serials: Collection[str] = ()
+) -> bool:
+    """Whether an order's allocations include goods of a hold: any of the lot, or, when the
+    hold names units (`serials`), one of those (goods traced per lot are held whole)."""
+    return any(
+        allocation.lot_code == lot_code
+        and (not serials or not allocation.serials or bool(set(allocation.serials) & set(serials)))
+        for allocation in allocations
+    )
+
+
+def sale_sources(quantity: int, quarantined: int, free: int) -> tuple[int, int]:
+    """Where goods of a lot sold after their reservation was released come from: (from
+    quarantine, from what is free), quarantine first. Raises when the lot has not enough."""
+    from_quarantine = min(quantity, quarantined)
+    from_free = quantity - from_quarantine
+    if from_free > free:
+        raise ValueError(
+            f"{quantity} sold, but only {quarantined} quarantined and {free} free in the lot"
+        )
+    return from_quarantine, from_free

@@ -1,8 +1,9 @@
-"""Inventory's subscribers: receive passed goods, reserve or decline orders, book sales out."""
+"""Inventory's subscribers: receive passed goods, reserve or decline orders, book sales out,
+quarantine held goods."""
 
 from services.inventory.domain import Unavailable
 from services.inventory.stock import changing_stock
-from shared.contracts import BatchSignedOff, OrderPlaced, SaleCompleted
+from shared.contracts import BatchSignedOff, LotHeld, OrderPlaced, SaleCompleted
 from shared.delivery.subscriptions import EventRouter
 from shared.uow import UnitOfWork
 
@@ -37,3 +38,17 @@ async def book_out(sales: list[SaleCompleted], uow: UnitOfWork) -> None:
     async with changing_stock(uow, skus={sale.sku for sale in sales}) as stock:
         for sale in sales:
             await stock.sell(sale)
+
+
+@events.subscriber
+async def quarantine_held(holds: list[LotHeld], uow: UnitOfWork) -> None:
+    """Held goods leave the shelf: confirmed orders given any of them are released (whole),
+    and what is on hand of them is quarantined (on hand, not available).
+
+    Every level of the held SKUs is locked first, as orders lock them: the hold and any order
+    of the SKU serialize on those row locks, and that lock is the commit point deciding
+    whether an order placed concurrently got held goods (then it is released here) or not
+    (then it finds them quarantined). A hold delivered again is skipped by the inbox."""
+    async with changing_stock(uow, skus={held.sku for held in holds}) as stock:
+        for held in holds:
+            await stock.quarantine(held)

@@ -7,9 +7,14 @@ from services.inventory.domain import (
     LotStock,
     Shortage,
     Take,
+    UnitsUnavailable,
     allocate_fifo,
+    check_units,
+    sale_sources,
     store_location,
+    takes_held,
 )
+from shared.contracts import Allocation
 
 OLDEST = LotStock("SRG-PAN-2609-0001", "SRG-STORE", 5)
 MIDDLE = LotStock("SRG-PAN-2610-0004", "SRG-STORE", 0)
@@ -93,3 +98,46 @@ def test_a_level_refuses_to_go_negative_and_stays_as_it_was(on_hand: int, reserv
         level.change(on_hand=on_hand, reserved=reserved)
 
     assert (level.on_hand, level.reserved, level.version) == (22, 3, 5)
+
+
+def test_quarantined_goods_are_on_hand_but_not_available() -> None:
+    level = Level(on_hand=22)
+    level.change(reserved=3)
+
+    level.change(quarantined=10)
+
+    assert (level.on_hand, level.reserved, level.quarantined, level.available) == (22, 3, 10, 9)
+    with pytest.raises(ValueError, match="stock would go negative"):
+        level.change(quarantined=10)  # only 9 are neither reserved nor quarantined
+    with pytest.raises(ValueError, match="stock would go negative"):
+        level.change(on_hand=-10)  # quarantined goods stay on hand
+
+
+HELD_LOT = "CLG-FTW-2611-0042"
+UNITS = ["CLG-2611-0042-0001", "CLG-2611-0042-0002", "CLG-2611-0042-0003"]
+
+
+def test_an_order_given_goods_of_a_held_lot_or_of_held_units_is_touched_by_the_hold() -> None:
+    given = [
+        Allocation(lot_code="CLG-FTW-2611-0041", location_code="CLG-STORE", quantity=1),
+        Allocation(lot_code=HELD_LOT, location_code="CLG-STORE", quantity=1, serials=UNITS[2:]),
+    ]
+
+    assert takes_held(given, HELD_LOT)
+    assert takes_held(given, HELD_LOT, UNITS[1:])
+    assert not takes_held(given, HELD_LOT, UNITS[:2])
+    assert not takes_held(given, "CLG-FTW-2611-0043")
+
+
+def test_naming_held_units_is_declined_saying_they_are_on_hold() -> None:
+    with pytest.raises(UnitsUnavailable) as refusal:
+        check_units(UNITS[:2], 2, [UNITS[1]], held=[UNITS[0]])
+
+    assert refusal.value.reason == f"units not available: {UNITS[0]} (on hold: {UNITS[0]})"
+
+
+def test_goods_sold_after_their_release_come_from_quarantine_first() -> None:
+    assert sale_sources(5, quarantined=3, free=4) == (3, 2)
+    assert sale_sources(2, quarantined=0, free=2) == (0, 2)
+    with pytest.raises(ValueError, match="only 3 quarantined and 1 free"):
+        sale_sources(5, quarantined=3, free=1)
