@@ -129,15 +129,21 @@ async def resolve_serial(
 LinkParts = tuple[str, str | None, str | None]
 
 
+def check_identifiers(*, gtin: str | None, lot: str | None, serial: str | None) -> None:
+    """A GTIN, lot and serial (those given) GS1 can carry; else a 400 naming the part."""
+    for field, value, problem_of in (
+        ("gtin", gtin, gtin_problem),
+        ("lot", lot, ai_value_problem),
+        ("serial", serial, serial_problem),
+    ):
+        if value is not None and (problem := problem_of(value)):
+            raise BadRequest(field, problem)
+
+
 async def _resolve(session: AsyncSession, parts: LinkParts, *, lot_units: bool) -> Found:
     """The unit or lot a Digital Link names; its GTIN and lot must be the ones it was made with."""
     gtin, lot, serial = parts
-    if problem := gtin_problem(gtin):
-        raise BadRequest("gtin", problem)
-    if lot is not None and (problem := ai_value_problem(lot)):
-        raise BadRequest("lot", problem)
-    if serial is not None and (problem := serial_problem(serial)):
-        raise BadRequest("serial", problem)
+    check_identifiers(gtin=gtin, lot=lot, serial=serial)
     found = await Traces(session).find(serial or str(lot), lot_units=lot_units)
     named = found.lot is not None and found.lot.gtin == gtin and serial == found.serial
     if not named or lot not in (None, found.lot_code):

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 from uuid import UUID, uuid5
 
+from services.trace import timeline
 from services.trace.timeline import rejected_serials
 from shared.gs1 import digital_link
 from shared.timezones import WIB, WIB_OFFSET
@@ -45,25 +46,13 @@ UOM = {"kg": "KGM", "g": "GRM", "m2": "MTK", "m": "MTR", "l": "LTR"}
 HOLD_FIELDS = {"hold_id": "holdID", "reason": "reason", "defect_code": "defectCode"}
 
 
-class Step(Protocol):
-    """A row of trace's steps table."""
+class Step(timeline.Step, Protocol):
+    """A row of trace's steps table, with what an EPCIS event also needs of it."""
 
-    @property
-    def lot_code(self) -> str: ...
-    @property
-    def serial(self) -> str | None: ...
-    @property
-    def biz_step(self) -> str: ...
-    @property
-    def disposition(self) -> str: ...
-    @property
-    def occurred_at(self) -> datetime: ...
     @property
     def recorded_at(self) -> datetime: ...
     @property
     def event_id(self) -> UUID: ...
-    @property
-    def data(self) -> dict[str, Any]: ...
 
 
 class Lot(Protocol):
@@ -83,19 +72,11 @@ class Lot(Protocol):
     def workshop_code(self) -> str: ...
 
 
-class Lookup(Protocol):
-    """What the read model holds on a code (services/trace/db.py:Found)."""
+class Lookup(timeline.Lookup, Protocol):
+    """What the read model holds on a code (services/trace/db.py:Found), its steps as rows."""
 
     @property
-    def lot_code(self) -> str: ...
-    @property
-    def lot(self) -> Any: ...
-    @property
     def steps(self) -> Sequence[Step]: ...
-    @property
-    def serial(self) -> str | None: ...
-    @property
-    def serials(self) -> list[str]: ...
 
 
 def context(base_url: str) -> list[Any]:

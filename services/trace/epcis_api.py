@@ -17,12 +17,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from services.trace.api import PUBLIC
+from services.trace.api import PUBLIC, check_identifiers
 from services.trace.db import StepQuery, Traces
 from services.trace.epcis import query_document, step_events
 from services.trace.negotiation import EPCIS
 from shared.errors import BadRequest
-from shared.gs1 import ai_value_problem, gtin_problem, serial_problem
 from shared.ratelimit import RateLimitedCallerDep
 from shared.service import ReadSessionDep, RuntimeDep, json_response
 
@@ -64,13 +63,7 @@ async def epcis_events(
     next_page_token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """EPCIS 2.0 events of every lot and unit, or of the lot, unit or GTIN asked for."""
-    for field, value, problem_of in (
-        ("lot", lot, ai_value_problem),
-        ("serial", serial, serial_problem),
-        ("gtin", gtin, gtin_problem),
-    ):
-        if value is not None and (problem := problem_of(value)):
-            raise BadRequest(field, problem)
+    check_identifiers(gtin=gtin, lot=lot, serial=serial)
     if since is not None and until is not None and until <= since:
         raise BadRequest("until", "must be later than since")
     query = StepQuery(lot=lot, serial=serial, gtin=gtin, since=since, until=until)
