@@ -7,8 +7,11 @@ The golden schemas under tests/contracts/ catch accidental breaks.
 
 Two deliberate changes within v1, on 2026-11-28: `Serial` was widened to admit GS1's
 20-character form (CLG-2611-0042-0007) besides the old one, which every earlier event still
-matches, and stock-changed's `reason` gained `quarantined` (held goods). A consumer that checks
-the shape of serials or knows every reason must accept them; Jejak's own consumers do.
+matches, and stock-changed's `reason` gained `quarantined` (held goods). On 2026-11-30 it gained
+`written_off` (held goods destroyed), `rejected` (goods a superseding QC sign-off rejected after
+they were received) and `returned` (a sold unit brought back). A consumer that checks the shape
+of serials or knows every reason must accept them; Jejak's own consumers do. Batch-signed-off
+gained the optional `supersedes` (1.1), as within a major version any optional field may.
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
@@ -54,6 +57,7 @@ class Event(BaseModel):
     producer_service: ClassVar[str]
     event_name: ClassVar[str]
     major_version: ClassVar[int] = 1
+    minor_version: ClassVar[int] = 0  # raised when optional fields are added
 
     event_id: UUID = Field(description="Set once by the producer; the idempotency key everywhere.")
     event_type: str = Field(description="Kebab-case event name, e.g. batch-signed-off.")
@@ -97,7 +101,7 @@ class Event(BaseModel):
             {
                 "event_id": uuid4(),
                 "event_type": cls.event_name,
-                "schema_version": f"{cls.major_version}.0",
+                "schema_version": f"{cls.major_version}.{cls.minor_version}",
                 "occurred_at": occurred_at or now,
                 "recorded_at": now,
                 "producer": cls.producer_service,
@@ -156,6 +160,7 @@ class BatchSignedOff(Event):
 
     producer_service = "quality"
     event_name = "batch-signed-off"
+    minor_version = 1  # 1.1: supersedes
     event_type: Literal["batch-signed-off"] = "batch-signed-off"
 
     inspection_id: UUID
@@ -170,11 +175,29 @@ class BatchSignedOff(Event):
     rejected_quantity: Quantity
     passed_serials: list[Serial] = Field(default_factory=list)
     defects: list[Defect] = Field(default_factory=list)
+    supersedes: UUID | None = Field(
+        None,
+        description="The inspection_id of the sign-off this one corrects (more defects found): "
+        "its counts and serials are the whole new decision, and stock and trace follow the "
+        "difference. Both stay on record.",
+    )
 
 
-# received: goods in; reserved/released: set aside for an order, and given back; sold: out;
-# quarantined: held goods set aside, on hand but not available (added in v1, see above).
-StockReason = Literal["received", "reserved", "released", "sold", "quarantined"]
+# received: goods in; reserved/released: set aside for an order, and given back (released also:
+# held goods released by quality); sold: out; quarantined: held goods set aside, on hand but not
+# available; written_off: held goods destroyed; rejected: goods a superseding sign-off rejected
+# after they were received; returned: a sold unit back, quarantined (the last five added in v1,
+# see above).
+StockReason = Literal[
+    "received",
+    "reserved",
+    "released",
+    "sold",
+    "quarantined",
+    "written_off",
+    "rejected",
+    "returned",
+]
 
 
 class StockChanged(Event):
@@ -250,7 +273,8 @@ class ReservationDeclined(Event):
 
 class ReservationReleased(Event):
     """Inventory gave back the stock it had set aside for a confirmed order, which can no
-    longer be completed: the reason says why (a hold on its goods)."""
+    longer be completed: the reason says why (a hold on its goods, a QC correction, the order
+    cancelled by its channel or expired)."""
 
     producer_service = "inventory"
     event_name = "reservation-released"
@@ -316,6 +340,66 @@ class LotRecalled(Event):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class HoldClosed(Event):
+    """A hold (or the recall it became) was closed: its goods were released, back to sellable,
+    or destroyed, written off. Nothing of the hold is edited; this event follows it."""
+
+    producer_service = "quality"
+    event_name = "hold-closed"
+    event_type: Literal["hold-closed"] = "hold-closed"
+
+    hold_id: UUID
+    lot_code: LotCode
+    sku: Sku
+    upt_code: str
+    serials: list[Serial] = Field(
+        default_factory=list, description="The hold's units; empty: the whole lot."
+    )
+    outcome: Literal["released", "destroyed"] = Field(
+        description="released: sellable again; destroyed: written off."
+    )
+    reason: str = Field(min_length=1, max_length=500, examples=["re-inspected: no mould found"])
+    closed_by: Literal["kanwil_admin", "qc_officer"] = Field(description="The role that closed it.")
+
+
+class OrderCancelled(Event):
+    """An open order will not be handed over: its channel cancelled it, or its reservation
+    expired. Inventory gives back what it set aside (reservation-released)."""
+
+    producer_service = "sales"
+    event_name = "order-cancelled"
+    event_type: Literal["order-cancelled"] = "order-cancelled"
+
+    order_id: UUID
+    channel_code: str
+    sku: Sku
+    quantity: Quantity
+    cancelled_by: Literal["channel", "expiry"] = Field(
+        description="channel: its channel cancelled it; expiry: not completed in time."
+    )
+    reason: str = Field(min_length=1, max_length=500, examples=["buyer changed their mind"])
+
+
+class GoodsReturned(Event):
+    """Goods of a completed order came back from its buyer: they are quarantined at the
+    receiving location, pending re-inspection."""
+
+    producer_service = "sales"
+    event_name = "goods-returned"
+    event_type: Literal["goods-returned"] = "goods-returned"
+
+    return_id: UUID = Field(description="Set by whoever records the return; resends are harmless.")
+    order_id: UUID = Field(description="The completed order the goods were sold in.")
+    channel_code: str
+    sku: Sku
+    location_code: str = Field(examples=["CLG-STORE"], description="Where the goods came back.")
+    quantity: Quantity = Field(gt=0)
+    allocations: list[Allocation] = Field(
+        description="What comes back, per lot (and units): the location is where it was sold from."
+    )
+    reason: str = Field(min_length=1, max_length=500, examples=["sole came loose"])
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     BatchCompleted,
     BatchSignedOff,
@@ -327,4 +411,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     SaleCompleted,
     LotHeld,
     LotRecalled,
+    HoldClosed,
+    OrderCancelled,
+    GoodsReturned,
 )

@@ -15,7 +15,7 @@ locations) and pass them in; shared/ never imports services/.
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,9 +25,12 @@ from shared.contracts import (
     BatchSignedOff,
     Defect,
     Event,
+    GoodsReturned,
+    HoldClosed,
     Link,
     LotHeld,
     LotRecalled,
+    OrderCancelled,
     OrderPlaced,
     ReservationDeclined,
     ReservationReleased,
@@ -144,10 +147,11 @@ def batch_signed_off(
     defect: tuple[str, str] | None = None,
     officer_code: str | None = None,
     occurred_at: datetime | None = None,
+    supersedes: UUID | None = None,
 ) -> BatchSignedOff:
     """QC's answer to a batch. `rejected`: the serials that fail, or how many fail (for
     unit-tracked goods the last ones); they fail with `defect`, a (code, description) of the
-    batch's QC family."""
+    batch's QC family. `supersedes`: the inspection id of the sign-off this one corrects."""
     if isinstance(rejected, int):
         failed = batch.serials[len(batch.serials) - rejected :] if rejected else []
         count = rejected
@@ -170,6 +174,7 @@ def batch_signed_off(
         rejected_quantity=count,
         passed_serials=[serial for serial in batch.serials if serial not in failing],
         defects=defects,
+        supersedes=supersedes,
     )
 
 
@@ -325,3 +330,62 @@ def lot_recalled(
 def reservation_released(reserved: StockReserved, *, reason: str) -> ReservationReleased:
     """Inventory's release of a confirmed order's stock (its goods were held)."""
     return ReservationReleased.new(caused_by=reserved, source=reserved, reason=reason)
+
+
+def hold_closed(
+    held: LotHeld,
+    *,
+    outcome: Literal["released", "destroyed"] = "released",
+    reason: str = "re-inspected: nothing found",
+    closed_by: Literal["kanwil_admin", "qc_officer"] = "kanwil_admin",
+    occurred_at: datetime | None = None,
+) -> HoldClosed:
+    """The close of a hold: its goods released to sale, or destroyed."""
+    return HoldClosed.new(
+        caused_by=held,
+        occurred_at=occurred_at,
+        source=held,
+        outcome=outcome,
+        reason=reason,
+        closed_by=closed_by,
+    )
+
+
+def order_cancelled(
+    order: OrderPlaced,
+    *,
+    cancelled_by: Literal["channel", "expiry"] = "channel",
+    reason: str = "the buyer changed their mind",
+    occurred_at: datetime | None = None,
+) -> OrderCancelled:
+    """The cancellation of an open order, by its channel or by expiry."""
+    return OrderCancelled.new(
+        caused_by=order,
+        occurred_at=occurred_at,
+        source=order,
+        cancelled_by=cancelled_by,
+        reason=reason,
+    )
+
+
+def goods_returned(
+    sale: SaleCompleted,
+    *,
+    location_code: str,
+    allocations: Sequence[Allocation] | None = None,
+    reason: str = "came back broken",
+    occurred_at: datetime | None = None,
+) -> GoodsReturned:
+    """Goods of a sale brought back (all of it unless `allocations` says what) to
+    `location_code`."""
+    back = [*sale.allocations] if allocations is None else [*allocations]
+    return GoodsReturned.new(
+        caused_by=sale,
+        occurred_at=occurred_at,
+        source=sale,
+        return_id=uuid4(),
+        location_code=location_code,
+        quantity=sum(allocation.quantity for allocation in back),
+        allocations=back,
+        reason=reason,
+    )

@@ -225,7 +225,7 @@ def test_new_event_carries_its_envelope(model: type[Event]) -> None:
     event = sample_event(model, caused_by=cause)
     assert event.event_type == model.event_name
     assert event.producer == model.producer_service
-    assert event.schema_version == f"{model.major_version}.0"
+    assert event.schema_version == f"{model.major_version}.{model.minor_version}"
     assert event.correlation_id == cause.correlation_id
     assert event.causation_id == cause.event_id
     assert event.event_id != cause.event_id

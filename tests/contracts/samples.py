@@ -1,6 +1,7 @@
 """One realistic event of every contract, built the way producers build them (shared/samples.py):
 a lot of 24 pairs of shoes from Cilegon made, 2 rejected at QC, 22 stored, an order of 2 pairs
-reserved and sold, a larger order declined, the lot held and recalled. The product facts are
+reserved and sold, a larger order declined, the lot held and recalled, the hold closed, an order
+cancelled, the pair returned, and the sign-off corrected. The product facts are
 written out here so that the contract tests do not depend on production's catalogue.
 """
 
@@ -45,7 +46,32 @@ def one_lot_of_shoes() -> list[Event]:
     held = samples.lot_held(batch, defect_code="FTW-01", reason="soles come loose after a week")
     recalled = samples.lot_recalled(held, reason="confirmed on 5 of 8 pairs checked")
     released = samples.reservation_released(reserved, reason=f"lot {LOT} is on hold")
-    return [batch, signed_off, stored, order, reserved, declined, sold, held, recalled, released]
+    closed = samples.hold_closed(held, outcome="destroyed", reason="soles cannot be repaired")
+    cancelled = samples.order_cancelled(order, reason="the buyer changed their mind")
+    returned = samples.goods_returned(sold, location_code=STORE, reason="sole came loose")
+    corrected = samples.batch_signed_off(
+        batch,
+        rejected=SERIALS[20:],
+        defect=("FTW-01", "sole bonding"),
+        officer_code="PTG-CLG-07",
+        supersedes=signed_off.inspection_id,
+    )
+    return [
+        batch,
+        signed_off,
+        stored,
+        order,
+        reserved,
+        declined,
+        sold,
+        held,
+        recalled,
+        released,
+        closed,
+        cancelled,
+        returned,
+        corrected,
+    ]
 
 
 def sample_event(model: type[Event], *, caused_by: Event | None = None) -> Event:
