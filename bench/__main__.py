@@ -53,6 +53,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
     parser.add_argument("--rate", type=float, default=100.0, help="QC sign-offs/s offered [100]")
     parser.add_argument("--duration", type=float, help="seconds the load is offered [60; 10]")
     parser.add_argument("--order-rate", type=float, default=10.0, help="orders/s meanwhile [10]")
+    parser.add_argument("--hold-rate", type=float, default=1.0, help="holds/s meanwhile [1]")
     parser.add_argument("--units", type=int, help="unit serials traced [1000000; 20000]")
     parser.add_argument("--units-per-lot", type=int, default=1000, help="[1000]")
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients [16]")
@@ -87,6 +88,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         rate=args.rate,
         duration_s=pick(args.duration, 60.0, 10.0),
         order_rate=args.order_rate,
+        hold_rate=args.hold_rate,
         units=pick(args.units, 1_000_000, 20_000),
         units_per_lot=args.units_per_lot,
         clients=args.clients,

@@ -28,6 +28,7 @@ class Config:
     rate: float  # QC sign-offs per second offered in the latency section
     duration_s: float  # how long that load is offered
     order_rate: float  # orders per second placed meanwhile
+    hold_rate: float  # lots put on hold per second meanwhile
     units: int  # unit serials traced before the trace lookups
     units_per_lot: int
     clients: int  # concurrent HTTP clients for ingest and lookups

@@ -15,6 +15,12 @@ another product, so the two flows share inventory, sales, trace and Redis but no
   order takes these SKUs, so a SKU's availability only rises). Includes: quality's outbox relay
   and XADD, inventory's read, transaction and relay, sales' read and transaction, and up to one
   watcher interval plus one GET.
+- hold -> gone from the catalogue: from the moment a Kanwil's POST /holds on a stocked lot of
+  guitars (a SKU nothing else touches) was answered (quality committed it) to the answer of the
+  first GET /catalogue showing the SKU's availability down by the lot's quantity (each hold
+  lowers its expected total, in answer order). Includes quality's relay, inventory's quarantine
+  (which locks the SKU's levels, as orders do), sales' catalogue update, and up to one watcher
+  interval plus one GET. Holds are offered at `hold_rate` per second during the same load.
 - order -> confirmation: from sending POST /orders to the answer of the first GET
   /orders/{id} that shows "confirmed" (polled every watch_ms / 2). Includes sales' transaction
   and relay, inventory's reservation and relay, sales' update, and the polling granularity.
@@ -44,6 +50,8 @@ from jejak.tokens import KANWIL, Tokens, Who
 from shared.samples import Line
 
 ORDER_LINE = line("AGR-TLR-30")
+HOLD_LINE = line("KYU-GTR-AKS")  # lots put on hold during the load; no sign-off or order uses it
+GUITARS_PER_HELD_LOT = 4
 SIGN_OFF_SKUS = (
     "PAN-ROT-001",
     "PAN-JHM-250",
@@ -53,7 +61,6 @@ SIGN_OFF_SKUS = (
     "BGN-PVB-6",
     "FTW-SPT-OLR",
     "KYU-CBK-20",
-    "KYU-GTR-AKS",
     "KYU-MJT-HPL",
     "TEX-TRJ-TAS",
     "TEX-ECO-2M",
@@ -67,6 +74,7 @@ class Batch:
     line: Line
     quantity: int
     serials: tuple[str, ...]
+    lot_code: str
 
     def sign_off(self, rejected: int = 1) -> dict[str, Any]:
         rejection = {
@@ -84,23 +92,25 @@ class Batch:
 
 @dataclass
 class Visibility:
-    """Expected catalogue totals per SKU, in answer order; marks when each was reached."""
+    """Expected catalogue totals per SKU, in answer order; marks when each was reached: when a
+    SKU's availability rose to its total, or fell to it (`falling`: goods leaving, as holds)."""
 
     base: dict[str, int]
+    falling: bool = False
     expected: dict[str, int] = field(default_factory=dict)
     waiting: dict[str, deque[tuple[int, int, float]]] = field(default_factory=dict)
     latencies_ms: dict[int, float] = field(default_factory=dict)
     answered: dict[int, float] = field(default_factory=dict)  # perf_counter of each answer
 
-    def expect(self, sku: str, passed: int, index: int, answered_at: float) -> None:
-        total = self.expected.get(sku, self.base.get(sku, 0)) + passed
+    def expect(self, sku: str, change: int, index: int, answered_at: float) -> None:
+        total = self.expected.get(sku, self.base.get(sku, 0)) + change
         self.expected[sku] = total
         self.waiting.setdefault(sku, deque()).append((total, index, answered_at))
 
     def observe(self, available: dict[str, int], seen_at: float) -> None:
         for sku, queue in self.waiting.items():
             level = available.get(sku, 0)
-            while queue and level >= queue[0][0]:
+            while queue and (level <= queue[0][0] if self.falling else level >= queue[0][0]):
                 _, index, answered_at = queue.popleft()
                 self.latencies_ms[index] = (seen_at - answered_at) * 1000
                 self.answered[index] = answered_at
@@ -123,7 +133,7 @@ async def make_batch(
     }
     expect_ok(await pool.post(f"/batches/{batch_id}/output", output, token), "record output")
     done = expect_ok(await pool.post(f"/batches/{batch_id}/complete", None, token), "complete")
-    return Batch(batch_id, batch_line, quantity, tuple(done["serials"]))
+    return Batch(batch_id, batch_line, quantity, tuple(done["serials"]), done["lot_code"])
 
 
 async def prepare(ctx: Context, pool: HttpPool, tokens: Tokens, count: int) -> list[Batch]:
@@ -142,6 +152,29 @@ async def prepare(ctx: Context, pool: HttpPool, tokens: Tokens, count: int) -> l
     await asyncio.gather(*(worker() for _ in range(16)))
     ctx.finish(task)
     return [b for b in batches if b is not None]
+
+
+async def prepare_held_lots(
+    ctx: Context, production: HttpPool, tokens: Tokens, count: int
+) -> list[Batch]:
+    """Lots of guitars made before the load, to be passed and then held during it."""
+    task = ctx.task(f"latency: preparing {count:,} lots to hold", total=count)
+    lots = []
+    for i in range(count):
+        lots.append(await make_batch(production, tokens, HOLD_LINE, GUITARS_PER_HELD_LOT, i))
+        ctx.progress.advance(task)
+    ctx.finish(task)
+    return lots
+
+
+async def pass_all(quality: HttpPool, tokens: Tokens, lots: list[Batch]) -> None:
+    """QC passes every unit of these lots (before the load: not measured)."""
+    for lot in lots:
+        officer = tokens.of(Who.officer(lot.line.product.upt_code))
+        reply = await quality.post(
+            f"/inspections/{lot.batch_id}/sign-off", lot.sign_off(rejected=0), officer
+        )
+        expect_ok(reply, f"sign-off of {lot.lot_code}")
 
 
 async def settle(redis: Redis, namespace: str, timeout_s: float) -> int:
@@ -183,6 +216,8 @@ class Load:
         self.sales = sales
         self.tokens = tokens
         self.visibility = Visibility(base)
+        self.holds = Visibility(base, falling=True)
+        self.hold_request_ms: list[float] = []
         self.sign_off_request_ms: list[float] = []
         self.order_ms: list[float] = []
         self.order_sent: list[float] = []  # perf_counter of each timed order, as order_ms
@@ -215,6 +250,24 @@ class Load:
             self.error("sign-off", f"HTTP {reply.status} {reply.body!r}")
             return
         self.visibility.expect(batch.line.sku, body["passed_quantity"], index, answered)
+
+    async def hold(self, index: int, lot: Batch, scheduled: float) -> None:
+        body = {
+            "hold_id": str(uuid.uuid4()),
+            "lot_code": lot.lot_code,
+            "reason": "benchmark: neck relief out of tolerance",
+        }
+        try:
+            reply = await self.quality.post("/holds", body, self.tokens.of(KANWIL))
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
+            self.error("hold", repr(exc))
+            return
+        answered = time.perf_counter()
+        self.hold_request_ms.append((answered - scheduled) * 1000)
+        if not reply.ok:
+            self.error("hold", f"HTTP {reply.status} {reply.body!r}")
+            return
+        self.holds.expect(lot.line.sku, -lot.quantity, index, answered)
 
     async def order(self, index: int, scheduled: float) -> None:
         order_id, channel = str(uuid.uuid4()), CHANNELS[index % len(CHANNELS)]
@@ -262,7 +315,7 @@ class Load:
 
     async def watch(self) -> None:
         interval = self.ctx.config.watch_ms / 1000
-        while not self.stopping or self.visibility.outstanding:
+        while not self.stopping or self.visibility.outstanding or self.holds.outstanding:
             try:
                 available = await catalogue(self.sales, self.tokens.of(KANWIL))
             except Exception as exc:
@@ -270,7 +323,9 @@ class Load:
                 await asyncio.sleep(interval)
                 continue
             self.catalogue_polls += 1
-            self.visibility.observe(available, time.perf_counter())
+            seen_at = time.perf_counter()
+            self.visibility.observe(available, seen_at)
+            self.holds.observe(available, seen_at)
             await asyncio.sleep(interval)
 
     async def offer(self, rate: float, count: int, start: float, act: Any) -> None:
@@ -292,6 +347,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     cfg = ctx.config
     count = math.ceil(cfg.rate * cfg.duration_s)
     orders = math.ceil(cfg.order_rate * cfg.duration_s)
+    holds = math.ceil(cfg.hold_rate * cfg.duration_s)
     async with ctx.sandbox("latency") as sandbox:
         redis = Redis.from_url(ctx.backend.redis_url)
         try:
@@ -302,40 +358,56 @@ async def run(ctx: Context) -> dict[str, Any]:
                 tokens = signed_in(Tokens.from_data_dir(sandbox.data_dir))
                 stock = await make_batch(production, tokens, ORDER_LINE, STOCK_FOR_ORDERS, 0)
                 batches = await prepare(ctx, production, tokens, count)
+                to_hold = await prepare_held_lots(ctx, production, tokens, holds)
                 if await settle(redis, sandbox.namespace, 300):
                     raise RuntimeError("quality did not take in the prepared batches")
+                await pass_all(quality, tokens, to_hold)
                 officer = tokens.of(Who.officer(ORDER_LINE.product.upt_code))
                 reply = await quality.post(
                     f"/inspections/{stock.batch_id}/sign-off", stock.sign_off(rejected=0), officer
                 )
                 expect_ok(reply, "sign-off of the stock for orders")
                 await stocked(sales, tokens.of(KANWIL), ORDER_LINE.sku, STOCK_FOR_ORDERS, 60)
+                held_stock = GUITARS_PER_HELD_LOT * holds
+                await stocked(sales, tokens.of(KANWIL), HOLD_LINE.sku, held_stock, 60)
                 await settle(redis, sandbox.namespace, 120)
                 base = await catalogue(sales, tokens.of(KANWIL))
                 load = Load(ctx, quality, sales, base, tokens)
                 usage: dict[str, Any] = {}
                 with ctx.measuring("latency", sandbox, services, usage):
-                    result = await measure(ctx, load, redis, sandbox.namespace, batches, orders)
+                    result = await measure(
+                        ctx, load, redis, sandbox.namespace, batches, orders, to_hold
+                    )
                 result["cores_used_during_load"] = usage["cores_used"]
                 for pool in (production, quality, sales):
                     await pool.aclose()
         finally:
             await redis.aclose()
     e2e, order = result["sign_off_to_catalogue_ms"], result["order_to_confirmation_ms"]
+    held = result["hold_to_catalogue_ms"]
     ctx.log(
         f"latency: sign-off -> catalogue p50 {e2e['p50']} p99 {e2e['p99']} ms; "
         f"order -> confirmed p50 {order['p50']} p99 {order['p99']} ms; "
+        f"hold -> gone from the catalogue p50 {held['p50']} p99 {held['p99']} ms; "
         f"pending after {result['pending_after_settle']}"
     )
     return result
 
 
 async def measure(
-    ctx: Context, load: Load, redis: Redis, namespace: str, batches: list[Batch], orders: int
+    ctx: Context,
+    load: Load,
+    redis: Redis,
+    namespace: str,
+    batches: list[Batch],
+    orders: int,
+    to_hold: list[Batch],
 ) -> dict[str, Any]:
     cfg = ctx.config
     task = ctx.task(
-        f"latency: {cfg.rate:g} sign-offs/s + {cfg.order_rate:g} orders/s", total=cfg.duration_s
+        f"latency: {cfg.rate:g} sign-offs/s + {cfg.order_rate:g} orders/s "
+        f"+ {cfg.hold_rate:g} holds/s",
+        total=cfg.duration_s,
     )
     watcher = asyncio.create_task(load.watch())
     start = time.perf_counter() + 0.2
@@ -343,6 +415,7 @@ async def measure(
     await asyncio.gather(
         load.offer(cfg.rate, len(batches), start, lambda i, t: load.sign_off(i, batches[i], t)),
         load.offer(cfg.order_rate, orders, start, load.order),
+        load.offer(cfg.hold_rate, len(to_hold), start, lambda i, t: load.hold(i, to_hold[i], t)),
     )
     offered_s = time.perf_counter() - start
     ticker.cancel()
@@ -353,6 +426,7 @@ async def measure(
         await asyncio.wait_for(watcher, timeout=180)
     except TimeoutError:
         load.error("sign-off-never-visible", f"{load.visibility.outstanding} sign-offs")
+        load.error("hold-never-visible", f"{load.holds.outstanding} holds")
     pending_after = await settle(redis, namespace, 10)
     return {
         "definition": __doc__,
@@ -361,12 +435,17 @@ async def measure(
             "sign_offs_per_s": cfg.rate,
             "orders": orders,
             "orders_per_s": cfg.order_rate,
+            "holds": len(to_hold),
+            "holds_per_s": cfg.hold_rate,
             "seconds": round(offered_s, 2),
             "watch_ms": cfg.watch_ms,
         },
         "sign_off_to_catalogue_ms": summarize(list(load.visibility.latencies_ms.values())),
         "per_second": per_second(load, start),
         "order_to_confirmation_ms": summarize(load.order_ms),
+        "hold_to_catalogue_ms": summarize(list(load.holds.latencies_ms.values())),
+        "hold_request_ms": summarize(load.hold_request_ms),
+        "holds_never_visible": load.holds.outstanding,
         "sign_off_request_ms": summarize(load.sign_off_request_ms),
         "order_request_ms": summarize(load.order_request_ms),
         "sign_offs_never_visible": load.visibility.outstanding,
