@@ -1,14 +1,14 @@
 """A Jejak service: FastAPI for HTTP, Redis streams in and out, its own database.
 
 Every service is built by `create_app` from a `ServiceSpec`, so the lifecycle (tables, seed,
-consumer groups, reader, claimer, outbox relay, health, AsyncAPI) exists once.
+consumer groups, reader, claimer, outbox relay, periodic jobs, health, AsyncAPI) exists once.
 """
 
 import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any
@@ -39,6 +39,18 @@ log = logging.getLogger("jejak")
 
 
 @dataclass(frozen=True)
+class Job:
+    """Work a service does on a clock rather than on an event or a request (expiring sales'
+    reservations). Every replica runs it: `run` must be safe side by side with itself (row
+    locks that skip locked rows), and each of its units of work commits its events as any
+    other does. `run` answers how many things it did, for the log."""
+
+    name: str
+    interval_s: Callable[[Settings], float]  # read from the settings, so tests can shorten it
+    run: Callable[[UnitsOfWork, Settings], Awaitable[int]]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     metadata: MetaData
@@ -47,6 +59,7 @@ class ServiceSpec:
     events: EventRouter = field(default_factory=EventRouter)
     seed: Callable[[AsyncSession], Awaitable[None]] | None = None
     description: str = ""
+    jobs: Sequence[Job] = ()
 
 
 class Runtime:
@@ -104,6 +117,10 @@ class Runtime:
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         await self.prepare()
         background = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")]
+        background += [
+            asyncio.create_task(self.repeat(job), name=f"{self.spec.name}-{job.name}")
+            for job in self.spec.jobs
+        ]
         if self.spec.events:
             self.reader.start()
             background.append(
@@ -123,6 +140,26 @@ class Runtime:
                 log.exception("unsent outbox rows stay for the next start to publish")
             await self.redis.aclose()
             await self.db.engine.dispose()
+
+    async def repeat(self, job: Job) -> None:
+        """Run a job now (what fell due while the service was down), then every interval,
+        until the service stops (the task is cancelled)."""
+        interval_s = job.interval_s(self.settings)
+        while True:
+            await self.run_job(job)
+            await asyncio.sleep(interval_s)
+
+    async def run_job(self, job: Job) -> int | None:
+        """One run of a job. A failing run is logged and tried again at the next interval: a
+        database or Redis outage must not stop the service's clock for good. None: it failed."""
+        try:
+            done = await job.run(self.units, self.settings)
+        except Exception:
+            log.exception("%s: job %s failed; it runs again later", self.spec.name, job.name)
+            return None
+        if done:
+            log.info("%s: job %s did %d", self.spec.name, job.name, done)
+        return done
 
     async def health(self) -> JSONResponse:
         """Redis and database status of this service."""

@@ -86,6 +86,21 @@ class Settings(BaseSettings):
         description="Lookups an anonymous client may make of the public trace (per address and "
         "process), e.g. 120/minute; `off` for no limit.",
     )
+    reservation_ttl_s: int = Field(
+        86_400,
+        alias="JEJAK_RESERVATION_TTL_S",
+        gt=0,
+        description="Sales cancels a confirmed order not completed this long after inventory "
+        "confirmed it (OrderCancelled, cancelled_by expiry), so its reserved stock goes back "
+        "on sale; 24 hours unless set.",
+    )
+    expiry_interval_s: float = Field(
+        60,
+        alias="JEJAK_EXPIRY_INTERVAL_S",
+        gt=0,
+        description="How often sales looks for expired reservations; an order is cancelled at "
+        "most this long after its time is up.",
+    )
     production_url: str | None = _service_url("production")
     quality_url: str | None = _service_url("quality")
     inventory_url: str | None = _service_url("inventory")

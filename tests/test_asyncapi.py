@@ -7,7 +7,14 @@ import httpx
 
 from jejak.docs import ASYNCAPI_PATH, differences, system_document
 from services.quality.app import spec as quality_spec
-from shared.contracts import ALL_EVENTS, BatchCompleted, BatchSignedOff, LotHeld, LotRecalled
+from shared.contracts import (
+    ALL_EVENTS,
+    BatchCompleted,
+    BatchSignedOff,
+    HoldClosed,
+    LotHeld,
+    LotRecalled,
+)
 from shared.service import create_app
 from shared.settings import Settings
 
@@ -87,6 +94,7 @@ async def test_each_service_serves_the_document_of_its_own_streams() -> None:
         ("send", BatchSignedOff.stream("tdocs")),
         ("send", LotHeld.stream("tdocs")),
         ("send", LotRecalled.stream("tdocs")),
+        ("send", HoldClosed.stream("tdocs")),
         ("receive", BatchCompleted.stream("tdocs")),
         ("send", "tdocs.dead-letters"),
     }

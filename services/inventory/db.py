@@ -1,8 +1,9 @@
 """Inventory's own tables: append-only ledger, levels, lots, units and reservations.
 
-Quarantined goods (held by quality) stay on hand but are neither reserved nor available: levels
-and lots count them, units say so in their status, the ledger keeps their movements. (The
-`quarantined` columns came without a migration: default 0.)
+Quarantined goods (held by quality, or returned pending re-inspection) stay on hand but are
+neither reserved nor available: levels and lots count them, units say so in their status, the
+ledger keeps their movements. (The `quarantined` columns and `stock_holds.closed` came without a
+migration: default 0, and NULL, an open hold.)
 """
 
 from datetime import datetime
@@ -75,7 +76,11 @@ class UnitRow(Base):
     sku: Mapped[str] = mapped_column(String(16))
     lot_code: Mapped[str] = mapped_column(String(24))
     location_code: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(12), doc="available, reserved, quarantined or sold")
+    status: Mapped[str] = mapped_column(
+        String(12),
+        doc="available, reserved, quarantined, sold, destroyed (a closed hold wrote it off) or "
+        "rejected (a superseding sign-off failed it after it was received)",
+    )
     order_id: Mapped[UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (Index("ix_units_sku_status", "sku", "status", "serial"),)
@@ -86,14 +91,19 @@ class ReservationRow(Base):
     order_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     sku: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int]
-    status: Mapped[str] = mapped_column(String(10), doc="reserved, declined, released or sold")
+    status: Mapped[str] = mapped_column(
+        String(10),
+        doc="reserved, declined, released, sold, or cancelled (its channel cancelled the order "
+        "before inventory read it: the order is then never reserved)",
+    )
     reason: Mapped[str | None] = mapped_column(String(200))
     allocations: Mapped[list[dict[str, object]]] = mapped_column(JSON)
 
 
 class HoldRow(Base):
     """A hold inventory was told of, kept so goods of the lot received after it (the sign-off
-    read after the hold: they come on different streams) are quarantined on arrival."""
+    read after the hold: they come on different streams) are quarantined on arrival, and so that
+    closing another hold of the lot leaves the goods this one still covers quarantined."""
 
     __tablename__ = "stock_holds"
     hold_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
@@ -102,3 +112,33 @@ class HoldRow(Base):
     serials: Mapped[list[str]] = mapped_column(JSON, doc="the units held; empty: the whole lot")
     event_id: Mapped[UUID] = mapped_column(Uuid, doc="the LotHeld, which later changes follow")
     correlation_id: Mapped[UUID] = mapped_column(Uuid)
+    closed: Mapped[str | None] = mapped_column(
+        String(10), default=None, doc="None while open; released or destroyed once closed"
+    )
+
+
+class SignOffRow(Base):
+    """A QC sign-off inventory applied (passing goods or not), kept so a superseding sign-off
+    knows its original was applied and what the lot's decision was before it: stock follows
+    the difference. The lot's current decision is its sign-off not superseded."""
+
+    __tablename__ = "stock_sign_offs"
+    inspection_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    lot_code: Mapped[str] = mapped_column(String(24), index=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    passed_quantity: Mapped[int]
+    superseded_by: Mapped[UUID | None] = mapped_column(Uuid, default=None)
+    event_id: Mapped[UUID] = mapped_column(Uuid)
+
+
+class ReturnRow(Base):
+    """Goods a buyer brought back, kept by the return's id: a return resent under a new event
+    id is taken back once."""
+
+    __tablename__ = "stock_returns"
+    return_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    location_code: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    event_id: Mapped[UUID] = mapped_column(Uuid)

@@ -1,10 +1,11 @@
-"""Inventory rules without I/O: store locations, stock levels, FIFO allocation, holds."""
+"""Inventory rules without I/O: store locations, stock levels, FIFO allocation, holds, and
+the reasons inventory gives when it gives an order's goods back."""
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from shared.contracts import Allocation
+from shared.contracts import Allocation, Defect, OrderCancelled
 
 
 def store_location(upt_code: str) -> str:
@@ -150,3 +151,59 @@ def sale_sources(quantity: int, quarantined: int, free: int) -> tuple[int, int]:
             f"{quantity} sold, but only {quarantined} quarantined and {free} free in the lot"
         )
     return from_quarantine, from_free
+
+
+def still_held(serial: str, other_holds: Iterable[Collection[str]]) -> bool:
+    """Whether another open hold (given by its units; empty: the whole lot) covers a unit."""
+    return any(not held or serial in held for held in other_holds)
+
+
+@dataclass(frozen=True)
+class LotOnHand:
+    """What one lot has at one location that a correction may take out."""
+
+    location_code: str
+    free: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class TakeOut:
+    """Goods of a lot taken out at one location: from what was free, and from quarantine."""
+
+    location_code: str
+    from_free: int
+    from_quarantine: int
+
+
+def take_out(quantity: int, lots: Sequence[LotOnHand]) -> tuple[list[TakeOut], int]:
+    """Goods of a lot a correction rejects: what is free first (at every location), then what
+    is quarantined. Returns the takes and how many could not be taken (reserved or sold)."""
+    free = _spread(quantity, [lot.free for lot in lots])
+    held = _spread(quantity - sum(free), [lot.quarantined for lot in lots])
+    takes = [
+        TakeOut(lot.location_code, from_free, from_held)
+        for lot, from_free, from_held in zip(lots, free, held, strict=True)
+        if from_free or from_held
+    ]
+    return takes, quantity - sum(free) - sum(held)
+
+
+def _spread(quantity: int, room: Sequence[int]) -> list[int]:
+    """`quantity` taken from each place in turn, as much as it has."""
+    taken: list[int] = []
+    for has in room:
+        taken.append(min(max(has, 0), quantity - sum(taken)))
+    return taken
+
+
+def cancel_reason(cancelled: OrderCancelled) -> str:
+    """Why an order's goods are given back when it is cancelled (reservation-released)."""
+    why = "cancelled by its channel" if cancelled.cancelled_by == "channel" else "expired"
+    return f"{why}: {cancelled.reason}"
+
+
+def correction_reason(lot_code: str, defects: Iterable[Defect]) -> str:
+    """Why an order's goods are given back when QC rejected some of them after the fact."""
+    found = ", ".join(f"{defect.description} ({defect.code})" for defect in defects)
+    return f"QC correction of lot {lot_code}: {found or 'goods rejected after receipt'}"

@@ -1,9 +1,18 @@
-"""Inventory's subscribers: receive passed goods, reserve or decline orders, book sales out,
-quarantine held goods."""
+"""Inventory's subscribers: receive passed goods (and QC's corrections of them), reserve or
+decline orders, give cancelled orders' goods back, book sales out, quarantine held goods and
+release or write them off when their hold is closed, take returned goods back into quarantine."""
 
 from services.inventory.domain import Unavailable
 from services.inventory.stock import changing_stock
-from shared.contracts import BatchSignedOff, LotHeld, OrderPlaced, SaleCompleted
+from shared.contracts import (
+    BatchSignedOff,
+    GoodsReturned,
+    HoldClosed,
+    LotHeld,
+    OrderCancelled,
+    OrderPlaced,
+    SaleCompleted,
+)
 from shared.delivery.subscriptions import EventRouter
 from shared.uow import UnitOfWork
 
@@ -12,11 +21,19 @@ events = EventRouter()
 
 @events.subscriber
 async def receive_goods(sign_offs: list[BatchSignedOff], uow: UnitOfWork) -> None:
-    """Passed goods enter the UPT's store: a lot, its units, a ledger line, stock changed."""
-    passed = [sign_off for sign_off in sign_offs if sign_off.passed_quantity > 0]
-    async with changing_stock(uow) as stock:
-        await stock.lock_stores(passed)
-        await stock.receive(passed)
+    """Passed goods enter the UPT's store: a lot, its units, a ledger line, stock changed.
+
+    A superseding sign-off corrects a lot received before: it may release orders, so it locks
+    every level of its SKU first, as orders do. First sign-offs are received before the
+    corrections read with them (the original of one may be among them)."""
+    corrections = [sign_off for sign_off in sign_offs if sign_off.supersedes is not None]
+    async with changing_stock(uow, skus={sign_off.sku for sign_off in corrections}) as stock:
+        fresh = await stock.unapplied(sign_offs)
+        await stock.lock_stores(fresh)
+        await stock.receive([sign_off for sign_off in fresh if sign_off.supersedes is None])
+        for sign_off in fresh:
+            if sign_off.supersedes is not None:
+                await stock.correct(sign_off)
 
 
 @events.subscriber
@@ -52,3 +69,31 @@ async def quarantine_held(holds: list[LotHeld], uow: UnitOfWork) -> None:
     async with changing_stock(uow, skus={held.sku for held in holds}) as stock:
         for held in holds:
             await stock.quarantine(held)
+
+
+@events.subscriber
+async def close_holds(closes: list[HoldClosed], uow: UnitOfWork) -> None:
+    """A closed hold's quarantined goods are released back to sale or written off; goods
+    another open hold covers stay quarantined. Locked as holds and orders are (see
+    `quarantine_held`): an order placed meanwhile gets released goods only once committed."""
+    async with changing_stock(uow, skus={closed.sku for closed in closes}) as stock:
+        for closed in closes:
+            await stock.close(closed)
+
+
+@events.subscriber
+async def cancel_reservations(cancels: list[OrderCancelled], uow: UnitOfWork) -> None:
+    """A cancelled or expired order's goods are given back (reservation-released); one
+    cancelled before inventory read it is never reserved."""
+    async with changing_stock(uow, skus={cancelled.sku for cancelled in cancels}) as stock:
+        for cancelled in cancels:
+            await stock.cancel(cancelled)
+
+
+@events.subscriber
+async def receive_returns(returns: list[GoodsReturned], uow: UnitOfWork) -> None:
+    """Goods a buyer brought back are on hand again, quarantined where they came back until
+    quality re-inspects them (a hold on them, closed)."""
+    async with changing_stock(uow, skus={returned.sku for returned in returns}) as stock:
+        for returned in returns:
+            await stock.take_back(returned)

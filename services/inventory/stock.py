@@ -1,12 +1,12 @@
 """Inventory's store: levels, ledger, lots, units and reservations, for one unit of work.
 
-Handlers work on whole batches of events. The store locks the levels they touch once (in
-(sku, location) order, so replicas never deadlock), keeps them in memory so each change gets
-the next version, and `save` writes every level, ledger line and event of the batch at once.
+`Stock` is every change inventory makes, each concept in its own module: the primitives (levels,
+`_move`, releasing an order, writing) in store.py, holds in holds.py, QC corrections in
+corrections.py, returns in returns.py, and here receiving goods and answering orders.
 
-Orders, sales and holds all lock every level of their SKUs first, so they serialize on those
-row locks: whichever transaction takes them first is applied and committed before the other
-reads anything of the SKU (see `quarantine`).
+Orders, sales, holds, cancellations, returns and corrections all lock every level of their SKUs
+first, so they serialize on those row locks: whichever transaction takes them first is applied
+and committed before the other reads anything of the SKU (see `Holds.quarantine`).
 """
 
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -14,154 +14,46 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert, select
 
 from services.inventory import db
+from services.inventory.corrections import Corrections
 from services.inventory.domain import (
-    Level,
     LotStock,
     Shortage,
     Take,
     Unavailable,
     allocate_fifo,
+    cancel_reason,
     check_units,
     sale_sources,
     store_location,
     take_units,
-    takes_held,
 )
+from services.inventory.returns import Returns
+from services.inventory.store import LOTS, UNITS
 from shared.contracts import (
     Allocation,
     BatchSignedOff,
-    Event,
-    Link,
-    LotHeld,
+    OrderCancelled,
     OrderPlaced,
     ReservationDeclined,
-    ReservationReleased,
     SaleCompleted,
-    StockChanged,
-    StockReason,
     StockReserved,
 )
-from shared.db import core_table, upsert
 from shared.uow import UnitOfWork
 
-Key = tuple[str, str]  # (sku, location_code)
-LEVELS, LEDGER = core_table(db.LevelRow), core_table(db.LedgerRow)
-LOTS, UNITS = core_table(db.LotRow), core_table(db.UnitRow)
-LOT_REASONS: tuple[StockReason, ...] = ("received", "quarantined")  # changes that name the lot
 
-
-class Stock:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-        self.levels: dict[Key, Level] = {}
-        self.names: dict[Key, str] = {}
-        self.touched: set[Key] = set()
-        self.ledger: list[dict[str, object]] = []
-        self.events: list[Event] = []
-
-    # ------------------------------------------------------------------ levels
-
-    async def lock_stores(self, sign_offs: Iterable[BatchSignedOff]) -> None:
-        """Create the store levels the goods go to where missing, then lock them."""
-        names = {(e.sku, store_location(e.upt_code)): e.product_name for e in sign_offs}
-        if wanted := sorted(names.keys() - self.levels.keys()):
-            await self.session.execute(
-                upsert(self.session, LEVELS).on_conflict_do_nothing(),
-                [
-                    {
-                        "sku": sku,
-                        "location_code": location,
-                        "product_name": names[sku, location],
-                        "on_hand": 0,
-                        "reserved": 0,
-                        "quarantined": 0,
-                        "version": 0,
-                    }
-                    for sku, location in wanted
-                ],
-            )
-            await self._load({sku for sku, _ in wanted}, only=set(wanted))
-
-    async def lock_skus(self, skus: Iterable[str]) -> None:
-        """Lock every location of these SKUs: orders may take from any of them."""
-        if wanted := set(skus):
-            await self._load(wanted, only=None)
-
-    async def _load(self, skus: set[str], only: set[Key] | None) -> None:
-        rows = await self.session.execute(
-            select(LEVELS)
-            .where(LEVELS.c.sku.in_(skus))
-            .order_by(LEVELS.c.sku, LEVELS.c.location_code)
-            .with_for_update()
-        )
-        for row in rows:
-            key = (row.sku, row.location_code)
-            if (only is None or key in only) and key not in self.levels:
-                self.levels[key] = Level(
-                    row.on_hand, row.reserved, row.version, quarantined=row.quarantined
-                )
-                self.names[key] = row.product_name
-
-    def available(self, sku: str) -> int:
-        """Available stock of a SKU over the locations loaded so far."""
-        return sum(level.available for (key_sku, _), level in self.levels.items() if key_sku == sku)
-
-    def _move(
-        self,
-        take: Take,
-        sku: str,
-        cause: Event | Link,
-        *,
-        reason: StockReason,
-        on_hand: int = 0,
-        reserved: int = 0,
-        quarantined: int = 0,
-        order_id: UUID | None = None,
-    ) -> None:
-        """One change of a level: its ledger line and the stock-changed event (naming the lot
-        and units when goods were received or quarantined)."""
-        key = (sku, take.location_code)
-        level = self.levels[key]
-        available_before = level.available
-        level.change(on_hand=on_hand, reserved=reserved, quarantined=quarantined)
-        self.touched.add(key)
-        self.ledger.append(
-            {
-                "sku": sku,
-                "location_code": take.location_code,
-                "lot_code": take.lot_code,
-                "on_hand_delta": on_hand,
-                "reserved_delta": reserved,
-                "quarantined_delta": quarantined,
-                "reason": reason,
-                "cause_event_id": cause.event_id,
-                "order_id": order_id,
-            }
-        )
-        self.events.append(
-            StockChanged.new(
-                caused_by=cause,
-                sku=sku,
-                product_name=self.names[key],
-                location_code=take.location_code,
-                available=level.available,
-                on_hand=level.on_hand,
-                version=level.version,
-                reason=reason,
-                delta=level.available - available_before,
-                lot_code=take.lot_code if reason in LOT_REASONS else None,
-                serials=list(take.serials) if reason in LOT_REASONS else [],
-            )
-        )
+class Stock(Corrections, Returns):
+    """Inventory's stock as one unit of work changes it (see the module's docstring)."""
 
     # ------------------------------------------------------------------ receiving
 
     async def receive(self, sign_offs: Sequence[BatchSignedOff]) -> None:
-        """Passed goods enter their UPT's store: a lot row, its units, a level change each."""
+        """First sign-offs of lots: the decisions kept (see `correct`), and the passed goods
+        into their UPT's store: a lot row, its units, a level change each."""
+        await self._record(sign_offs)
+        sign_offs = [sign_off for sign_off in sign_offs if sign_off.passed_quantity > 0]
         if not sign_offs:
             return
         now = datetime.now(UTC)
@@ -209,26 +101,7 @@ class Stock:
             await self.session.execute(insert(UNITS), units)
         for event, take in takes:
             self._move(take, event.sku, event, reason="received", on_hand=take.quantity)
-        await self._quarantine_arrivals(takes)
-
-    async def _quarantine_arrivals(self, takes: Sequence[tuple[BatchSignedOff, Take]]) -> None:
-        """Goods of a lot held before they were received (inventory read the hold first: it
-        comes on another stream) are quarantined as they arrive, following the hold."""
-        holds = await self.session.scalars(
-            select(db.HoldRow)
-            .where(db.HoldRow.lot_code.in_({take.lot_code for _, take in takes}))
-            .order_by(db.HoldRow.hold_id)
-        )
-        by_lot: dict[str, list[db.HoldRow]] = {}
-        for hold in holds:
-            by_lot.setdefault(hold.lot_code, []).append(hold)
-        for event, take in takes:
-            for hold in by_lot.get(take.lot_code, []):
-                if hold.sku == event.sku:
-                    cause = Link(hold.event_id, hold.correlation_id)
-                    await self._quarantine_lot(
-                        take.lot_code, event.sku, hold.serials, cause, take.location_code
-                    )
+        await self._follow_holds([(event.sku, take) for event, take in takes])
 
     # ------------------------------------------------------------------ orders
 
@@ -305,9 +178,23 @@ class Stock:
             )
         )
 
+    async def cancel(self, cancelled: OrderCancelled) -> None:
+        """A cancelled (or expired) order's reservation is released whole, as for a hold.
+
+        Read before the order (it comes on another stream), the cancellation is inventory's
+        answer to it: the order, read later, is found answered and never reserved. An order
+        declined, released, sold or cancelled already has nothing to give back."""
+        reservation = await self.session.get(
+            db.ReservationRow, cancelled.order_id, with_for_update=True
+        )
+        if reservation is None:
+            self._answer(cancelled, "cancelled", reason=cancel_reason(cancelled))
+        elif reservation.status == "reserved":
+            await self._release(reservation, cancelled, cancel_reason(cancelled))
+
     def _answer(
         self,
-        order: OrderPlaced,
+        order: OrderPlaced | OrderCancelled,
         status: str,
         *,
         reason: str | None = None,
@@ -320,7 +207,7 @@ class Stock:
                 sku=order.sku,
                 quantity=order.quantity,
                 status=status,
-                reason=reason,
+                reason=None if reason is None else reason[:200],
                 allocations=[a.model_dump() for a in allocations],
             )
         )
@@ -416,166 +303,6 @@ class Stock:
                 quarantined=-from_quarantine,
                 order_id=sale.order_id,
             )
-
-    # ------------------------------------------------------------------ holds
-
-    async def quarantine(self, held: LotHeld) -> None:
-        """Held goods can no longer be sold, wherever they are in stock.
-
-        The caller locked every level of the SKU first, as orders and sales do: that lock is
-        the commit point deciding whether an order placed concurrently got held goods. An order
-        whose transaction took the locks first committed its reservation before this reads
-        any: it is found here and released. One that takes them after this commits finds the
-        goods quarantined and cannot be given them (its units are not available, its lot has
-        nothing free). Nothing in between is possible.
-
-        First, confirmed orders holding goods of the lot (or of the held units) are released
-        whole: the order can no longer be completed as placed. Then the lot's (or the units')
-        goods on hand and not reserved are quarantined: on hand, not available. Sold goods are
-        the recall's business, not inventory's. Held again, nothing changes twice.
-        """
-        open_orders = await self.session.scalars(
-            select(db.ReservationRow)
-            .where(db.ReservationRow.sku == held.sku, db.ReservationRow.status == "reserved")
-            .order_by(db.ReservationRow.order_id)
-        )
-        await self._remember(held)
-        for reservation in open_orders.all():
-            allocations = [Allocation.model_validate(a) for a in reservation.allocations]
-            if takes_held(allocations, held.lot_code, held.serials):
-                await self._release(reservation, allocations, held)
-        await self._quarantine_lot(held.lot_code, held.sku, held.serials, held)
-
-    async def _remember(self, held: LotHeld) -> None:
-        """Keep the hold for goods of the lot not received yet (see `_quarantine_arrivals`)."""
-        if await self.session.get(db.HoldRow, held.hold_id) is None:
-            self.session.add(
-                db.HoldRow(
-                    hold_id=held.hold_id,
-                    lot_code=held.lot_code,
-                    sku=held.sku,
-                    serials=[*held.serials],
-                    event_id=held.event_id,
-                    correlation_id=held.correlation_id,
-                )
-            )
-
-    async def _quarantine_lot(
-        self,
-        lot_code: str,
-        sku: str,
-        serials: Sequence[str],
-        cause: Event | Link,
-        location_code: str | None = None,
-    ) -> None:
-        """What is on hand and not reserved of a lot (or of its units `serials`) at every
-        location holding it (or at `location_code`) set aside: on hand, not available."""
-        query = select(LOTS).where(LOTS.c.lot_code == lot_code, LOTS.c.sku == sku)
-        if location_code is not None:
-            query = query.where(LOTS.c.location_code == location_code)
-        lots = await self.session.execute(query.order_by(LOTS.c.location_code))
-        for lot in lots.all():
-            if lot.tracking == "unit":
-                take = await self._quarantine_units(lot.lot_code, lot.location_code, serials)
-            else:  # goods traced per lot are held whole (quality refuses a hold of some)
-                free = lot.on_hand - lot.reserved - lot.quarantined
-                take = Take(lot.lot_code, lot.location_code, free)
-            if take.quantity > 0:
-                await self._change_lot(take, quarantined=take.quantity)
-                self._move(take, sku, cause, reason="quarantined", quarantined=take.quantity)
-
-    async def _quarantine_units(
-        self, lot_code: str, location_code: str, serials: Sequence[str]
-    ) -> Take:
-        """The available units of a lot at a location (those of `serials`, if any) quarantined."""
-        query = select(UNITS.c.serial).where(
-            UNITS.c.lot_code == lot_code,
-            UNITS.c.location_code == location_code,
-            UNITS.c.status == "available",
-        )
-        if serials:
-            query = query.where(UNITS.c.serial.in_(serials))
-        chosen = tuple((await self.session.scalars(query.order_by(UNITS.c.serial))).all())
-        await self._set_units(chosen, status="quarantined")
-        return Take(lot_code, location_code, len(chosen), chosen)
-
-    async def _release(
-        self, reservation: db.ReservationRow, allocations: Sequence[Allocation], held: LotHeld
-    ) -> None:
-        """Give back all a confirmed order was given, because some of it is held. The release
-        follows the hold (caused_by the LotHeld, in the hold's flow): the hold is why; the
-        order is named by its id."""
-        reason = f"lot {held.lot_code} is on hold: {held.reason}"
-        for allocation in allocations:
-            take = Take(
-                allocation.lot_code,
-                allocation.location_code,
-                allocation.quantity,
-                tuple(allocation.serials),
-            )
-            await self._change_lot(take, reserved=-take.quantity)
-            await self._set_units(take.serials, status="available", order_id=None)
-            self._move(
-                take,
-                reservation.sku,
-                held,
-                reason="released",
-                reserved=-take.quantity,
-                order_id=reservation.order_id,
-            )
-        reservation.status = "released"
-        reservation.reason = reason[:200]
-        self.events.append(
-            ReservationReleased.new(
-                caused_by=held,
-                order_id=reservation.order_id,
-                sku=reservation.sku,
-                quantity=reservation.quantity,
-                allocations=allocations,
-                reason=reason,
-            )
-        )
-
-    async def _change_lot(
-        self, take: Take, *, on_hand: int = 0, reserved: int = 0, quarantined: int = 0
-    ) -> None:
-        await self.session.execute(
-            update(LOTS)
-            .where(LOTS.c.lot_code == take.lot_code, LOTS.c.location_code == take.location_code)
-            .values(
-                on_hand=LOTS.c.on_hand + on_hand,
-                reserved=LOTS.c.reserved + reserved,
-                quarantined=LOTS.c.quarantined + quarantined,
-            )
-        )
-
-    async def _set_units(self, serials: Sequence[str], **values: object) -> None:
-        if serials:
-            await self.session.execute(
-                update(UNITS).where(UNITS.c.serial.in_(serials)).values(**values)
-            )
-
-    # ------------------------------------------------------------------ writing
-
-    async def save(self, uow: UnitOfWork) -> None:
-        """Write the changed levels and the ledger lines; emit the events."""
-        changed = [
-            {
-                "sku": sku,
-                "location_code": location,
-                "on_hand": level.on_hand,
-                "reserved": level.reserved,
-                "quarantined": level.quarantined,
-                "version": level.version,
-            }
-            for (sku, location), level in self.levels.items()
-            if (sku, location) in self.touched
-        ]
-        if changed:
-            await self.session.execute(update(db.LevelRow), changed)
-        if self.ledger:
-            await self.session.execute(insert(LEDGER), self.ledger)
-        uow.emit(*self.events)
 
 
 @asynccontextmanager

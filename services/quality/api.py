@@ -1,5 +1,7 @@
-"""Quality's HTTP API for QC officers: pending inspections and sign-off."""
+"""Quality's HTTP API for QC officers: pending inspections, sign-off and its corrections;
+holds, recalls and closing them."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
 from uuid import UUID
@@ -7,11 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.quality.db import InspectionRow, Inspections
-from services.quality.domain import DEFECT_CODES, Rejection, decide
-from services.quality.holds import HoldRow, Holds, check_hold
+from services.quality.db import InspectionRow, Inspections, SignOffRow
+from services.quality.domain import DEFECT_CODES, Correction, Decision, Lot, Rejection, decide
+from services.quality.holds import HoldRow, Holds, HoldStatus, Outcome, check_hold
 from shared.auth import SIGNED_IN, CallerDep, Forbidden, allow, require_binding
 from shared.contracts import DefectCode, LotCode, LotHeld, Serial
+from shared.errors import Rejected
 from shared.identity import Claims
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
@@ -38,10 +41,36 @@ class SignOff(BaseModel):
     rejected_quantity: int = Field(ge=0)
     rejections: list[RejectionIn] = Field(default_factory=list)
 
-    def rejections_found(self) -> tuple[Rejection, ...]:
-        return tuple(
+    def decision(self, lot: Lot) -> Decision:
+        """The officer's counts and codes checked against the lot: the same rules for the
+        first sign-off and for a correction."""
+        found = tuple(
             Rejection(r.defect_code, r.quantity, tuple(r.serials)) for r in self.rejections
         )
+        return decide(lot, self.passed_quantity, self.rejected_quantity, found)
+
+
+class CorrectSignOff(SignOff):
+    """A sign-off replacing the current one: the whole new decision, not a difference."""
+
+    supersedes: UUID = Field(
+        description="The inspection_id of the current sign-off. Another one's is a 409: "
+        "someone corrected it first, so two officers correcting at once cannot both win."
+    )
+    reason: str = Field(min_length=1, max_length=500, examples=["more sole defects found"])
+
+
+class SignOffView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    inspection_id: UUID
+    officer_code: str
+    passed_quantity: int
+    rejected_quantity: int
+    passed_serials: list[str]
+    defects: list[dict[str, object]]
+    supersedes: UUID | None
+    reason: str | None
+    signed_off_at: datetime
 
 
 class InspectionView(BaseModel):
@@ -61,6 +90,11 @@ class InspectionView(BaseModel):
     rejected_quantity: int | None
     defects: list[dict[str, object]] | None
     serials: list[str]
+    sign_offs: list[SignOffView] = Field(
+        default_factory=list,
+        description="Every sign-off, oldest first: the first and each correction of it. The "
+        "fields above are the current one's.",
+    )
 
 
 @router.get("/defect-codes", **allow(*SIGNED_IN))
@@ -79,19 +113,21 @@ async def list_inspections(
     status: Literal["pending", "signed_off"] = "pending",
     upt: str | None = None,
 ) -> list[InspectionView]:
-    """Inspections, pending ones first in line: the caller's UPT's (a Kanwil's: any, or one)."""
+    """Inspections, pending ones first in line: the caller's UPT's (a Kanwil's: any, or one).
+    Signed-off ones list their sign-offs too, read for the whole page at once."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
-    rows = await Inspections(session).listing(status, upt or caller.upt)
-    return [InspectionView.model_validate(row) for row in rows]
+    inspections = Inspections(session)
+    return await _views(inspections, await inspections.listing(status, upt or caller.upt))
 
 
 @router.get("/inspections/{batch_id}", **allow(*READERS))
 async def get_inspection(
     batch_id: UUID, session: ReadSessionDep, caller: CallerDep
 ) -> InspectionView:
-    """One batch's inspection."""
-    return InspectionView.model_validate(_own(caller, await Inspections(session).get(batch_id)))
+    """One batch's inspection, with its sign-offs."""
+    inspections = Inspections(session)
+    return (await _views(inspections, [_own(caller, await inspections.get(batch_id))]))[0]
 
 
 @router.post("/inspections/{batch_id}/sign-off", **allow("qc_officer"))
@@ -99,12 +135,49 @@ async def sign_off(
     batch_id: UUID, body: SignOff, uow: UnitOfWorkDep, caller: CallerDep
 ) -> InspectionView:
     """Sign a batch off: passed and rejected counts with defect codes of the product's family."""
-    inspection = _own(caller, await Inspections(uow.session).pending(batch_id))
+    inspections = Inspections(uow.session)
+    inspection = _own(caller, await inspections.pending(batch_id))
     officer = _officer_code(caller, body.officer_code)
-    passed, rejected = body.passed_quantity, body.rejected_quantity
-    decision = decide(inspection.lot, passed, rejected, body.rejections_found())
-    uow.emit(inspection.sign_off(officer, decision, datetime.now(UTC)))
-    return InspectionView.model_validate(inspection)
+    decision = body.decision(inspection.lot)
+    uow.emit(await inspections.sign_off(inspection, officer, decision, datetime.now(UTC)))
+    return (await _views(inspections, [inspection]))[0]
+
+
+@router.post("/inspections/{batch_id}/corrections", **allow("qc_officer"))
+async def correct_sign_off(
+    batch_id: UUID, body: CorrectSignOff, uow: UnitOfWorkDep, caller: CallerDep
+) -> InspectionView:
+    """Replace the current sign-off of a batch with a whole new decision (more defects found):
+    a sign-off of its own, superseding the current one, which stays on record; stock and trace
+    follow the difference. A correction deciding what was decided already is refused (422)."""
+    inspections = Inspections(uow.session)
+    inspection = _own(caller, await inspections.get(batch_id, lock=True))
+    officer = _officer_code(caller, body.officer_code)
+    current = inspection.superseded(body.supersedes)
+    decision = body.decision(inspection.lot)
+    if decision.same_as(current):
+        raise Rejected(
+            "rejections",
+            f"this correction changes nothing: sign-off {body.supersedes} decided the same",
+        )
+    correction = Correction(body.supersedes, body.reason)
+    at = datetime.now(UTC)
+    uow.emit(await inspections.sign_off(inspection, officer, decision, at, correction))
+    return (await _views(inspections, [inspection]))[0]
+
+
+async def _views(inspections: Inspections, rows: Sequence[InspectionRow]) -> list[InspectionView]:
+    """Inspections as shown, each with its sign-offs (one query for them all; none for a page
+    of pending ones, which have none)."""
+    signed = [row.batch_id for row in rows if row.status == "signed_off"]
+    sign_offs = await inspections.sign_offs(signed)
+    return [_view(row, sign_offs.get(row.batch_id, ())) for row in rows]
+
+
+def _view(row: InspectionRow, sign_offs: Sequence[SignOffRow]) -> InspectionView:
+    view = InspectionView.model_validate(row)
+    view.sign_offs = [SignOffView.model_validate(sign_off) for sign_off in sign_offs]
+    return view
 
 
 def _own(caller: Claims, owned: Owned) -> Owned:
@@ -136,6 +209,12 @@ class Recall(BaseModel):
     reason: str = Field(min_length=1, max_length=500, examples=["mould confirmed in 3 jars"])
 
 
+class CloseHold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome = Field(description="released: sellable again; destroyed: written off.")
+    reason: str = Field(min_length=1, max_length=500, examples=["re-inspected: no mould found"])
+
+
 class HoldView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     hold_id: UUID
@@ -146,10 +225,12 @@ class HoldView(BaseModel):
     defect_code: str | None
     reason: str
     held_by: str
-    status: Literal["held", "recalled"]
+    status: HoldStatus
     held_at: datetime
     recalled_at: datetime | None
     recall_reason: str | None
+    closed_at: datetime | None
+    close_reason: str | None
 
 
 HOLDERS = ("qc_officer", "kanwil_admin")
@@ -179,10 +260,22 @@ async def place_hold(
 @router.post("/holds/{hold_id}/recall", **allow(*HOLDERS))
 async def recall(hold_id: UUID, body: Recall, uow: UnitOfWorkDep, caller: CallerDep) -> HoldView:
     """Escalate a hold to a recall: what was sold must come back. Recalling again changes
-    nothing."""
+    nothing; a closed hold cannot be recalled (409)."""
     hold = _own(caller, await Holds(uow.session).get(hold_id, lock=True))
-    if hold.status == "held":
+    if hold.recallable():
         uow.emit(hold.recall(body.reason, datetime.now(UTC)))
+    return HoldView.model_validate(hold)
+
+
+@router.post("/holds/{hold_id}/close", **allow(*HOLDERS))
+async def close_hold(
+    hold_id: UUID, body: CloseHold, uow: UnitOfWorkDep, caller: CallerDep
+) -> HoldView:
+    """Close a hold, or the recall it became: its goods released to sale or destroyed. Closing
+    again the same way changes nothing (a resend); the other way is a 409: it is final."""
+    hold = _own(caller, await Holds(uow.session).get(hold_id, lock=True))
+    if hold.closing(body.outcome):
+        uow.emit(hold.close(body.outcome, body.reason, caller.role, datetime.now(UTC)))
     return HoldView.model_validate(hold)
 
 

@@ -1,15 +1,16 @@
-"""Quality's own tables and their store: one inspection per completed batch."""
+"""Quality's own tables and their store: one inspection per completed batch, and every sign-off
+of it (the first and each correction)."""
 
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, String, Uuid, insert, select
+from sqlalchemy import JSON, ForeignKey, String, Uuid, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.quality.domain import DEFECT_CODES, Decision, Lot
-from shared.contracts import BatchCompleted, BatchSignedOff, Link
+from services.quality.domain import DEFECT_CODES, Correction, Decision, Lot, Rejection
+from shared.contracts import BatchCompleted, BatchSignedOff, Defect, Link
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values
 from shared.errors import Conflict, NotFound
 
@@ -62,8 +63,43 @@ class InspectionRow(Base):
     def lot(self) -> Lot:
         return Lot(self.family, self.tracking, self.quantity, tuple(self.serials))
 
-    def sign_off(self, officer_code: str, decision: Decision, at: datetime) -> BatchSignedOff:
-        """Record the decision; returns the event announcing it, in the batch's flow."""
+    @property
+    def decision(self) -> Decision | None:
+        """What the current sign-off decided; None while the inspection is pending."""
+        if self.passed_quantity is None or self.rejected_quantity is None:
+            return None
+        defects = [Defect.model_validate(defect) for defect in self.defects or ()]
+        rejections = tuple(Rejection(d.code, d.quantity, tuple(d.serials)) for d in defects)
+        passed_serials = tuple(self.passed_serials or ())
+        return Decision(self.passed_quantity, self.rejected_quantity, passed_serials, rejections)
+
+    def superseded(self, supersedes: UUID) -> Decision:
+        """The decision a correction naming `supersedes` replaces. Only the current sign-off can
+        be corrected: naming an older one means someone corrected it first (409, naming the
+        current one), so of two officers correcting at once only one wins."""
+        decision = self.decision
+        if decision is None:
+            raise Conflict("batch_id", f"batch {self.lot_code} is pending: sign it off first")
+        if supersedes != self.inspection_id:
+            raise Conflict(
+                "supersedes",
+                f"the current sign-off of {self.lot_code} is {self.inspection_id} "
+                f"(by {self.officer_code}), not {supersedes}: correct that one",
+            )
+        return decision
+
+    def sign_off(
+        self,
+        officer_code: str,
+        decision: Decision,
+        at: datetime,
+        correction: Correction | None = None,
+    ) -> BatchSignedOff:
+        """Record the decision, the first or a correction of the current one; returns the event
+        announcing it, in the batch's flow. A correction is a sign-off of its own, under a new
+        inspection id: consumers tell it from the one it supersedes, and both stay on record."""
+        if correction is not None:
+            self.inspection_id = uuid4()
         self.status, self.officer_code, self.signed_off_at = "signed_off", officer_code, at
         self.passed_quantity = decision.passed_quantity
         self.rejected_quantity = decision.rejected_quantity
@@ -78,10 +114,39 @@ class InspectionRow(Base):
             for r in decision.rejections
         ]
         cause = Link(self.completed_event_id, self.correlation_id)
-        return BatchSignedOff.new(caused_by=cause, occurred_at=at, source=self)
+        supersedes = correction.supersedes if correction else None
+        return BatchSignedOff.new(
+            caused_by=cause, occurred_at=at, source=self, supersedes=supersedes
+        )
 
 
 INSPECTIONS = core_table(InspectionRow)
+
+
+class SignOffRow(Base):
+    """One sign-off of a batch, the first or a correction, as it was decided. Rows are only
+    ever added: the inspection shows the current decision, this table every one before it."""
+
+    __tablename__ = "sign_offs"
+    inspection_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    batch_id: Mapped[UUID] = mapped_column(Uuid, ForeignKey("inspections.batch_id"), index=True)
+    lot_code: Mapped[str] = mapped_column(String(24))
+    officer_code: Mapped[str] = mapped_column(String(24))
+    passed_quantity: Mapped[int]
+    rejected_quantity: Mapped[int]
+    passed_serials: Mapped[list[str]] = mapped_column(JSON)
+    defects: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    supersedes: Mapped[UUID | None] = mapped_column(Uuid, doc="the sign-off this one corrects")
+    reason: Mapped[str | None] = mapped_column(String(500), doc="why it was corrected")
+    signed_off_at: Mapped[datetime]
+
+    @classmethod
+    def of(cls, inspection: InspectionRow, correction: Correction | None) -> "SignOffRow":
+        """The inspection's current sign-off, as a row of the history."""
+        supersedes, reason = (
+            (correction.supersedes, correction.reason) if correction else (None, None)
+        )
+        return cls(**row_values(core_table(cls), inspection, supersedes=supersedes, reason=reason))
 
 
 class Inspections:
@@ -112,6 +177,36 @@ class Inspections:
                 "batch_id", f"batch {row.lot_code} was already signed off by {row.officer_code}"
             )
         return row
+
+    async def sign_off(
+        self,
+        inspection: InspectionRow,
+        officer_code: str,
+        decision: Decision,
+        at: datetime,
+        correction: Correction | None = None,
+    ) -> BatchSignedOff:
+        """Sign an inspection off, or correct its sign-off, and keep the sign-off on record:
+        the one way both go. A sign-off made before the history was kept is recorded as it
+        stands before its first correction replaces it."""
+        if (
+            correction is not None
+            and await self.session.get(SignOffRow, correction.supersedes) is None
+        ):
+            self.session.add(SignOffRow.of(inspection, None))
+        signed = inspection.sign_off(officer_code, decision, at, correction)
+        self.session.add(SignOffRow.of(inspection, correction))
+        return signed
+
+    async def sign_offs(self, batch_ids: Sequence[UUID]) -> dict[UUID, list[SignOffRow]]:
+        """Every sign-off of these batches, oldest first, in one query (a listing's too)."""
+        found: dict[UUID, list[SignOffRow]] = {batch_id: [] for batch_id in batch_ids}
+        if not batch_ids:
+            return found
+        query = select(SignOffRow).where(SignOffRow.batch_id.in_(batch_ids))
+        for row in await self.session.scalars(query.order_by(SignOffRow.signed_off_at)):
+            found[row.batch_id].append(row)
+        return found
 
     async def listing(self, status: str, upt: str | None) -> Sequence[InspectionRow]:
         query = select(InspectionRow).where(InspectionRow.status == status)

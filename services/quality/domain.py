@@ -1,6 +1,8 @@
 """QC rules without I/O: defect codes per product family and what makes a sign-off valid."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
 from shared.errors import Rejected
 
@@ -82,6 +84,41 @@ class Decision:
     rejected_quantity: int
     passed_serials: tuple[str, ...]
     rejections: tuple[Rejection, ...]
+
+    def same_as(self, other: "Decision") -> bool:
+        """Whether both pass and reject the same goods for the same defects. The order the
+        rejections were listed in, or one defect code listed in two parts, is no difference: a
+        correction must change what was decided, not how it was typed."""
+        return _verdict(self) == _verdict(other)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What makes a sign-off a correction: the sign-off it replaces, and why."""
+
+    supersedes: UUID
+    reason: str
+
+
+Verdict = tuple[int, int, frozenset[str], dict[str, tuple[int, frozenset[str]]]]
+
+
+def _verdict(decision: Decision) -> Verdict:
+    """A decision without the order it was listed in: counts, passed units and, per defect
+    code, the quantity and units rejected."""
+    passed, rejected = decision.passed_quantity, decision.rejected_quantity
+    return passed, rejected, frozenset(decision.passed_serials), _by_code(decision.rejections)
+
+
+def _by_code(rejections: Iterable[Rejection]) -> dict[str, tuple[int, frozenset[str]]]:
+    totals: dict[str, tuple[int, frozenset[str]]] = {}
+    for rejection in rejections:
+        quantity, serials = totals.get(rejection.defect_code, (0, frozenset()))
+        totals[rejection.defect_code] = (
+            quantity + rejection.quantity,
+            serials | frozenset(rejection.serials),
+        )
+    return totals
 
 
 def decide(lot: Lot, passed: int, rejected: int, rejections: tuple[Rejection, ...]) -> Decision:

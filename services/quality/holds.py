@@ -1,8 +1,9 @@
 """Holds and recalls of lots: the rules (no I/O) and the store.
 
-A hold names a lot, or some of its units, with a reason; it may be escalated to a recall. Each
-is announced once (LotHeld, LotRecalled) and never edited afterwards: releasing or destroying
-held goods will be events of their own.
+A hold names a lot, or some of its units, with a reason; it may be escalated to a recall, and
+it is closed, held or recalled, when its goods are released to sale or destroyed. Each step is
+announced once (LotHeld, LotRecalled, HoldClosed) and never edited afterwards; a closed hold
+is final.
 """
 
 from collections.abc import Sequence
@@ -16,11 +17,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.db import Base, InspectionRow
 from services.quality.domain import defect_code_problem
-from shared.contracts import Link, LotHeld, LotRecalled
+from shared.contracts import HoldClosed, Link, LotHeld, LotRecalled
 from shared.db import core_table, row_values
 from shared.errors import Conflict, NotFound, Rejected
 
 HeldBy = Literal["kanwil_admin", "qc_officer"]
+Outcome = Literal["released", "destroyed"]
+HoldStatus = Literal["held", "recalled", "released", "destroyed"]
+CLOSED: frozenset[str] = frozenset(("released", "destroyed"))
 
 
 class HoldRow(Base):
@@ -33,18 +37,59 @@ class HoldRow(Base):
     defect_code: Mapped[str | None] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(String(500))
     held_by: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(12), doc="held or recalled")
+    status: Mapped[str] = mapped_column(
+        String(12), doc="held or recalled; released or destroyed once closed"
+    )
     held_at: Mapped[datetime]
     recalled_at: Mapped[datetime | None]
     recall_reason: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(500))
     held_event_id: Mapped[UUID] = mapped_column(Uuid, doc="the LotHeld; the recall follows it")
     correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the hold's flow")
+
+    def recallable(self) -> bool:
+        """Whether a recall is news: a held hold's is; a recalled one's changes nothing (a
+        resend). A closed hold's goods were released or destroyed: recalling it is a 409."""
+        self._check_open(f"{self.status} goods cannot be recalled")
+        return self.status == "held"
+
+    def closing(self, outcome: Outcome) -> bool:
+        """Whether closing with this outcome is news: an open hold's is (held or recalled);
+        the same outcome again is a resend that changes nothing; another one is a 409."""
+        if self.status == outcome:
+            return False
+        self._check_open(f"it cannot be {outcome} now")
+        return True
+
+    def _check_open(self, why_not: str) -> None:
+        if self.status in CLOSED:
+            closed = f"{self.closed_at:%Y-%m-%d %H:%M} UTC" if self.closed_at else "before"
+            raise Conflict(
+                "hold_id",
+                f"hold {self.hold_id} was closed {closed}, its goods {self.status} "
+                f"({self.close_reason}): {why_not}",
+            )
 
     def recall(self, reason: str, at: datetime) -> LotRecalled:
         """Escalate the hold; returns the event announcing it, in the hold's flow."""
         self.status, self.recalled_at, self.recall_reason = "recalled", at, reason
         cause = Link(self.held_event_id, self.correlation_id)
         return LotRecalled.new(caused_by=cause, occurred_at=at, source=self, reason=reason)
+
+    def close(self, outcome: Outcome, reason: str, role: str, at: datetime) -> HoldClosed:
+        """Close the hold, its goods released or destroyed; returns the event announcing it,
+        in the hold's flow. `role`: the caller's (the event admits only those who hold)."""
+        self.status, self.closed_at, self.close_reason = outcome, at, reason
+        cause = Link(self.held_event_id, self.correlation_id)
+        return HoldClosed.new(
+            caused_by=cause,
+            occurred_at=at,
+            source=self,
+            outcome=outcome,
+            reason=reason,
+            closed_by=role,
+        )
 
 
 def check_hold(lot: InspectionRow, serials: Sequence[str], defect_code: str | None) -> None:

@@ -1,16 +1,21 @@
-"""Sales' HTTP API for channels: the catalogue, placing and completing orders."""
+"""Sales' HTTP API for channels: the catalogue, placing, completing and cancelling orders, and
+the goods that come back from a sale."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sales.db import Catalogue, ChannelRow, OrderRow, Orders
+from services.sales.db import Catalogue, ChannelRow, OrderRow, Orders, ReturnRow, Returns
+from services.sales.domain import check_returnable, goods_back, return_location
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.contracts import Allocation
+from shared.errors import Conflict, Rejected
 from shared.identity import Claims
 from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
@@ -49,6 +54,50 @@ class OrderView(BaseModel):
     status: Literal["pending", "confirmed", "rejected", "completed", "cancelled"]
     reason: str | None
     allocations: list[Allocation]
+    # Kept on the order (no join), so a list of orders stays one query.
+    returned_quantity: Annotated[int, BeforeValidator(lambda count: count or 0)] = Field(
+        0, description="How much of the sale came back (POST /orders/{order_id}/returns)."
+    )
+
+
+class CancelOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, examples=["the buyer changed their mind"])
+
+
+class RecordReturn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    return_id: UUID = Field(description="Chosen by whoever records it; resending it is harmless.")
+    serials: list[str] = Field(
+        default_factory=list,
+        max_length=100_000,
+        description="Unit-tracked goods: the units that came back.",
+    )
+    quantity: int | None = Field(
+        None, gt=0, le=100_000, description="Lot-tracked goods: how much came back."
+    )
+    location_code: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="Where the goods came back; unset: where they were sold from.",
+        examples=["CLG-STORE"],
+    )
+    reason: str = Field(min_length=1, max_length=500, examples=["sole came loose"])
+
+
+class ReturnView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    return_id: UUID
+    order_id: UUID
+    serials: list[str]
+    quantity: int
+    location_code: str
+    reason: str
+    allocations: list[Allocation] = Field(
+        description="What came back per lot; the location is where it was sold from."
+    )
+    returned_at: datetime
 
 
 class ChannelView(BaseModel):
@@ -115,11 +164,77 @@ async def get_order(order_id: UUID, session: ReadSessionDep, caller: CallerDep) 
 @router.post("/orders/{order_id}/complete", **allow("channel"))
 async def complete_order(order_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> OrderView:
     """Hand a confirmed order over to its buyer: the sale is final. A rejected or cancelled
-    order (its goods held) cannot be: 409 with the reason."""
+    order (by its channel, by expiry, its goods held) cannot be: 409 with the reason. The
+    order's row lock decides a complete racing a cancel or the expiry (see OrderRow)."""
     order = _own(caller, await Orders(uow.session).get(order_id, lock=True))
     if order.status != "completed":  # completing twice is a resend, not an error
         uow.emit(order.complete(datetime.now(UTC)))
     return OrderView.model_validate(order)
+
+
+@router.post("/orders/{order_id}/cancel", **allow("channel"))
+async def cancel_order(
+    order_id: UUID, body: CancelOrder, uow: UnitOfWorkDep, caller: CallerDep
+) -> OrderView:
+    """Cancel an open (pending or confirmed) order: inventory gives back what it set aside.
+    Cancelling a cancelled order is a resend: 200, nothing new. A completed or rejected one
+    cannot be: 409 with its status. The order's row lock decides a cancel racing a complete:
+    whichever takes it first wins, the other finds the order completed or cancelled."""
+    order = _own(caller, await Orders(uow.session).get(order_id, lock=True))
+    if order.status != "cancelled":
+        uow.emit(order.cancel(body.reason, "channel", datetime.now(UTC)))
+    return OrderView.model_validate(order)
+
+
+@router.post(
+    "/orders/{order_id}/returns",
+    status_code=status.HTTP_201_CREATED,
+    **allow("channel", "kanwil_admin"),
+)
+async def record_return(
+    order_id: UUID,
+    body: RecordReturn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    caller: CallerDep,
+) -> ReturnView:
+    """Goods of a completed order came back from its buyer: unit-tracked goods by serial,
+    lot-tracked by quantity, none twice; inventory quarantines them where they came back.
+    Resending a return is harmless (200); its id used for another return is a 409. The
+    order's row lock keeps two returns of one order from taking back the same goods."""
+    order = _own(caller, await Orders(uow.session).get(order_id, lock=True))
+    returns = Returns(uow.session)
+    if resent := await _resent(returns, order_id, body):
+        response.status_code = status.HTTP_200_OK
+        return ReturnView.model_validate(resent)
+    check_returnable(order.status)
+    back = goods_back(order.sold(), await returns.of_order(order_id), body.serials, body.quantity)
+    location = return_location(back, body.location_code)
+    await _check_location(uow.session, location, order.sold())
+    goods = returns.record(body.return_id, order_id, back, location, body.reason)
+    uow.emit(order.take_back(goods))
+    return ReturnView.model_validate(goods)
+
+
+async def _resent(returns: Returns, order_id: UUID, body: RecordReturn) -> ReturnRow | None:
+    """The return recorded before under this id, if this is a resend of it."""
+    existing = await returns.get(body.return_id)
+    if existing is None:
+        return None
+    asked = (body.serials, body.quantity, body.location_code, body.reason)
+    if not existing.same_as(order_id, *asked):
+        raise Conflict("return_id", "this return id is already used for another return")
+    return existing
+
+
+async def _check_location(session: AsyncSession, location: str, sold: Sequence[Allocation]) -> None:
+    """Goods come back to a place inventory keeps stock at: one it announced stock for, or
+    one they were sold from; anything else inventory could not book them into."""
+    known = await Catalogue(session).locations() | {a.location_code for a in sold}
+    if location not in known:
+        raise Rejected(
+            "location_code", f"unknown location {location!r}; known: {', '.join(sorted(known))}"
+        )
 
 
 def _own(caller: Claims, order: OrderRow) -> OrderRow:

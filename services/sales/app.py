@@ -1,6 +1,7 @@
-"""Sales service: channel catalogue, orders; emits order placed and sale completed."""
+"""Sales service: channel catalogue, orders and returns; emits order placed, sale completed,
+order cancelled (by a channel, or by the reservation expiry job) and goods returned."""
 
-from services.sales import api, db, handlers
+from services.sales import api, db, handlers, jobs
 from shared.service import ServiceSpec, create_app
 
 spec = ServiceSpec(
@@ -11,5 +12,6 @@ spec = ServiceSpec(
     router=api.router,
     events=handlers.events,
     seed=db.seed_channels,
+    jobs=(jobs.EXPIRY,),
 )
 app = create_app(spec)

@@ -1,27 +1,32 @@
-"""Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders,
-and the holds on lots that keep units from sale."""
+"""Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders
+and what came back of them, and the holds on lots that keep units from sale."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
-from sqlalchemy import JSON, Row, String, Uuid, func, select, update
+from sqlalchemy import JSON, Index, Row, String, Uuid, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.sales.domain import (
     REASON_LENGTH,
     cancellable,
+    check_cancellable,
     check_completable,
     check_not_held,
     clipped,
     newest_changes,
 )
 from shared.contracts import (
+    Allocation,
     Event,
+    GoodsReturned,
+    HoldClosed,
     Link,
     LotHeld,
+    OrderCancelled,
     OrderPlaced,
     ReservationReleased,
     SaleCompleted,
@@ -29,6 +34,8 @@ from shared.contracts import (
 )
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound, Rejected
+
+H = TypeVar("H", LotHeld, HoldClosed)
 
 
 class Base(DeclarativeBase):
@@ -64,7 +71,22 @@ class CatalogueRow(Base):
 
 
 class OrderRow(Base):
+    """A channel's order. Its row lock decides between what may happen to an open order at
+    the same time: completing it, its channel cancelling it and inventory releasing it take
+    the lock (SELECT ... FOR UPDATE) before reading its status, so the second waits for the
+    first to commit, then finds it completed or cancelled (409, or nothing to do). The expiry
+    job skips an order locked by another (SKIP LOCKED): it is decided there, or next run."""
+
     __tablename__ = "orders"
+    # The expiry job looks for confirmed orders by the time they were confirmed.
+    __table_args__ = (
+        Index(
+            "ix_orders_confirmed_at",
+            "answered_at",
+            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status = 'confirmed'"),
+        ),
+    )
     order_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     channel_code: Mapped[str] = mapped_column(String(20))
     sku: Mapped[str] = mapped_column(String(16))
@@ -83,6 +105,10 @@ class OrderRow(Base):
     placed_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    completed_event_id: Mapped[UUID | None] = mapped_column(
+        Uuid, doc="the sale completed event: returns follow it"
+    )
+    returned_quantity: Mapped[int | None] = mapped_column(doc="of what was sold; None: nothing")
 
     def placed(self) -> OrderPlaced:
         """The event asking inventory to reserve the order; it starts the order's flow."""
@@ -94,12 +120,91 @@ class OrderRow(Base):
         assert self.answer_event_id is not None  # a confirmed order was answered
         self.status, self.completed_at = "completed", at
         cause = Link(self.answer_event_id, self.correlation_id)
-        return SaleCompleted.new(caused_by=cause, occurred_at=at, source=self)
+        sale = SaleCompleted.new(caused_by=cause, occurred_at=at, source=self)
+        self.completed_event_id = sale.event_id
+        return sale
+
+    def cancel(
+        self, reason: str, cancelled_by: Literal["channel", "expiry"], at: datetime
+    ) -> OrderCancelled:
+        """Cancel an open order; returns the event that has inventory give its goods back.
+        It follows the order's latest event: inventory's answer, if there was one yet."""
+        check_cancellable(self.status, self.reason)
+        self.status, self.reason = "cancelled", clipped(reason)
+        return OrderCancelled.new(
+            caused_by=self._answer(),
+            correlation_id=self.correlation_id,
+            occurred_at=at,
+            source=self,
+            cancelled_by=cancelled_by,
+            reason=reason,
+        )
+
+    def take_back(self, goods: "ReturnRow") -> GoodsReturned:
+        """Goods of this sale came back; returns the event, which follows the sale."""
+        self.returned_quantity = (self.returned_quantity or 0) + goods.quantity
+        sale = self.completed_event_id
+        return GoodsReturned.new(
+            caused_by=Link(sale, self.correlation_id) if sale else None,
+            correlation_id=self.correlation_id,  # a sale completed before sales kept its id
+            occurred_at=goods.returned_at,
+            source=goods,
+            channel_code=self.channel_code,
+            sku=self.sku,
+        )
+
+    def sold(self) -> list[Allocation]:
+        return [Allocation.model_validate(allocation) for allocation in self.allocations]
+
+    def _answer(self) -> Link | None:
+        if self.answer_event_id is None:
+            return None
+        return Link(self.answer_event_id, self.correlation_id)
+
+
+class ReturnRow(Base):
+    """Goods of a completed order that came back from its buyer, as recorded once under the
+    return id its recorder chose (a resend finds it)."""
+
+    __tablename__ = "returns"
+    return_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    order_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    serials: Mapped[list[str]] = mapped_column(JSON, doc="the units back; empty: lot-tracked")
+    quantity: Mapped[int]
+    location_code: Mapped[str] = mapped_column(String(40), doc="where the goods came back")
+    reason: Mapped[str] = mapped_column(String(500))
+    allocations: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, doc="what came back per lot, and where it was sold from"
+    )
+    returned_at: Mapped[datetime]
+
+    def back(self) -> list[Allocation]:
+        return [Allocation.model_validate(allocation) for allocation in self.allocations]
+
+    def same_as(
+        self,
+        order_id: UUID,
+        serials: Sequence[str],
+        quantity: int | None,
+        location_code: str | None,
+        reason: str,
+    ) -> bool:
+        """Whether a request under this return id asks for this very return (a resend). A
+        request without a location meant where the goods were sold from."""
+        sold_from = {allocation.location_code for allocation in self.back()}
+        default = sold_from.pop() if len(sold_from) == 1 else None
+        asked = (order_id, sorted(serials), len(serials) if quantity is None else quantity)
+        return (
+            asked == (self.order_id, sorted(self.serials), self.quantity)
+            and (location_code or default) == self.location_code
+            and reason == self.reason
+        )
 
 
 class HeldLotRow(Base):
     """A hold on a lot, or on some of its units, as quality announced it: none of them may be
-    ordered."""
+    ordered until it is closed with its goods released. Closed holds stay, with how and why
+    they were closed: destroyed goods are still refused, saying so."""
 
     __tablename__ = "held_lots"
     hold_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
@@ -108,6 +213,11 @@ class HeldLotRow(Base):
     serials: Mapped[list[str]] = mapped_column(JSON, doc="the units held; empty: the whole lot")
     reason: Mapped[str] = mapped_column(String(500))
     held_at: Mapped[datetime]
+    status: Mapped[str | None] = mapped_column(
+        String(10), doc="held, released or destroyed; None (kept before closes were): held"
+    )
+    closed_reason: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None]
 
 
 CATALOGUE, ORDERS, HELD_LOTS = (
@@ -115,6 +225,7 @@ CATALOGUE, ORDERS, HELD_LOTS = (
     core_table(OrderRow),
     core_table(HeldLotRow),
 )
+STILL_HELD = or_(HELD_LOTS.c.status.is_(None), HELD_LOTS.c.status == "held")
 
 
 class Orders:
@@ -149,7 +260,11 @@ class Orders:
         if not await self.session.scalar(select(func.count()).where(CATALOGUE.c.sku == sku)):
             raise Rejected("sku", f"{sku} is not in the catalogue")
         if serials:
-            holds = await self.session.scalars(select(HeldLotRow).where(HeldLotRow.sku == sku))
+            holds = await self.session.scalars(
+                select(HeldLotRow).where(
+                    HeldLotRow.sku == sku, HeldLotRow.status.is_distinct_from("released")
+                )
+            )
             check_not_held(serials, holds)
 
     def place(self, request: object, correlation_id: UUID) -> OrderRow:
@@ -165,6 +280,8 @@ class Orders:
             placed_at=datetime.now(UTC),
             answered_at=None,
             completed_at=None,
+            completed_event_id=None,
+            returned_quantity=None,
         )
         order = OrderRow(**values)
         self.session.add(order)
@@ -191,12 +308,102 @@ class Orders:
             if order.answer_event_id is None:  # the release was read before the reservation
                 order.answer_event_id, order.answered_at = released.event_id, datetime.now(UTC)
 
-    async def hold(self, holds: Sequence[LotHeld]) -> None:
-        """Keep the held lots and units; a hold already kept is not kept twice."""
-        await self.session.execute(
-            upsert(self.session, HELD_LOTS).on_conflict_do_nothing(index_elements=["hold_id"]),
-            [row_values(HELD_LOTS, held, held_at=held.occurred_at) for held in holds],
+    async def expired(self, confirmed_before: datetime, limit: int) -> Sequence[OrderRow]:
+        """Confirmed orders answered before this time, oldest first, locked. Rows another
+        transaction holds (a complete, another replica's expiry run) are skipped, not waited
+        for: SKIP LOCKED on PostgreSQL; SQLite, one writer at a time, has no row locks."""
+        query = (
+            select(OrderRow)
+            .where(OrderRow.status == "confirmed", OrderRow.answered_at < confirmed_before)
+            .order_by(OrderRow.answered_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
+        return (await self.session.scalars(query)).all()
+
+    async def hold(self, holds: Sequence[LotHeld]) -> None:
+        """Keep the held lots and units; a hold already kept is not kept twice. A hold whose
+        close was read first (another stream) keeps its close and gains its own reason."""
+        statement = upsert(self.session, HELD_LOTS)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["hold_id"],
+                set_={name: statement.excluded[name] for name in ("reason", "held_at")},
+            ),
+            [
+                row_values(HELD_LOTS, held, held_at=held.occurred_at, status="held")
+                for held in _once_per_hold(holds)
+            ],
+        )
+
+    async def close(self, closes: Sequence[HoldClosed]) -> None:
+        """Close holds as quality closed them: released goods may be ordered again, destroyed
+        ones stay refused. A close read before its hold keeps the hold's place until the hold
+        comes; a hold is closed once (a repeated close changes nothing)."""
+        statement = upsert(self.session, HELD_LOTS)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["hold_id"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in ("status", "closed_reason", "closed_at")
+                },
+                where=STILL_HELD,
+            ),
+            [
+                row_values(
+                    HELD_LOTS,
+                    closed,
+                    held_at=closed.occurred_at,
+                    status=closed.outcome,
+                    closed_reason=closed.reason,
+                    closed_at=closed.occurred_at,
+                )
+                for closed in _once_per_hold(closes)
+            ],
+        )
+
+
+class Returns:
+    """Sales' data access for goods that came back."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, return_id: UUID) -> ReturnRow | None:
+        return await self.session.get(ReturnRow, return_id)
+
+    async def of_order(self, order_id: UUID) -> list[Allocation]:
+        """What earlier returns of an order took back."""
+        rows = await self.session.scalars(select(ReturnRow).where(ReturnRow.order_id == order_id))
+        return [allocation for row in rows for allocation in row.back()]
+
+    def record(
+        self,
+        return_id: UUID,
+        order_id: UUID,
+        back: Sequence[Allocation],
+        location_code: str,
+        reason: str,
+    ) -> ReturnRow:
+        """A new return of these goods."""
+        row = ReturnRow(
+            return_id=return_id,
+            order_id=order_id,
+            serials=[unit for allocation in back for unit in allocation.serials],
+            quantity=sum(allocation.quantity for allocation in back),
+            location_code=location_code,
+            reason=reason,
+            allocations=[allocation.model_dump() for allocation in back],
+            returned_at=datetime.now(UTC),
+        )
+        self.session.add(row)
+        return row
+
+
+def _once_per_hold(events: Sequence[H]) -> list[H]:
+    """The first event per hold: one statement may not upsert a row twice (PostgreSQL)."""
+    return list({event.hold_id: event for event in reversed(events)}.values())
 
 
 class Catalogue:
@@ -223,6 +430,10 @@ class Catalogue:
     async def rows(self) -> Sequence[Row[Any]]:
         query = select(CATALOGUE).order_by(CATALOGUE.c.sku, CATALOGUE.c.location_code)
         return (await self.session.execute(query)).all()
+
+    async def locations(self) -> set[str]:
+        """The locations stock was announced at: where goods can come back to."""
+        return set(await self.session.scalars(select(CATALOGUE.c.location_code).distinct()))
 
 
 async def seed_channels(session: AsyncSession) -> None:

@@ -1,8 +1,9 @@
 """Sales' subscribers: the channel catalogue from stock changes, order answers and releases
-from inventory, holds on lots from quality."""
+from inventory, holds on lots and their closes from quality."""
 
 from services.sales.db import Catalogue, Orders
 from shared.contracts import (
+    HoldClosed,
     LotHeld,
     ReservationDeclined,
     ReservationReleased,
@@ -51,3 +52,10 @@ async def cancel_orders(releases: list[ReservationReleased], uow: UnitOfWork) ->
 async def keep_holds(holds: list[LotHeld], uow: UnitOfWork) -> None:
     """Quality held a lot or some of its units: orders naming them are refused from now on."""
     await Orders(uow.session).hold(holds)
+
+
+@events.subscriber
+async def close_held_lots(closes: list[HoldClosed], uow: UnitOfWork) -> None:
+    """Quality closed a hold: released units may be ordered again; destroyed ones are still
+    refused, the refusal saying they were destroyed (they are gone, not merely held)."""
+    await Orders(uow.session).close(closes)

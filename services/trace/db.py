@@ -82,7 +82,27 @@ class StepRow(Base):
     )
 
 
+class ReleaseRow(Base):
+    """Goods an order had been given and gave back (reservation-released): no step of the
+    trace, but the recall report says which held or stocked goods came back from which order.
+    One row per unit, or per lot and location for goods traced per lot."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[UUID] = mapped_column(Uuid)
+    order_id: Mapped[UUID] = mapped_column(Uuid)
+    lot_code: Mapped[str] = mapped_column(String(24), index=True)
+    serial: Mapped[str | None] = mapped_column(String(32))
+    location_code: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(500))
+    released_at: Mapped[datetime]
+
+
 LOTS, UNITS, STEPS = core_table(LotRow), core_table(UnitRow), core_table(StepRow)
+RELEASES = core_table(ReleaseRow)
 
 # A batch of 200 lots of 1,000 units would otherwise build 200,000 parameter rows at once.
 UNIT_ROWS_PER_STATEMENT = 5_000
@@ -118,7 +138,8 @@ class StepQuery:
 
 @dataclass(frozen=True)
 class LotUnits:
-    """A lot row, the serials of its units and those QC rejected (an export's facts of it)."""
+    """A lot row, the serials of its units and those QC rejected, by its latest sign-off (an
+    export's facts of it)."""
 
     lot: Row[Any]
     serials: list[str]
@@ -142,6 +163,16 @@ class Traces:
     async def add_steps(self, steps: Sequence[dict[str, Any]]) -> None:
         if steps:
             await self.session.execute(insert(STEPS), steps)
+
+    async def add_releases(self, releases: Sequence[dict[str, Any]]) -> None:
+        if releases:
+            await self.session.execute(insert(RELEASES), releases)
+
+    async def releases(self, lot_code: str) -> list[Row[Any]]:
+        """What orders gave back of a lot, oldest first."""
+        query = select(RELEASES).where(RELEASES.c.lot_code == lot_code)
+        rows = await self.session.execute(query.order_by(RELEASES.c.released_at, RELEASES.c.id))
+        return list(rows.all())
 
     async def find(self, code: str, *, lot_units: bool = False) -> Found:
         """A unit serial or a lot code, with the steps its trace is made of. A unit's lot's
@@ -192,8 +223,10 @@ class Traces:
         codes = sorted(lot_codes)
         lots = (await self.session.execute(select(LOTS).where(LOTS.c.lot_code.in_(codes)))).all()
         units = select(UNITS).where(UNITS.c.lot_code.in_(codes)).order_by(UNITS.c.serial)
-        inspections = select(STEPS).where(
-            STEPS.c.lot_code.in_(codes), STEPS.c.biz_step == "inspecting"
+        inspections = (  # in time order: the latest sign-off decides (timeline.latest_sign_off)
+            select(STEPS)
+            .where(STEPS.c.lot_code.in_(codes), STEPS.c.biz_step == "inspecting")
+            .order_by(STEPS.c.occurred_at, STEPS.c.id)
         )
         serials: dict[str, list[str]] = {code: [] for code in codes}
         for unit in await self.session.execute(units):

@@ -13,6 +13,14 @@ event's id and the event's part, so every export gives an event the same id.
   (all the lot's units for a whole-lot hold, or the lot's quantity for goods traced per lot),
   read at the workshop as QC's steps are (Quality holds a lot wherever its goods are); the hold's
   id, reason and defect code go in extension fields.
+- a hold closed, of the hold's units as the hold: released, an inspecting OBSERVE with
+  sellable_accessible (a re-inspection released the goods: no sign-off, so one event, no split);
+  destroyed, destroying DELETE with destroyed, no bizLocation (the goods are no more). The hold's
+  id, the outcome and the reason go in extension fields.
+- a correction of a sign-off is a sign-off like the first (both are exported), naming the one it
+  supersedes (`jejak:supersedes`, an inspection id as `jejak:inspectionID` gives every sign-off).
+- receiving: OBSERVE, returned, of the units (or the lot's quantity) back from their buyer, at
+  the place they came back to; the channel, the return's id and reason in extension fields.
 
 Goods traced per unit are listed by their Digital Links (`epcList`, instance level: GTIN and
 serial, `<base>/01/<gtin>/21/<serial>`, as EPCIS names a unit), goods
@@ -31,19 +39,31 @@ from urllib.parse import quote
 from uuid import UUID, uuid5
 
 from services.trace import timeline
-from services.trace.timeline import rejected_serials
+from services.trace.timeline import is_sign_off, rejected_serials
 from shared.gs1 import digital_link
 from shared.timezones import WIB, WIB_OFFSET
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 SCHEMA_VERSION = "2.0"
 QUERY_NAME = "SimpleEventQuery"
-ACTIONS = {"commissioning": "ADD"}  # every other step observes goods that already exist
+# Commissioning makes goods, destroying ends them; every other step observes goods that exist.
+ACTIONS = {"commissioning": "ADD", "destroying": "DELETE"}
+# Steps whose goods are at no location afterwards: sold goods leave with their buyer, destroyed
+# goods are gone.
+NOWHERE_AFTER = frozenset({"retail_selling", "destroying"})
 # UN/CEFACT Rec. 20 codes of the units of measure Jejak uses; counted goods (pair, piece,
 # pouch) have none: a quantity without `uom` counts instances.
 UOM = {"kg": "KGM", "g": "GRM", "m2": "MTK", "m": "MTR", "l": "LTR"}
-# A holding step's data and the extension fields they go in.
-HOLD_FIELDS = {"hold_id": "holdID", "reason": "reason", "defect_code": "defectCode"}
+# The data of a step and the extension fields they go in: of a hold (holding, or its close),
+# of a return, of a sign-off.
+HOLD_FIELDS = {
+    "hold_id": "holdID",
+    "outcome": "outcome",
+    "reason": "reason",
+    "defect_code": "defectCode",
+}
+RETURN_FIELDS = {"channel_code": "channel", "return_id": "returnID", "reason": "reason"}
+SIGN_OFF_FIELDS = {"inspection_id": "inspectionID", "supersedes": "supersedes"}
 
 
 class Step(timeline.Step, Protocol):
@@ -191,7 +211,7 @@ def _parts(
     data = step.data
     per_unit = lot.tracking == "unit"
     units = [step.serial] if step.serial is not None else list(serials) if per_unit else None
-    if step.biz_step == "inspecting":
+    if is_sign_off(step):
         failed = list(dict.fromkeys(s for d in data.get("defects", []) for s in d["serials"]))
         kept_back = set(failed)
         passed = [s for s in units or () if s not in kept_back] if per_unit else None
@@ -199,15 +219,16 @@ def _parts(
             {"jejak:code": d["code"], "jejak:quantity": d["quantity"]}
             for d in data.get("defects", [])
         ]
+        named = _extensions(data, SIGN_OFF_FIELDS)
         return [
-            ("conformant", passed, data["passed_quantity"], {})
+            ("conformant", passed, data["passed_quantity"], named)
             if data["passed_quantity"] > 0
             else None,
             (
                 "non_conformant",
                 failed if per_unit else None,
                 data["rejected_quantity"],
-                {"jejak:defects": defects} if defects else {},
+                named | ({"jejak:defects": defects} if defects else {}),
             )
             if data["rejected_quantity"] > 0
             else None,
@@ -218,13 +239,16 @@ def _parts(
     extensions: dict[str, Any] = {}
     if step.biz_step == "retail_selling" and "channel_code" in data:
         extensions = {"jejak:channel": data["channel_code"]}
-    if step.biz_step == "holding":
-        extensions = {
-            f"jejak:{name}": data[key]
-            for key, name in HOLD_FIELDS.items()
-            if data.get(key) is not None
-        }
+    if step.biz_step == "receiving":
+        extensions = _extensions(data, RETURN_FIELDS)
+    if "hold_id" in data:  # a hold, a recall, or the close of one
+        extensions = _extensions(data, HOLD_FIELDS)
     return [(step.disposition, units, data.get("quantity", lot.quantity), extensions)]
+
+
+def _extensions(data: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Data of a step as extension fields of Jejak's namespace, those it has."""
+    return {f"jejak:{name}": data[key] for key, name in names.items() if data.get(key) is not None}
 
 
 def _event(step: Step, lot: Lot, base_url: str, part: _Part | None) -> dict[str, Any] | None:
@@ -257,6 +281,6 @@ def _event(step: Step, lot: Lot, base_url: str, part: _Part | None) -> dict[str,
         "disposition": disposition,
         "readPoint": {"id": place},
     }
-    if step.biz_step != "retail_selling":  # sold goods leave with their buyer, to no location
+    if step.biz_step not in NOWHERE_AFTER:
         event["bizLocation"] = {"id": place}
     return event | extensions

@@ -2,18 +2,24 @@
 
 from services.trace.db import Traces
 from services.trace.steps import (
+    closing,
     commissioning,
     holding,
     inspecting,
     recalling,
+    releases,
+    returning,
     selling,
     storing,
 )
 from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
+    GoodsReturned,
+    HoldClosed,
     LotHeld,
     LotRecalled,
+    ReservationReleased,
     SaleCompleted,
     StockChanged,
 )
@@ -33,7 +39,7 @@ async def record_production(batches: list[BatchCompleted], uow: UnitOfWork) -> N
 
 @events.subscriber
 async def record_inspection(sign_offs: list[BatchSignedOff], uow: UnitOfWork) -> None:
-    """QC's decision on a lot: the inspecting step."""
+    """QC's decision on a lot, or a correction of it (`supersedes`): an inspecting step."""
     await Traces(uow.session).add_steps([inspecting(sign_off) for sign_off in sign_offs])
 
 
@@ -59,3 +65,22 @@ async def record_holds(holds: list[LotHeld], uow: UnitOfWork) -> None:
 async def record_recalls(recalls: list[LotRecalled], uow: UnitOfWork) -> None:
     """A hold escalated to a recall: a holding step with disposition recalled."""
     await Traces(uow.session).add_steps([step for recall in recalls for step in recalling(recall)])
+
+
+@events.subscriber
+async def record_closes(closes: list[HoldClosed], uow: UnitOfWork) -> None:
+    """A hold closed: its goods released after re-inspection (inspecting, sellable_accessible)
+    or destroyed (destroying), per unit held or for the lot."""
+    await Traces(uow.session).add_steps([step for closed in closes for step in closing(closed)])
+
+
+@events.subscriber
+async def record_returns(returns: list[GoodsReturned], uow: UnitOfWork) -> None:
+    """Goods back from their buyer: a receiving step with disposition returned."""
+    await Traces(uow.session).add_steps([step for back in returns for step in returning(back)])
+
+
+@events.subscriber
+async def record_releases(released: list[ReservationReleased], uow: UnitOfWork) -> None:
+    """What an order gave back: rows for the recall report, no step of the public trace."""
+    await Traces(uow.session).add_releases([row for event in released for row in releases(event)])

@@ -1,7 +1,8 @@
 """The public page a buyer's phone opens from a label's QR code, rendered on the server.
 
-It is built from the public trace (timeline.public_view): what was made where, checked, stored
-and sold through which channel. The public trace carries no worker codes, buyer references or
+It is built from the public trace (timeline.public_view): what was made where, checked (and
+re-checked: a correction of QC, a hold released after a new check), stored, sold through which
+channel, returned, destroyed. The public trace carries no worker codes, buyer references or
 order ids, so the page cannot show them. No script, no web font, no CDN: one small HTML answer.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from services.trace.negotiation import Language
-from services.trace.timeline import hold_status
+from services.trace.timeline import hold_status, is_release, is_sign_off, latest_sign_off
 from services.trace.wording import FAMILIES, MONTHS, TEXT
 from shared.timezones import WIB
 
@@ -30,7 +31,7 @@ templates = Environment(
 class Moment:
     """One step of the journey as the page lists it."""
 
-    label: str  # a wording key: the bizStep, or "recalling"
+    label: str  # a wording key: the bizStep, or what _label makes of it
     date: str
     where: str
     detail: str = ""
@@ -77,6 +78,7 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
     first = {step["biz_step"]: step for step in reversed(steps)}
     family = document["lot_code"].split("-")[1]
     made = first.get("commissioning", {})
+    sign_off = latest_sign_off(steps)
     return Page(
         lang=lang,
         other_lang=_other(lang),
@@ -90,9 +92,9 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
         upt_name=product.get("upt_name") or made.get("upt_name", ""),
         workshop_name=product.get("workshop_name") or made.get("workshop_name", ""),
         made_in=_month(made["occurred_at"], lang) if made else "",
-        qc=_qc(document, first.get("inspecting"), lang),
-        qc_state=_qc_state(first.get("inspecting")),
-        qc_date=_date(first["inspecting"]["occurred_at"], lang) if "inspecting" in first else "",
+        qc=_qc(document, sign_off, lang),
+        qc_state=_qc_state(sign_off),
+        qc_date=_date(sign_off["occurred_at"], lang) if sign_off is not None else "",
         sold=[
             f"{step['channel_code']} ({_date(step['occurred_at'], lang)})"
             for step in steps
@@ -122,9 +124,10 @@ def _qc_state(inspecting: dict[str, Any] | None) -> str:
 
 
 def _notice(steps: list[dict[str, Any]]) -> str | None:
-    """`recalled` or `on_hold` when the page's holding steps say so, as the trace's status
-    does: a recall wins over a hold, even one placed after it."""
-    return hold_status(step["disposition"] for step in steps if step["biz_step"] == "holding")
+    """`recalled`, `on_hold` or `destroyed` when the page's holds say so (timeline.hold_status):
+    a recall wins over a hold, even one placed after it; a closed hold says nothing more,
+    unless its goods were destroyed."""
+    return hold_status(steps)
 
 
 def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
@@ -134,12 +137,25 @@ def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
         "inspecting": step.get("upt_name", ""),
         "storing": step.get("location_code", ""),
         "retail_selling": step.get("channel_code", ""),
+        "receiving": step.get("location_code", ""),
+        "destroying": step.get("upt_name", ""),
     }.get(step["biz_step"], "")
     quantity = step.get("quantity")
     detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""
-    # A recall is a holding step too; the buyer must read that it was recalled.
-    label = "recalling" if step["disposition"] == "recalled" else step["biz_step"]
-    return Moment(label, _date(step["occurred_at"], lang), where, detail)
+    return Moment(_label(step), _date(step["occurred_at"], lang), where, detail)
+
+
+def _label(step: dict[str, Any]) -> str:
+    """The wording key of a step: its bizStep, unless the buyer must read more than it says.
+    A recall is a holding step, a release after a new check and a correction of QC are
+    inspecting steps: each says what it is."""
+    if step["disposition"] == "recalled":
+        return "recalling"
+    if is_release(step):
+        return "released"
+    if is_sign_off(step) and step.get("supersedes"):
+        return "corrected_qc"
+    return str(step["biz_step"])
 
 
 def _in_wib(iso: str) -> datetime:

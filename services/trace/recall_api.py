@@ -35,8 +35,9 @@ async def recall_report_of(
 ) -> Response:
     """Every unit or quantity of the lot and where it is now; the counts add up to what was
     made."""
-    found = await Traces(session).find(lot_code)
-    report = recall_report(found)
+    traces = Traces(session)
+    found = await traces.find(lot_code)
+    report = recall_report(found, await traces.releases(found.lot_code))
     if caller.role == "upt_admin":
         require_binding(caller, "upt", found.lot.upt_code if found.lot else None)
     if caller.role == "channel" and caller.channel is not None:

@@ -1,4 +1,7 @@
-"""Events as EPCIS-style steps of the read model: one constructor per event, no I/O."""
+"""Events as EPCIS-style steps of the read model: one constructor per event, no I/O.
+
+A reservation released is no step (nothing happened to the goods a buyer should read of): its
+constructor gives rows of the releases table, which the recall report reads."""
 
 from typing import Any
 
@@ -6,8 +9,11 @@ from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
     Event,
+    GoodsReturned,
+    HoldClosed,
     LotHeld,
     LotRecalled,
+    ReservationReleased,
     SaleCompleted,
     StockChanged,
 )
@@ -43,8 +49,13 @@ def commissioning(batch: BatchCompleted) -> Step:
 
 
 def inspecting(sign_off: BatchSignedOff) -> Step:
+    """QC's decision; a correction names the sign-off it supersedes (both stay steps, the
+    latest decides: timeline.latest_sign_off)."""
     disposition = "conformant" if sign_off.passed_quantity > 0 else "non_conformant"
     outcome = sign_off.model_dump(include={"passed_quantity", "rejected_quantity", "defects"})
+    outcome["inspection_id"] = str(sign_off.inspection_id)
+    if sign_off.supersedes is not None:
+        outcome["supersedes"] = str(sign_off.supersedes)
     return _step(sign_off, sign_off.lot_code, "inspecting", disposition, outcome)
 
 
@@ -93,8 +104,75 @@ def recalling(recall: LotRecalled) -> list[Step]:
     return _held_units(recall, "recalled", data)
 
 
-def _held_units(event: LotHeld | LotRecalled, disposition: str, data: dict[str, Any]) -> list[Step]:
+# A hold's close as a step: released goods were re-inspected (an inspecting step, but no
+# sign-off: it carries no counts), destroyed goods are gone.
+CLOSES = {
+    "released": ("inspecting", "sellable_accessible"),
+    "destroyed": ("destroying", "destroyed"),
+}
+
+
+def closing(closed: HoldClosed) -> list[Step]:
+    """A hold closed: like the hold, one step for the lot or one per unit it held."""
+    data = {"hold_id": str(closed.hold_id), "outcome": closed.outcome, "reason": closed.reason}
+    biz_step, disposition = CLOSES[closed.outcome]
+    return _held_units(closed, disposition, data, biz_step)
+
+
+def returning(returned: GoodsReturned) -> list[Step]:
+    """Goods back from their buyer: one step per unit (per lot allocation for goods traced per
+    lot), where they came back. The buyer stays with sales; the order id goes in the data, as
+    a sale's does (the public view leaves it out)."""
+    steps = []
+    for allocation in returned.allocations:
+        data = {
+            "return_id": str(returned.return_id),
+            "order_id": str(returned.order_id),
+            "channel_code": returned.channel_code,
+            "location_code": returned.location_code,
+            "quantity": allocation.quantity,
+            "reason": returned.reason,
+        }
+        lot = allocation.lot_code
+        if allocation.serials:
+            steps += [
+                _step(returned, lot, "receiving", "returned", data | {"quantity": 1}, serial)
+                for serial in allocation.serials
+            ]
+        else:
+            steps.append(_step(returned, lot, "receiving", "returned", data))
+    return steps
+
+
+def releases(released: ReservationReleased) -> list[dict[str, Any]]:
+    """Rows of the releases table: what an order had been given and gave back, per unit (per
+    lot and location for goods traced per lot)."""
+    rows = []
+    for allocation in released.allocations:
+        row = {
+            "event_id": released.event_id,
+            "order_id": released.order_id,
+            "lot_code": allocation.lot_code,
+            "serial": None,
+            "location_code": allocation.location_code,
+            "quantity": allocation.quantity,
+            "reason": released.reason,
+            "released_at": released.occurred_at,
+        }
+        if allocation.serials:
+            rows += [row | {"serial": serial, "quantity": 1} for serial in allocation.serials]
+        else:
+            rows.append(row)
+    return rows
+
+
+def _held_units(
+    event: LotHeld | LotRecalled | HoldClosed,
+    disposition: str,
+    data: dict[str, Any],
+    biz_step: str = "holding",
+) -> list[Step]:
     lot = event.lot_code
     if not event.serials:
-        return [_step(event, lot, "holding", disposition, data)]
-    return [_step(event, lot, "holding", disposition, data, serial) for serial in event.serials]
+        return [_step(event, lot, biz_step, disposition, data)]
+    return [_step(event, lot, biz_step, disposition, data, serial) for serial in event.serials]

@@ -1,8 +1,10 @@
 """Building a trace from the read model: pure functions over rows, no I/O."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from heapq import merge
+from typing import Any, Protocol, TypeVar
 
 from shared.gs1 import digital_link
 
@@ -35,14 +37,58 @@ class Lot(Protocol):
     def workshop_name(self) -> str: ...
 
 
+# A step as a row (Step) or as a view of the timeline (step_view: its data merged in): the
+# predicates below read either, so a row and the line it becomes are judged alike.
+StepLike = Step | Mapping[str, Any]
+S = TypeVar("S", bound=StepLike)
+
+
+def _fields(step: StepLike) -> tuple[str, str, Mapping[str, Any]]:
+    """A step's bizStep, disposition and data, from a row or from a view."""
+    if isinstance(step, Mapping):
+        return step["biz_step"], step["disposition"], step
+    return step.biz_step, step.disposition, step.data
+
+
+def is_sign_off(step: StepLike) -> bool:
+    """QC's decision on a lot (batch-signed-off), as opposed to the other `inspecting` steps:
+    a hold released after its re-inspection is one too, but decides nothing of what passed."""
+    biz_step, _disposition, data = _fields(step)
+    return biz_step == "inspecting" and "passed_quantity" in data
+
+
+def is_close(step: StepLike) -> bool:
+    """The close of a hold (hold-closed): a release (inspecting) or a destruction."""
+    _biz_step, _disposition, data = _fields(step)
+    return "outcome" in data and "hold_id" in data
+
+
+def is_release(step: StepLike) -> bool:
+    """A hold released after its re-inspection: the goods are sellable again."""
+    return is_close(step) and _fields(step)[2]["outcome"] == "released"
+
+
+def latest_sign_off(steps: Iterable[S]) -> S | None:
+    """The sign-off that decides what passed and what was rejected: the lot's last one (in
+    time order). A correction (`supersedes`) is the whole new decision, not a difference, so
+    earlier sign-offs stay in the timeline but count for nothing."""
+    last = None
+    for step in steps:
+        if is_sign_off(step):
+            last = step
+    return last
+
+
+def failed_serials(sign_off: StepLike) -> set[str]:
+    """The units one sign-off rejected."""
+    defects = _fields(sign_off)[2].get("defects", [])
+    return {serial for defect in defects for serial in defect.get("serials", [])}
+
+
 def rejected_serials(steps: Sequence[Step]) -> set[str]:
-    return {
-        serial
-        for step in steps
-        if step.biz_step == "inspecting"
-        for defect in step.data.get("defects", [])
-        for serial in defect.get("serials", [])
-    }
+    """The units QC rejected, as the latest sign-off of the lot says."""
+    sign_off = latest_sign_off(steps)
+    return failed_serials(sign_off) if sign_off is not None else set()
 
 
 def step_view(step: Step, lot: Lot | None, serial: str | None = None) -> dict[str, Any]:
@@ -60,9 +106,9 @@ def step_view(step: Step, lot: Lot | None, serial: str | None = None) -> dict[st
             "workshop_name": lot.workshop_name,
         }
     data = dict(step.data)
-    if step.biz_step == "inspecting":
+    if is_sign_off(step):
         if serial is not None:
-            rejected = serial in rejected_serials([step])
+            rejected = serial in failed_serials(step)
             view["disposition"] = "non_conformant" if rejected else "conformant"
             data["defects"] = [d for d in data.get("defects", []) if serial in d.get("serials", [])]
         view["qc_decision"] = view["disposition"]
@@ -70,18 +116,21 @@ def step_view(step: Step, lot: Lot | None, serial: str | None = None) -> dict[st
 
 
 def unit_timeline(steps: Sequence[Step], lot: Lot | None, serial: str) -> list[dict[str, Any]]:
-    """A unit's steps: its lot's steps plus its own, without stock its rejection kept it out of."""
-    rejected = serial in rejected_serials(steps)
+    """A unit's steps: its lot's steps plus its own, without stock its rejection kept it out of
+    (at first, or by a correction before it was sold)."""
+    own = [step for step in steps if step.serial in (None, serial)]
+    rejected = unit_state(own, rejects(serial)).where == "rejected"
     return [
         step_view(step, lot, serial)
-        for step in steps
-        if step.serial in (None, serial) and not (rejected and step.biz_step == "storing")
+        for step in own
+        if not (rejected and step.biz_step == "storing")
     ]
 
 
 def lot_timeline(steps: Sequence[Step], lot: Lot | None) -> list[dict[str, Any]]:
     """A lot's steps; the sales of its units as one line per order, with the units sold, and
-    the holds (or recalls) of some of its units as one line per hold, with the units held."""
+    the holds (or recalls, releases, destructions) and returns of some of its units as one line
+    per hold or return, with the units concerned."""
     timeline: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for step in steps:
@@ -98,37 +147,121 @@ def lot_timeline(steps: Sequence[Step], lot: Lot | None) -> list[dict[str, Any]]
 
 
 def _group_of(step: Step) -> str:
-    """What a unit's step belongs to on a lot's line: its order (a sale) or its hold."""
-    return str(step.data.get("order_id") or step.data.get("hold_id"))
+    """What a unit's step belongs to on a lot's line: its return, its order (a sale) or its
+    hold (a hold, recall, release or destruction)."""
+    data = step.data
+    return str(data.get("return_id") or data.get("order_id") or data.get("hold_id"))
 
 
 HELD = {"recalled": "recalled", "non_sellable_other": "on_hold"}  # holding dispositions
 
 
-def hold_status(dispositions: Iterable[str]) -> str | None:
-    """`recalled` or `on_hold` from the dispositions of the holding steps of a unit (its
-    lot's and its own), None when it was never held; a recall wins over a hold."""
-    held = {HELD.get(disposition, "on_hold") for disposition in dispositions}
-    return "recalled" if "recalled" in held else "on_hold" if held else None
+def open_hold(steps: Iterable[StepLike]) -> str | None:
+    """`recalled` or `on_hold` from the holding steps of a unit (its lot's and its own) or of a
+    lot whose holds no close names; None when nothing holds it now. A recall wins over a hold,
+    even one placed after it; a close ends a hold and the recall it became (same hold id)."""
+    held: list[tuple[str, str]] = []
+    closed: set[str] = set()
+    for step in steps:
+        biz_step, disposition, data = _fields(step)
+        if biz_step == "holding":
+            held.append((str(data.get("hold_id")), HELD.get(disposition, "on_hold")))
+        elif is_close(step):
+            closed.add(str(data["hold_id"]))
+    holding = {status for hold_id, status in held if hold_id not in closed}
+    return "recalled" if "recalled" in holding else "on_hold" if holding else None
+
+
+def hold_status(steps: Iterable[StepLike]) -> str | None:
+    """What the holds say of goods: `recalled` or `on_hold` while a hold is open (open_hold),
+    else `destroyed` when a hold was closed by destroying its goods, else None."""
+    steps = list(steps)
+    held = open_hold(steps)
+    if held is not None:
+        return held
+    destroyed = any(is_close(step) and _fields(step)[2]["outcome"] == "destroyed" for step in steps)
+    return "destroyed" if destroyed else None
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """Where a unit is after its steps, and what the recall report says of it.
+
+    `where`: unknown, awaiting_qc, passed_qc, in_stock, rejected, sold, returned or destroyed;
+    `location`: the store or the place it came back to (none once sold); `sale` and `back`: its
+    last sale and last return; `hold`: an open hold on it (open_hold)."""
+
+    where: str
+    location: str | None = None
+    sale: Any = None
+    back: Any = None
+    hold: str | None = None
+
+
+# Where a unit still is in the UPT's hands (in the workshop or a store): QC's rejection and a
+# destruction apply to it there, never to goods with their buyer.
+IN_HAND = frozenset({"unknown", "awaiting_qc", "passed_qc", "in_stock", "returned"})
+
+
+def unit_state(steps: Sequence[StepLike], rejects: Callable[[StepLike], bool]) -> UnitState:
+    """A unit's steps (its lot's and its own) in time order, folded into where it is now.
+
+    `rejects` says whether a sign-off rejected this unit. Each sign-off decides anew (the
+    latest wins), but only for a unit still in hand: a unit sold before a correction rejected
+    it stays sold. A return brings a unit back (quarantined), a release after it puts it back
+    in stock (or back to rejected), a destruction ends every unit still in hand.
+    """
+    where, location, sale, back, rejected = "unknown", None, None, None, False
+    for step in steps:
+        biz_step, _disposition, data = _fields(step)
+        if is_sign_off(step):
+            rejected = rejects(step)
+            if where in IN_HAND - {"returned"} or where == "rejected":
+                where = "rejected" if rejected else _unrejected(where, location)
+        elif biz_step == "commissioning" and where == "unknown":
+            where = "awaiting_qc"
+        elif biz_step == "storing" and where in ("unknown", "awaiting_qc", "passed_qc"):
+            where, location = "in_stock", data.get("location_code")
+        elif biz_step == "retail_selling":
+            where, location, sale = "sold", None, step
+        elif biz_step == "receiving":
+            where, location, back = "returned", data.get("location_code"), step
+        elif is_release(step) and where == "returned":
+            where = "rejected" if rejected else "in_stock"
+        elif biz_step == "destroying" and where in IN_HAND:
+            where = "destroyed"
+    return UnitState(where, location, sale, back, open_hold(steps))
+
+
+def _unrejected(where: str, location: str | None) -> str:
+    """Where a unit a sign-off passed is: as it was, or (rejected before) passed, in stock if
+    it had been stored."""
+    if where != "rejected":
+        return "passed_qc" if where in ("unknown", "awaiting_qc") else where
+    return "in_stock" if location is not None else "passed_qc"
+
+
+def rejects(serial: str) -> Callable[[StepLike], bool]:
+    """Whether a sign-off (a row, or a lot's view) rejected the unit `serial`."""
+    return lambda sign_off: serial in failed_serials(sign_off)
+
+
+def status_of(state: UnitState) -> str:
+    """A unit's status: rejected, destroyed and returned say where it is whatever holds its lot;
+    else an open hold or recall before the rest (a sold unit's buyer must hear of it)."""
+    if state.where in ("rejected", "destroyed", "returned"):
+        return state.where
+    return state.hold or state.where
 
 
 def unit_status(steps: list[dict[str, Any]]) -> str:
-    """A unit's status from its timeline: a hold or a recall before the rest, except for a
-    unit QC rejected (it never left the workshop)."""
-    last = {step["biz_step"]: step for step in steps}
-    rejected = "inspecting" in last and last["inspecting"]["disposition"] == "non_conformant"
-    held = hold_status(step["disposition"] for step in steps if step["biz_step"] == "holding")
-    if held is not None and not rejected:
-        return held
-    if "retail_selling" in last:
-        return "sold"
-    if rejected:
-        return "rejected"
-    if "storing" in last:
-        return "in_stock"
-    if "inspecting" in last:
-        return "passed_qc"
-    return "awaiting_qc" if "commissioning" in last else "unknown"
+    """A unit's status from its timeline (unit_timeline: each sign-off's view says QC's
+    decision on this unit)."""
+    return status_of(unit_state(steps, lambda view: _decision(view) == "non_conformant"))
+
+
+def _decision(view: StepLike) -> str:
+    return str(_fields(view)[2].get("qc_decision"))
 
 
 def buyers(steps: Sequence[Step]) -> list[dict[str, Any]]:
@@ -155,38 +288,38 @@ def buyers(steps: Sequence[Step]) -> list[dict[str, Any]]:
     return list(by_order.values())
 
 
-def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, Any]]:
-    """Every unit of a lot with its status and buyer, in one pass over the lot's steps."""
-    rejected = rejected_serials(steps)
-    sold = {
-        step.serial: step.data["buyer_ref"]
-        for step in steps
-        if step.biz_step == "retail_selling" and step.serial
+def steps_by_unit(steps: Sequence[Step], serials: Iterable[str]) -> dict[str, list[Step]]:
+    """Each unit's steps (its lot's and its own) in the lot's order, in one pass over them."""
+    shared: list[int] = []
+    own: dict[str, list[int]] = {}
+    for index, step in enumerate(steps):
+        if step.serial is None:
+            shared.append(index)
+        else:
+            own.setdefault(step.serial, []).append(index)
+    return {
+        serial: [steps[index] for index in merge(shared, own.get(serial, []))] for serial in serials
     }
-    lot_holds: list[str] = []
-    unit_holds: dict[str, list[str]] = {}
-    for step in steps:
-        if step.biz_step == "holding":
-            held = lot_holds if step.serial is None else unit_holds.setdefault(step.serial, [])
-            held.append(step.disposition)
-    reached = {step.biz_step for step in steps if step.serial is None}
-    lot_status = (
-        "in_stock"
-        if "storing" in reached
-        else "passed_qc"
-        if "inspecting" in reached
-        else "awaiting_qc"
-    )
 
-    def status(serial: str) -> str:  # as unit_status says
-        held = hold_status([*lot_holds, *unit_holds.get(serial, ())])
-        if held is not None and serial not in rejected:
-            return held
-        return "sold" if serial in sold else "rejected" if serial in rejected else lot_status
 
+def unit_states(steps: Sequence[Step], serials: Iterable[str]) -> dict[str, UnitState]:
+    """Every unit of a lot and where it is (unit_state), by serial."""
+    return {
+        serial: unit_state(own, rejects(serial))
+        for serial, own in steps_by_unit(steps, serials).items()
+    }
+
+
+def unit_statuses(steps: Sequence[Step], serials: list[str]) -> list[dict[str, Any]]:
+    """Every unit of a lot with its status and buyer, as unit_status says."""
+    states = unit_states(steps, serials)
     return [
-        {"serial": serial, "status": status(serial), "buyer_ref": sold.get(serial)}
-        for serial in serials
+        {
+            "serial": serial,
+            "status": status_of(state),
+            "buyer_ref": state.sale.data["buyer_ref"] if state.sale is not None else None,
+        }
+        for serial, state in states.items()
     ]
 
 

@@ -60,10 +60,16 @@ TEXT: dict[Language, dict[str, str]] = {
         "retail_selling": "Dijual",
         "holding": "Ditahan",
         "recalling": "Ditarik dari peredaran",
+        "released": "Dilepas setelah diperiksa ulang",
+        "destroying": "Dimusnahkan",
+        "receiving": "Dikembalikan pembeli",
+        "corrected_qc": "Koreksi hasil QC",
         "on_hold": "Lot ini sedang ditahan untuk diperiksa ulang. Mohon jangan dikonsumsi atau "
         "digunakan dulu; hubungi tempat Anda membeli.",
         "recalled": "Lot ini ditarik dari peredaran. Mohon jangan dikonsumsi atau digunakan; "
         "kembalikan ke tempat Anda membeli.",
+        "destroyed": "Barang lot ini dimusnahkan karena tidak memenuhi mutu. Mohon jangan "
+        "dikonsumsi atau digunakan; kembalikan ke tempat Anda membeli.",
         "programme": "Produk ini dibuat oleh warga binaan dalam program pembinaan kemandirian "
         "pemasyarakatan: bekal keterampilan kerja untuk kembali ke masyarakat.",
         "privacy": "Jejak tidak pernah menampilkan siapa yang membuat atau membeli produk.",
@@ -102,10 +108,16 @@ TEXT: dict[Language, dict[str, str]] = {
         "retail_selling": "Sold",
         "holding": "On hold",
         "recalling": "Recalled",
+        "released": "Released after a new check",
+        "destroying": "Destroyed",
+        "receiving": "Returned by its buyer",
+        "corrected_qc": "QC result corrected",
         "on_hold": "This lot is on hold for a new check. Please do not eat or use it for now; "
         "ask the shop where you bought it.",
         "recalled": "This lot has been recalled. Please do not eat or use it; return it to the "
         "shop where you bought it.",
+        "destroyed": "The goods of this lot were destroyed: they did not meet the quality "
+        "standard. Please do not eat or use it; return it to the shop where you bought it.",
         "programme": "Made by inmates in the correctional self-reliance programme (pembinaan "
         "kemandirian): work skills for their return to society.",
         "privacy": "Jejak never shows who made or who bought a product.",

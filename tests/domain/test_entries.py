@@ -88,7 +88,10 @@ def test_every_problem_of_an_event_is_listed() -> None:
     error = refusal(with_payload(payload)).error
 
     assert "sku: Field required" in error
-    reasons = "'received', 'reserved', 'released', 'sold' or 'quarantined'"
+    reasons = (
+        "'received', 'reserved', 'released', 'sold', 'quarantined', 'written_off', 'rejected' "
+        "or 'returned'"
+    )
     assert f"reason: Input should be {reasons}" in error
 
 

@@ -306,3 +306,100 @@ def test_the_schema_check_does_check() -> None:
     assert not is_valid(broken(bizStep="sold"))
     assert not is_valid(broken(action="SELL"))
     assert not is_valid(broken(buyer="BUYER-1")), "extensions need a namespace"
+
+
+# ------------------------------------------- holds closed, corrections of QC, goods returned
+
+
+def hold_closed(minute: int, outcome: str, serial: str | None = None) -> StepRow:
+    biz_step, disposition = {
+        "released": ("inspecting", "sellable_accessible"),
+        "destroyed": ("destroying", "destroyed"),
+    }[outcome]
+    data = {"hold_id": "hold-1", "outcome": outcome, "reason": "re-inspected"}
+    return step(minute, biz_step, disposition, data, serial)
+
+
+def goods_returned(minute: int, serial: str | None, quantity: int = 1) -> StepRow:
+    data = {
+        "return_id": "return-1",
+        "order_id": "0b8f3a52-5a55-4a3e-9d6c-2a9d1f6e0c11",
+        "channel_code": "GALERI-SERANG",
+        "location_code": "SRG-STORE",
+        "quantity": quantity,
+        "reason": "came back broken",
+    }
+    return step(minute, "receiving", "returned", data, serial)
+
+
+def corrected(minute: int, *rejected: str) -> StepRow:
+    """A correction of life()'s sign-off: `rejected` fail, the rest pass."""
+    defect = {"code": "FTW-01", "description": "sole bonding", "quantity": len(rejected)}
+    data = {
+        "passed_quantity": 4 - len(rejected),
+        "rejected_quantity": len(rejected),
+        "defects": [defect | {"serials": [*rejected]}],
+        "inspection_id": "5f0c8a52-0000-4000-8000-000000000002",
+        "supersedes": "5f0c8a52-0000-4000-8000-000000000001",
+    }
+    return step(minute, "inspecting", "conformant", data)
+
+
+def test_a_hold_closed_and_a_return_as_object_events() -> None:
+    steps = [*life(), hold_closed(4, "released"), goods_returned(5, S1)]
+    steps.append(hold_closed(6, "destroyed", S2))
+    document = object_document(Found(LOT, LOT, lot_row(), steps, serials=[S1, S2, S3, S4]), BASE)
+
+    assert_valid(document)
+    release, back, destroyed = document["epcisBody"]["eventList"][-3:]
+    assert (release["bizStep"], release["disposition"], release["action"]) == (
+        "inspecting",
+        "sellable_accessible",
+        "OBSERVE",
+    )
+    assert release["epcList"] == [link(s) for s in (S1, S2, S3, S4)], "one event: no QC split"
+    assert (release["jejak:holdID"], release["jejak:outcome"]) == ("hold-1", "released")
+    assert (back["bizStep"], back["disposition"], back["epcList"]) == (
+        "receiving",
+        "returned",
+        [link(S1)],
+    )
+    assert back["bizLocation"] == back["readPoint"] == {"id": f"{BASE}/locations/SRG-STORE"}
+    assert (back["jejak:channel"], back["jejak:returnID"]) == ("GALERI-SERANG", "return-1")
+    assert (destroyed["bizStep"], destroyed["disposition"], destroyed["action"]) == (
+        "destroying",
+        "destroyed",
+        "DELETE",
+    )
+    assert destroyed["epcList"] == [link(S2)]
+    assert "bizLocation" not in destroyed
+    text = json.dumps(document)
+    for private in ("BUYER-SECRET-1", "0b8f3a52-5a55-4a3e-9d6c-2a9d1f6e0c11", "buyer", "order"):
+        assert private not in text
+
+
+def test_a_lot_tracked_return_and_destruction_count_the_lot() -> None:
+    steps = [*life(50, 3, sold=None), goods_returned(4, None, 1), hold_closed(5, "destroyed")]
+    document = object_document(Found(LOT, LOT, lot_row("lot", "kg", 50), steps), BASE)
+
+    assert_valid(document)
+    back, destroyed = document["epcisBody"]["eventList"][-2:]
+    assert back["quantityList"] == [{"epcClass": link(), "quantity": 1, "uom": "KGM"}]
+    assert destroyed["quantityList"] == [{"epcClass": link(), "quantity": 50, "uom": "KGM"}]
+
+
+def test_a_correction_is_a_sign_off_naming_the_one_it_supersedes_and_decides_the_store() -> None:
+    """The correction rejects S3 and passes S4: the storing event lists S3 no more, S4 again."""
+    steps = [*life(), corrected(4, S3)]
+    serials = [S1, S2, S3, S4]
+    document = object_document(Found(LOT, LOT, lot_row(), steps, serials=serials), BASE)
+
+    assert_valid(document)
+    events = document["epcisBody"]["eventList"]
+    stored = next(event for event in events if event["bizStep"] == "storing")
+    assert stored["epcList"] == [link(S1), link(S2), link(S4)]
+    passed, failed = events[-2:]
+    assert (passed["disposition"], failed["disposition"]) == ("conformant", "non_conformant")
+    assert failed["epcList"] == [link(S3)]
+    assert failed["jejak:supersedes"] == passed["jejak:supersedes"] == steps[-1].data["supersedes"]
+    assert passed["jejak:inspectionID"] == steps[-1].data["inspection_id"]

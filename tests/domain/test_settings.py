@@ -191,3 +191,28 @@ def test_a_jejak_command_with_a_bad_setting_names_it_and_stops(
     assert result.exit_code == 2
     assert "Bad configuration" in result.output
     assert "JEJAK_NAMESPACE" in result.output
+
+
+def test_a_reservation_lives_a_day_and_expiry_looks_every_minute_unless_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("JEJAK_RESERVATION_TTL_S", raising=False)
+    monkeypatch.delenv("JEJAK_EXPIRY_INTERVAL_S", raising=False)
+    defaults = Settings()
+
+    monkeypatch.setenv("JEJAK_RESERVATION_TTL_S", "900")
+    monkeypatch.setenv("JEJAK_EXPIRY_INTERVAL_S", "0.5")
+    configured = Settings()
+
+    assert (defaults.reservation_ttl_s, defaults.expiry_interval_s) == (86_400, 60)
+    assert (configured.reservation_ttl_s, configured.expiry_interval_s) == (900, 0.5)
+
+
+@pytest.mark.parametrize("name", ["JEJAK_RESERVATION_TTL_S", "JEJAK_EXPIRY_INTERVAL_S"])
+def test_a_reservation_lifetime_or_expiry_interval_of_zero_is_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "0")
+
+    with pytest.raises(ValueError, match=name):
+        Settings()

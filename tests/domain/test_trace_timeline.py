@@ -7,8 +7,11 @@ from uuid import uuid4
 from services.trace.db import LotRow, StepRow
 from services.trace.timeline import (
     buyers,
+    hold_status,
+    is_sign_off,
     lot_timeline,
     public_view,
+    rejected_serials,
     unit_status,
     unit_statuses,
     unit_timeline,
@@ -320,3 +323,129 @@ def test_a_lots_digital_link_stops_at_the_lot() -> None:
     link = digital_link("http://127.0.0.1:8005", "00200000000103", LOT)
 
     assert link == f"http://127.0.0.1:8005/01/00200000000103/10/{LOT}"
+
+
+# ------------------------------------------- holds closed, corrections of QC, goods returned
+
+
+def closed(
+    minute: int, outcome: str, serial: str | None = None, hold_id: str = "hold-1"
+) -> StepRow:
+    biz_step, disposition = {
+        "released": ("inspecting", "sellable_accessible"),
+        "destroyed": ("destroying", "destroyed"),
+    }[outcome]
+    data = {"hold_id": hold_id, "outcome": outcome, "reason": "re-inspected"}
+    return step(minute, biz_step, disposition, data, serial)
+
+
+def correction(minute: int, *rejected: str) -> StepRow:
+    """A correction of inspected(): `rejected` fail (the whole new decision)."""
+    defect = {"code": "FTW-01", "description": "sole bonding", "quantity": len(rejected)}
+    data = {
+        "passed_quantity": 4 - len(rejected),
+        "rejected_quantity": len(rejected),
+        "defects": [defect | {"serials": [*rejected]}],
+        "inspection_id": "inspection-2",
+        "supersedes": "inspection-1",
+    }
+    return step(minute, "inspecting", "conformant", data)
+
+
+def returned(minute: int, serial: str, order_id: str) -> StepRow:
+    data = {
+        "return_id": "return-1",
+        "order_id": order_id,
+        "channel_code": "GALERI-SERANG",
+        "location_code": "SRG-STORE",
+        "quantity": 1,
+        "reason": "came back broken",
+    }
+    return step(minute, "receiving", "returned", data, serial)
+
+
+def statuses_of(steps: list[StepRow], *serials: str) -> list[str]:
+    """unit_status (from each unit's timeline) and unit_statuses (the lot's) must agree."""
+    one_by_one = [unit_status(unit_timeline(steps, lot_row(), serial)) for serial in serials]
+    assert [u["status"] for u in unit_statuses(steps, [*serials])] == one_by_one
+    return one_by_one
+
+
+def test_a_release_after_a_new_check_is_no_sign_off_and_ends_the_hold() -> None:
+    steps = [*life(), held(4), recalled(5), closed(6, "released")]
+
+    assert (is_sign_off(steps[1]), is_sign_off(steps[-1])) == (True, False)
+    assert statuses_of(steps, S1, S3, S4) == ["sold", "in_stock", "rejected"]
+    release = unit_timeline(steps, lot_row(), S3)[-1]
+    assert (release["biz_step"], release["disposition"]) == ("inspecting", "sellable_accessible")
+    assert "qc_decision" not in release
+    assert rejected_serials(steps) == {S4}, "a release rejects nothing"
+    assert hold_status(steps) is None
+
+
+def test_a_hold_closed_by_destroying_ends_the_units_still_in_hand() -> None:
+    steps = [*life(), held(4), closed(5, "destroyed")]
+
+    assert statuses_of(steps, S1, S3, S4) == ["sold", "destroyed", "rejected"]
+    assert hold_status(steps) == "destroyed"
+    assert hold_status([*steps, held(6, hold_id="hold-2")]) == "on_hold", "an open hold first"
+
+
+def test_closing_one_hold_leaves_another_open() -> None:
+    steps = [*life(), held(4, S3), held(4, S2, hold_id="hold-2"), closed(5, "released", S3)]
+
+    assert statuses_of(steps, S2, S3) == ["on_hold", "in_stock"]
+
+
+def test_the_latest_sign_off_alone_decides_what_was_rejected() -> None:
+    """The correction finds S3 bad and S4 good after all: S4 was never stored, S3 was."""
+    steps = [*life(), correction(4, S3)]
+
+    assert rejected_serials(steps) == {S3}
+    assert statuses_of(steps, S1, S3, S4) == ["sold", "rejected", "passed_qc"]
+    timeline = unit_timeline(steps, lot_row(), S3)
+    assert biz_steps(timeline) == ["commissioning", "inspecting", "inspecting"], "storing hidden"
+    assert [view["qc_decision"] for view in timeline[1:]] == ["conformant", "non_conformant"]
+    assert timeline[-1]["supersedes"] == "inspection-1"
+
+
+def test_a_correction_does_not_reject_a_unit_already_sold() -> None:
+    steps = [*life(), correction(4, S1, S4)]
+
+    assert statuses_of(steps, S1, S4) == ["sold", "rejected"]
+    assert "storing" in biz_steps(unit_timeline(steps, lot_row(), S1))
+
+
+def test_a_returned_unit_is_returned_until_a_release_or_destruction_says_otherwise() -> None:
+    order = str(uuid4())
+    steps = [*life()[:3], sold(3, S1, order, "BUYER-A1"), returned(4, S1, order)]
+
+    assert statuses_of(steps, S1, S2) == ["returned", "in_stock"]
+    assert statuses_of([*steps, held(5)], S1, S2) == ["returned", "on_hold"]
+    assert statuses_of([*steps, held(5), closed(6, "released")], S1) == ["in_stock"]
+    assert statuses_of([*steps, held(5), closed(6, "destroyed")], S1) == ["destroyed"]
+
+
+def test_a_returned_unit_is_public_without_its_order_or_buyer() -> None:
+    order = str(uuid4())
+    steps = [*life()[:3], sold(3, S1, order, "BUYER-A1"), returned(4, S1, order)]
+    public = public_view({"code": S1, "timeline": unit_timeline(steps, lot_row(), S1)})
+
+    back = public["timeline"][-1]
+    assert (back["biz_step"], back["location_code"], back["return_id"]) == (
+        "receiving",
+        "SRG-STORE",
+        "return-1",
+    )
+    assert order not in str(public)
+    assert "BUYER-A1" not in str(public)
+
+
+def test_a_lot_shows_the_returns_of_its_units_as_one_line_per_return() -> None:
+    order = str(uuid4())
+    steps = [*life()[:3], sold(3, S1, order, "B"), sold(3, S2, order, "B")]
+    steps += [returned(4, S1, order), returned(4, S2, order)]
+
+    line = lot_timeline(steps, lot_row())[-1]
+
+    assert (line["biz_step"], line["serials"], line["quantity"]) == ("receiving", [S1, S2], 2)

@@ -42,6 +42,8 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /inspections/{batch_id}/sign-off": {"qc_officer"},
         "POST /holds": {"qc_officer", "kanwil_admin"},
         "POST /holds/{hold_id}/recall": {"qc_officer", "kanwil_admin"},
+        "POST /holds/{hold_id}/close": {"qc_officer", "kanwil_admin"},
+        "POST /inspections/{batch_id}/corrections": {"qc_officer"},
         "GET /holds": READERS_OF_QC,
         "GET /holds/{hold_id}": READERS_OF_QC,
     },
@@ -58,6 +60,8 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /orders": {"channel"},
         "GET /orders/{order_id}": {"channel", "kanwil_admin"},
         "POST /orders/{order_id}/complete": {"channel"},
+        "POST /orders/{order_id}/cancel": {"channel"},
+        "POST /orders/{order_id}/returns": {"channel", "kanwil_admin"},
     },
     "trace": OPERATIONS
     | {

@@ -21,6 +21,7 @@ from tests.builders import (
     sale_completed,
 )
 from tests.handlers.harness import KANWIL, NotApplied, Service
+from tests.handlers.inventory_checks import assert_stock_adds_up
 
 
 async def receive_shoes(inventory: Service, quantity: int = 24, rejected: int = 2) -> list[str]:
@@ -70,6 +71,7 @@ async def test_passed_goods_of_a_sign_off_enter_their_upts_store(inventory: Serv
     assert changed.causation_id == signed_off.event_id
     assert await unit_statuses(inventory, batch.serials[:22]) == {"available"}
     assert await unit_statuses(inventory, batch.serials[22:]) == set()
+    await assert_stock_adds_up(inventory)
 
 
 async def test_a_sign_off_delivered_twice_receives_the_goods_once(inventory: Service) -> None:
@@ -121,6 +123,7 @@ async def test_an_order_within_stock_reserves_its_units(inventory: Service) -> N
     async with inventory.session() as session:
         answer = await get_reservation(order.order_id, session)
     assert answer.status == "reserved"
+    await assert_stock_adds_up(inventory)
 
 
 async def test_an_order_for_named_units_reserves_exactly_those(inventory: Service) -> None:
@@ -182,6 +185,7 @@ async def test_lot_tracked_orders_take_from_the_oldest_lot_first(inventory: Serv
         (newer.lot_code, 2, "SRG-STORE"),
     ]
     assert await stock_of(inventory, GINGER) == (15, 7, 8, 4)  # one change per lot taken from
+    await assert_stock_adds_up(inventory)
 
 
 async def test_two_orders_read_together_never_reserve_more_than_is_there(
@@ -202,6 +206,7 @@ async def test_two_orders_read_together_never_reserve_more_than_is_there(
             select(func.count()).where(db.UnitRow.status == "reserved")
         )
     assert reserved_units == 15
+    await assert_stock_adds_up(inventory)
 
 
 async def test_the_same_order_placed_twice_is_answered_once(inventory: Service) -> None:
@@ -236,6 +241,7 @@ async def test_a_completed_sale_takes_its_units_off_the_shelf(inventory: Service
         assert (await get_reservation(reserved.order_id, session)).status == "sold"
         lines = await ledger(session, KANWIL, sku=SHOES)
     assert (lines[0].reason, lines[0].on_hand_delta, lines[0].reserved_delta) == ("sold", -3, -3)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_a_sale_without_a_reservation_is_not_applied(inventory: Service) -> None:

@@ -2,8 +2,6 @@
 the held lot (or units) is quarantined, new orders can't get it, and a sale handed over before
 the hold reached the shop is still booked out."""
 
-from sqlalchemy import func, select
-
 from services.inventory import db
 from services.inventory.api import LevelView, get_reservation, list_stock
 from shared import samples
@@ -25,6 +23,7 @@ from tests.builders import (
     sale_completed,
 )
 from tests.handlers.harness import KANWIL, Service
+from tests.handlers.inventory_checks import assert_stock_adds_up
 
 REASON = "mould found in a sample"
 
@@ -55,25 +54,6 @@ async def level(inventory: Service, sku: str) -> LevelView:
 def counts(view: LevelView) -> tuple[int, int, int, int]:
     """(on hand, reserved, quarantined, available)"""
     return view.on_hand, view.reserved, view.quarantined, view.available
-
-
-async def ledger_sums(inventory: Service, sku: str) -> tuple[int, int, int]:
-    async with inventory.session() as session:
-        row = (
-            await session.execute(
-                select(
-                    func.sum(db.LedgerRow.on_hand_delta),
-                    func.sum(db.LedgerRow.reserved_delta),
-                    func.sum(db.LedgerRow.quarantined_delta),
-                ).where(db.LedgerRow.sku == sku)
-            )
-        ).one()
-    return row[0], row[1], row[2]
-
-
-async def assert_ledger_adds_up(inventory: Service, sku: str) -> None:
-    view = await level(inventory, sku)
-    assert await ledger_sums(inventory, sku) == (view.on_hand, view.reserved, view.quarantined)
 
 
 async def lot(inventory: Service, lot_code: str) -> tuple[int, int, int]:
@@ -130,7 +110,7 @@ async def test_a_hold_releases_orders_given_the_lot_and_quarantines_what_is_on_h
     assert [units_b[s] for s in lot_b.serials] == ["reserved"] * 2 + ["available"] * 8
     assert await lot(inventory, lot_a.lot_code) == (10, 0, 10)
     assert await lot(inventory, lot_b.lot_code) == (10, 2, 0)  # the other lot is untouched
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_an_order_after_a_hold_cannot_get_held_goods(inventory: Service) -> None:
@@ -152,7 +132,7 @@ async def test_an_order_after_a_hold_cannot_get_held_goods(inventory: Service) -
 
     assert [(a.lot_code, a.quantity) for a in reserved.allocations] == [(lot_b.lot_code, 4)]
     assert counts(await level(inventory, SHOES)) == (20, 4, 10, 6)
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_a_hold_of_some_units_quarantines_only_those(inventory: Service) -> None:
@@ -176,7 +156,7 @@ async def test_a_hold_of_some_units_quarantines_only_those(inventory: Service) -
     assert await lot(inventory, batch.lot_code) == (10, 1, 2)
     change = (await inventory.outbox(StockChanged))[-1]
     assert (change.reason, change.delta, change.serials) == ("quarantined", -2, serials[:2])
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_a_sale_handed_over_before_the_hold_is_booked_out_of_quarantine(
@@ -197,7 +177,7 @@ async def test_a_sale_handed_over_before_the_hold_is_booked_out_of_quarantine(
     assert answer.status == "sold"
     change = (await inventory.outbox(StockChanged))[-1]
     assert (change.reason, change.on_hand, change.available, change.delta) == ("sold", 7, 0, 0)
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_the_same_hold_delivered_twice_changes_nothing_the_second_time(
@@ -218,7 +198,7 @@ async def test_the_same_hold_delivered_twice_changes_nothing_the_second_time(
     await inventory.publish(held(batch))  # held again, by another hold: nothing left to do
 
     assert (await level(inventory, SHOES), len(await inventory.outbox(StockChanged))) == after_first
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_goods_traced_per_lot_are_quarantined_by_quantity(inventory: Service) -> None:
@@ -240,7 +220,7 @@ async def test_goods_traced_per_lot_are_quarantined_by_quantity(inventory: Servi
     change = (await inventory.outbox(StockChanged))[-1]
     assert (change.reason, change.delta, change.lot_code) == ("quarantined", -10, older.lot_code)
     assert change.serials == []
-    await assert_ledger_adds_up(inventory, GINGER)
+    await assert_stock_adds_up(inventory)
 
     too_many = order_placed(sku=GINGER, quantity=6)
     await inventory.publish(too_many)
@@ -253,7 +233,7 @@ async def test_goods_traced_per_lot_are_quarantined_by_quantity(inventory: Servi
     assert counts(await level(inventory, GINGER)) == (3, 0, 0, 3)
     assert await lot(inventory, older.lot_code) == (0, 0, 0)
     assert await lot(inventory, newer.lot_code) == (3, 0, 0)
-    await assert_ledger_adds_up(inventory, GINGER)
+    await assert_stock_adds_up(inventory)
 
 
 async def test_goods_received_after_their_hold_are_quarantined_on_arrival(
@@ -271,4 +251,4 @@ async def test_goods_received_after_their_hold_are_quarantined_on_arrival(
     change = (await inventory.outbox(StockChanged))[-1]
     assert (change.reason, change.delta, change.serials) == ("quarantined", -3, batch.serials[:3])
     assert change.causation_id == hold.event_id
-    await assert_ledger_adds_up(inventory, SHOES)
+    await assert_stock_adds_up(inventory)
