@@ -179,12 +179,15 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         f"EPCIS 2.0 events of the lot: {urls['trace']}/epcis/events?lot={shoes['lot_code']}",
         soft_wrap=True,
     )
-    recall(api, bread, "PAN-07", "jamur ditemukan pada sampel roti (mould found in a sample)")
+    hold_id = recall(
+        api, bread, "PAN-07", "jamur ditemukan pada sampel roti (mould found in a sample)"
+    )
+    destroy(api, bread, hold_id, "dimusnahkan disaksikan Kanwil (destroyed before witnesses)")
 
 
-def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> Any:
-    """The Kanwil holds a lot, then recalls it; returns the lot's trace as the Kanwil reads it
-    (with the buyers to reach)."""
+def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> str:
+    """The Kanwil holds a lot, then recalls it, and prints the recall report (with the buyers
+    to reach); returns the hold's id."""
     lot_code, hold_id = batch["lot_code"], str(uuid.uuid4())
     hold = {"hold_id": hold_id, "lot_code": lot_code, "defect_code": defect_code, "reason": reason}
     api.call("quality", "POST", "/holds", hold, as_=KANWIL)
@@ -208,7 +211,33 @@ def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> Any:
         f"buyers to reach {', '.join(reach) or 'none'}; its page: {lot['digital_link']}",
         soft_wrap=True,
     )
-    return lot
+    return hold_id
+
+
+def destroy(api: Jejak, batch: Any, hold_id: str, reason: str) -> None:
+    """The Kanwil closes the recall by destroying what is left of the lot: written off in the
+    ledger, `destroying` in its trace."""
+    lot_code, sku = batch["lot_code"], batch["sku"]
+    close = {"outcome": "destroyed", "reason": reason}
+    api.call("quality", "POST", f"/holds/{hold_id}/close", close, as_=KANWIL)
+    report = wait_for(
+        f"the destruction of {lot_code} in its recall report",
+        lambda: (
+            (r := api.call("trace", "GET", f"/lots/{lot_code}/recall-report", as_=KANWIL))
+            and r["status"] == "destroyed"
+            and r
+        ),
+    )
+    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}", as_=KANWIL)
+    written_off = sum(
+        -line["on_hand_delta"]
+        for line in ledger
+        if line["reason"] == "written_off" and line["lot_code"] == lot_code
+    )
+    console.print(
+        f"[bold]Destroyed[/] what was left of lot {lot_code}: {report['counts']['destroyed']} "
+        f"in the recall report, {written_off} written off in inventory's ledger"
+    )
 
 
 def print_trace(trace: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from redis import Redis
 
-from jejak.demo import Jejak, produce, sign_off, wait_for
+from jejak.demo import Jejak, produce, sell, sign_off, wait_for
 from jejak.launcher import ServiceSet
 from jejak.tokens import KANWIL, Who
 from shared.contracts import LotHeld, LotRecalled
@@ -122,3 +122,92 @@ def test_an_officer_holds_units_of_a_lot_of_their_own_upt_and_nothing_else(api: 
         api.urls["quality"] + lot_holds + "&upt=CLG", headers=api.tokens.header(serang)
     )
     assert other_upt.status_code == 403
+
+
+GUITAR = "KYU-GTR-AKS"  # no other test of this module makes guitars
+
+
+def guitar_stock(api: Jejak) -> dict[str, int]:
+    """Inventory's levels of guitars, summed over locations, and the sales catalogue's."""
+    levels = api.call("inventory", "GET", f"/stock?sku={GUITAR}", as_=KANWIL)
+    totals = {key: sum(level[key] for level in levels) for key in
+              ("on_hand", "reserved", "quarantined", "available")}  # fmt: skip
+    items = api.call("sales", "GET", "/catalogue", as_=KANWIL)
+    totals["catalogue"] = sum(item["available"] for item in items if item["sku"] == GUITAR)
+    return totals
+
+
+def stock_becomes(api: Jejak, **wanted: int) -> dict[str, int]:
+    return wait_for(
+        f"guitar stock {wanted}",
+        lambda: s if all((s := guitar_stock(api))[k] == v for k, v in wanted.items()) else None,
+    )
+
+
+def test_returns_cancels_corrections_and_closed_holds_move_stock_and_trace(api: Jejak) -> None:
+    guitars = produce(api, "RKB-KYU", GUITAR, [(6, ["WB-GTR1A"])])
+    sign_off(api, guitars, [])
+    wait_for_lot_in_stock(api, guitars["lot_code"])
+    serials, lot_code = guitars["serials"], guitars["lot_code"]
+    gallery = Who.sales_channel("GALERI-SERANG")
+
+    sold = sell(api, "GALERI-SERANG", GUITAR, 1, "BUYER-GTR-0001", serials=serials[:1])
+    back = {"return_id": str(uuid.uuid4()), "serials": serials[:1], "reason": "neck cracked"}
+    path = f"/orders/{sold['order_id']}/returns"
+    returned = api.call("sales", "POST", path, back, as_=gallery)
+    assert (returned["location_code"], returned["serials"]) == ("RKB-STORE", serials[:1])
+    assert trace_status(api, serials[0], "returned")["timeline"][-1]["biz_step"] == "receiving"
+    stock_becomes(api, on_hand=6, quarantined=1, available=5, catalogue=5)
+
+    order_id = str(uuid.uuid4())
+    order = {"order_id": order_id, "channel_code": "GALERI-SERANG", "sku": GUITAR,
+             "quantity": 2, "buyer_ref": "BUYER-GTR-0002"}  # fmt: skip
+    api.call("sales", "POST", "/orders", order, as_=gallery)
+    wait_for("a confirmed order", lambda: api.call(
+        "sales", "GET", f"/orders/{order_id}", as_=gallery)["status"] == "confirmed")  # fmt: skip
+    stock_becomes(api, reserved=2, available=3)
+    cancel = {"reason": "the buyer changed their mind"}
+    cancelled = api.call("sales", "POST", f"/orders/{order_id}/cancel", cancel, as_=gallery)
+    assert cancelled["status"] == "cancelled"
+    stock_becomes(api, reserved=0, available=5, catalogue=5)
+    reservation = api.call("inventory", "GET", f"/reservations/{order_id}", as_=KANWIL)
+    assert (reservation["status"], "cancelled by its channel" in reservation["reason"]) == (
+        "released",
+        True,
+    )
+
+    officer, batch_path = Who.officer("RKB"), f"/inspections/{guitars['batch_id']}"
+    first = api.call("quality", "GET", batch_path, as_=officer)
+    crack = {"defect_code": "KYU-02", "quantity": 1, "serials": serials[5:]}
+    correction = {"supersedes": first["inspection_id"], "reason": "a crack found on a re-check",
+                  "passed_quantity": 5, "rejected_quantity": 1, "rejections": [crack]}  # fmt: skip
+    corrected = api.call("quality", "POST", f"{batch_path}/corrections", correction, as_=officer)
+    assert [s["supersedes"] for s in corrected["sign_offs"]] == [None, first["inspection_id"]]
+    stock_becomes(api, on_hand=5, available=4, catalogue=4)
+    checks = [step for step in trace_status(api, serials[5], "rejected")["timeline"]
+              if step["biz_step"] == "inspecting"]  # fmt: skip
+    assert [(c["qc_decision"], c.get("supersedes")) for c in checks] == [
+        ("conformant", None),
+        ("non_conformant", first["inspection_id"]),
+    ]
+
+    hold = {"hold_id": str(uuid.uuid4()), "lot_code": lot_code, "reason": "neck check"}
+    api.call("quality", "POST", "/holds", hold, as_=KANWIL)
+    stock_becomes(api, quarantined=5, available=0, catalogue=0)
+    close = {"outcome": "released", "reason": "necks re-checked: fine"}
+    released = api.call("quality", "POST", f"/holds/{hold['hold_id']}/close", close, as_=KANWIL)
+    assert released["status"] == "released"
+    stock_becomes(api, on_hand=5, quarantined=0, available=5, catalogue=5)
+    assert trace_status(api, serials[0], "in_stock")["timeline"][-1]["biz_step"] == "inspecting"
+
+    again = hold | {"hold_id": str(uuid.uuid4()), "reason": "cracks spread in storage"}
+    api.call("quality", "POST", "/holds", again, as_=KANWIL)
+    destroy = {"outcome": "destroyed", "reason": "burnt under the Kanwil's supervision"}
+    api.call("quality", "POST", f"/holds/{again['hold_id']}/close", destroy, as_=KANWIL)
+    stock_becomes(api, on_hand=0, quarantined=0, available=0, catalogue=0)
+    ledger = api.call("inventory", "GET", f"/ledger?sku={GUITAR}", as_=KANWIL)
+    assert sum(-line["on_hand_delta"] for line in ledger if line["reason"] == "written_off") == 5
+    assert trace_status(api, serials[0], "destroyed")["timeline"][-1]["biz_step"] == "destroying"
+    report = api.call("trace", "GET", f"/lots/{lot_code}/recall-report", as_=KANWIL)
+    assert (report["status"], report["made"]) == ("destroyed", 6)
+    assert {k: v for k, v in report["counts"].items() if v} == {"destroyed": 5, "rejected": 1}
