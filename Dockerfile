@@ -15,15 +15,22 @@ RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/jej
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml alone, so a code change does not reinstall them.
+# Dependencies first, exactly the pinned versions of requirements.lock (`make lock`; no
+# resolving here, no dev tools, no embedded Redis), so a code change does not reinstall them.
+COPY requirements.lock ./
+RUN pip install --no-deps -r requirements.lock
+
+# Then jejak itself, without dependencies; `pip check` fails the build when the lock misses
+# one that pyproject.toml asks for. Only the code is copied: never deploy/secrets/.
 # README.md is optional in the build context; setuptools only needs the file to exist.
 COPY pyproject.toml README.md* ./
-RUN mkdir -p shared services jejak && touch README.md \
-    && pip install . \
-    && pip uninstall --yes jejak
-
-COPY . .
-RUN pip install --no-deps . && python -m compileall -q shared services jejak
+COPY shared ./shared
+COPY services ./services
+COPY jejak ./jejak
+RUN touch README.md \
+    && pip install --no-deps . \
+    && pip check \
+    && python -m compileall -q shared services jejak
 
 USER jejak
 EXPOSE 8001 8002 8003 8004 8005 8006
@@ -32,5 +39,7 @@ EXPOSE 8001 8002 8003 8004 8005 8006
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['JEJAK_PORT'], timeout=4)"]
 
-# exec: uvicorn is PID 1's direct replacement and gets SIGTERM for a graceful shutdown.
-CMD ["sh", "-c", "exec uvicorn services.${JEJAK_SERVICE:?set JEJAK_SERVICE}.app:app --host 0.0.0.0 --port ${JEJAK_PORT:?set JEJAK_PORT}"]
+# The service's own database is migrated first (a service refuses to start on one that is
+# behind; replicas migrating at once take turns on an advisory lock), then exec: uvicorn is
+# PID 1's direct replacement and gets SIGTERM for a graceful shutdown.
+CMD ["sh", "-c", "jejak migrate --only ${JEJAK_SERVICE:?set JEJAK_SERVICE} && exec uvicorn services.${JEJAK_SERVICE}.app:app --host 0.0.0.0 --port ${JEJAK_PORT:?set JEJAK_PORT}"]

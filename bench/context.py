@@ -14,6 +14,7 @@ from bench.events import BUILDERS, Backlog
 from bench.profiling import Profiler
 from bench.rss import RssMonitor, cpu_used
 from jejak.launcher import ServiceSet, free_ports
+from jejak.migrate_cli import migrate_service_set
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("ceiling", "drain", "ingest", "latency", "trace")
@@ -106,6 +107,7 @@ class Context:
             log_dir=sandbox.log_dir,
             cwd=ROOT,
         )
+        migrate_service_set(services, self.progress.console)
         started = time.perf_counter()
         with self.rss.watching(sandbox.label, services):
             try:

@@ -188,8 +188,9 @@ async def settle(redis: Redis, namespace: str, timeout_s: float) -> int:
 
 
 async def catalogue(pool: HttpPool, token: str) -> dict[str, int]:
-    items = expect_ok(await pool.get("/catalogue", token), "catalogue")
-    return {item["sku"]: int(item["available"]) for item in items}
+    # Every SKU on one page (the catalogue has far fewer than the maximum page of 500).
+    page = expect_ok(await pool.get("/catalogue?limit=500", token), "catalogue")
+    return {item["sku"]: int(item["available"]) for item in page["items"]}
 
 
 async def stocked(pool: HttpPool, token: str, sku: str, quantity: int, timeout_s: float) -> None:

@@ -19,18 +19,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from jejak import __version__
+from jejak.dead_letters_cli import dead_letters_app
 from jejak.identity import identity_app
 from jejak.launcher import (
     LOCALHOST,
     SERVICE_NAMES,
+    Backoff,
     EmbeddedRedis,
     LaunchError,
     PortInUseError,
     ServiceSet,
+    describe_exit,
     ensure_port_free,
     offset_ports,
     tail,
 )
+from jejak.logs_cli import logs
+from jejak.migrate_cli import migrate_app, migrate_service_set
 from jejak.redis_users import provision, write_deployment_files
 from jejak.streams import dead_letters, group_statuses
 from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
@@ -42,6 +47,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(identity_app, name="identity")
+app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(migrate_app, name="migrate")
+app.command()(logs)
+app.command("chaos")(__import__("jejak.chaos.command", fromlist=["chaos"]).chaos)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -152,6 +161,10 @@ def run(
     data_dir = settings.data_dir.resolve()
     log_dir = data_dir / "logs"
     env = {"JEJAK_DATA_DIR": str(data_dir)}
+    # Readable log lines for people (`jejak logs`), unless JEJAK_LOG_FORMAT says otherwise.
+    env["JEJAK_LOG_FORMAT"] = (
+        settings.log_format if "log_format" in settings.model_fields_set else "console"
+    )
 
     redis: EmbeddedRedis | None = None
     services: ServiceSet | None = None
@@ -183,6 +196,7 @@ def run(
             startup_timeout=startup_timeout,
             redis_urls=redis_users,
         )
+        migrate_service_set(services, console)  # a service refuses a database behind it
         console.print(f"Starting {', '.join(names)} ... (logs in {log_dir})")
         services.start_all()
         database_description = _database_description(settings, data_dir)
@@ -244,26 +258,75 @@ def _print_started(
 
 
 def _supervise(services: ServiceSet, redis: EmbeddedRedis | None) -> int:
-    """Wait for a signal; report children that die. Returns 1 once every service is gone."""
-    reported: set[str] = set()
+    """Until a signal stops `jejak run`: restart every child that dies, with exponential
+    backoff (0.5 s, doubling to 30 s; back to 0.5 s once it stayed up a minute), and say so."""
+    backoffs = {service.name: Backoff() for service in services}
+    redis_backoff = Backoff()
+    unhealthy: set[str] = set()  # restarted, /health not answered yet
     while True:
-        time.sleep(0.5)
+        time.sleep(0.25)
+        if redis is not None:
+            _supervise_redis(redis, redis_backoff)
         for service in services:
-            if service.name not in reported and not service.running():
-                reported.add(service.name)
+            name, backoff = service.name, backoffs[service.name]
+            if backoff.restart_at is None and not service.running():
+                unhealthy.discard(name)
+                delay = backoff.crashed()
                 err_console.print(
-                    f"[bold red]{service.name} exited with code {service.returncode}[/]; "
-                    f"last lines of {service.log_path}:\n{tail(service.log_path, 20)}"
+                    f"[bold red]{name} exited with {describe_exit(service.returncode)}[/]; "
+                    f"last lines of {service.log_path}:\n{escape(tail(service.log_path, 20))}"
                 )
-        if redis is not None and "redis" not in reported and not redis.running():
-            reported.add("redis")
+                err_console.print(
+                    f"[yellow]Restarting {name} in {delay:g} s[/] (crash {backoff.crashes} in "
+                    "a row)"
+                )
+            elif backoff.due():
+                try:
+                    pid = services.start(name, wait=False)
+                except LaunchError as exc:
+                    delay = backoff.crashed()
+                    err_console.print(
+                        f"[bold red]Could not restart {name}:[/] {escape(str(exc))}; "
+                        f"trying again in {delay:g} s"
+                    )
+                    continue
+                backoff.started()
+                unhealthy.add(name)
+                console.print(f"Restarted {name} (pid {pid}); waiting for its /health ...")
+        for name in sorted(unhealthy):
+            if services.running(name) and _answers_health(services, name):
+                unhealthy.discard(name)
+                console.print(f"[green]{name} is healthy again[/] ({services.url(name)})")
+
+
+def _supervise_redis(redis: EmbeddedRedis, backoff: Backoff) -> None:
+    if backoff.restart_at is None and not redis.running():
+        code = redis.process.poll() if redis.process is not None else None
+        delay = backoff.crashed()
+        err_console.print(
+            f"[bold red]embedded Redis exited with {describe_exit(code)}[/]; last lines of "
+            f"{redis.log}:\n{escape(tail(redis.log, 20))}"
+        )
+        err_console.print(f"[yellow]Restarting embedded Redis in {delay:g} s[/]")
+    elif backoff.due():
+        try:
+            redis.start()  # waits until it answers PING; its append-only file is kept
+        except LaunchError as exc:
+            delay = backoff.crashed()
             err_console.print(
-                f"[bold red]embedded Redis exited[/]; last lines of {redis.log}:\n"
-                f"{tail(redis.log, 20)}"
+                f"[bold red]Could not restart embedded Redis:[/] {escape(str(exc))}; "
+                f"trying again in {delay:g} s"
             )
-        if all(not service.running() for service in services):
-            err_console.print("[bold red]No service is running any more; stopping.[/]")
-            return 1
+            return
+        backoff.started()
+        console.print(f"[green]Restarted embedded Redis[/] (pid {redis.pid})")
+
+
+def _answers_health(services: ServiceSet, name: str) -> bool:
+    try:
+        return services.health(name, timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 # --------------------------------------------------------------------------- demo

@@ -98,7 +98,7 @@ def upt_of(lot_code: str) -> str:
 
 def wait_for_stock(api: Jejak, sku: str, at_least: int) -> None:
     def available() -> bool:
-        items = api.call("sales", "GET", "/catalogue", as_=KANWIL)
+        items = api.call("sales", "GET", "/catalogue?limit=500", as_=KANWIL)["items"]
         return any(item["sku"] == sku and item["available"] >= at_least for item in items)
 
     wait_for(f"{at_least} x {sku} in the sales catalogue", available)
@@ -228,7 +228,7 @@ def destroy(api: Jejak, batch: Any, hold_id: str, reason: str) -> None:
             and r
         ),
     )
-    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}", as_=KANWIL)
+    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=500", as_=KANWIL)["items"]
     written_off = sum(
         -line["on_hand_delta"]
         for line in ledger

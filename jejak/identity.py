@@ -219,7 +219,7 @@ def list_principals(
     as_json: JsonOption = False,
 ) -> None:
     """Every principal, revoked ones dimmed; never a secret."""
-    principals = admin(credentials, url, token).call("GET", "/principals")
+    principals = _every_principal(admin(credentials, url, token))
     if as_json:
         _print_json(principals)
     else:
@@ -246,10 +246,20 @@ def _principal_id(service: Admin, given: str) -> str:
         return str(UUID(given))
     except ValueError:
         pass
-    for principal in service.call("GET", "/principals"):
+    for principal in _every_principal(service):
         if given in (principal["client_id"], principal["username"]):
             return str(principal["id"])
     _fail(f"no principal with the id, client_id or username {given}")
+
+
+def _every_principal(service: Admin) -> list[dict[str, Any]]:
+    """GET /principals, page after page: it answers {items, total, limit, offset}."""
+    principals: list[dict[str, Any]] = []
+    while True:
+        page = service.call("GET", f"/principals?limit=500&offset={len(principals)}")
+        principals += page["items"]
+        if not page["items"] or len(principals) >= page["total"]:
+            return principals
 
 
 @identity_app.command("rotate-key")

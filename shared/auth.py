@@ -13,7 +13,7 @@ reads it. Object-level checks (this workshop, this UPT, this channel) are in the
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Any
 
 import httpx
@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
 from shared.errors import Rejected
+from shared.http import problem_response, problem_responses
 from shared.identity import ROLES, Claims, Role
 
 ALGORITHMS = ["EdDSA", "ES256", "RS256"]
@@ -137,13 +138,20 @@ CallerDep = Annotated[Claims, Depends(caller)]
 OptionalCallerDep = Annotated[Claims | None, Depends(optional_caller)]
 
 
-def allow(*roles: Role | str) -> dict[str, Any]:
-    """Route options: who may call it. `allow("public")` needs no token."""
+def allow(*roles: Role | str, errors: Iterable[int] = ()) -> dict[str, Any]:
+    """Route options: who may call it, and the 4xx it answers besides (a problem each, in the
+    OpenAPI document): `allow("public")` needs no token; any other rule brings 401 and 403.
+    FastAPI's 422 of a route with parameters or a body is documented by `shared.http`."""
     if PUBLIC in roles:
-        return {"openapi_extra": {ROLES_EXTENSION: [PUBLIC]}}
+        extra = {ROLES_EXTENSION: [PUBLIC], "responses": problem_responses(*sorted(set(errors)))}
+        return {"openapi_extra": extra}
+    statuses = sorted({401, 403, *errors})
     return {
         "dependencies": [Depends(_role_in(frozenset(roles)))],
-        "openapi_extra": {ROLES_EXTENSION: sorted(roles)},
+        "openapi_extra": {
+            ROLES_EXTENSION: sorted(roles),
+            "responses": problem_responses(*statuses),
+        },
     }
 
 
@@ -174,5 +182,8 @@ async def unauthorized_handler(request: Request, exc: Exception) -> JSONResponse
     if "authorization" in request.headers:  # RFC 6750: an error code only when a token came
         description = exc.reason.replace('"', "'")
         challenge += f', error="invalid_token", error_description="{description}"'
-    error = {"loc": ["header", "Authorization"], "msg": exc.reason, "type": "unauthorized"}
-    return JSONResponse({"detail": [error]}, 401, headers={"WWW-Authenticate": challenge})
+    errors = [("authorization", exc.reason)]
+    headers = {"WWW-Authenticate": challenge}
+    return problem_response(
+        request, 401, exc.reason, kind="unauthorized", errors=errors, headers=headers
+    )

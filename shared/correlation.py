@@ -15,6 +15,8 @@ from uuid import UUID, uuid4
 
 import orjson
 
+from shared.http import PROBLEM, problem_body
+
 HEADER = "X-Correlation-ID"
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
 
@@ -83,7 +85,7 @@ class CorrelationMiddleware:
         try:
             flow = RequestFlow(correlation_from_headers(headers))
         except BadCorrelationHeader as bad:
-            await _refuse(send, bad)
+            await _refuse(send, bad, scope.get("path", ""))
             return
 
         async def send_with_id(message: Message) -> None:
@@ -99,10 +101,13 @@ class CorrelationMiddleware:
             _current.reset(token)
 
 
-async def _refuse(send: Send, bad: BadCorrelationHeader) -> None:
+async def _refuse(send: Send, bad: BadCorrelationHeader, path: str) -> None:
+    """A problem (RFC 9457) naming the header, as every other error answer is."""
     body = orjson.dumps(
-        {"detail": [{"loc": ["header", bad.header], "msg": bad.reason, "type": "value_error"}]}
+        problem_body(
+            400, bad.reason, path, kind="bad_request", errors=[(f"header.{bad.header}", bad.reason)]
+        )
     )
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 400, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -178,11 +178,6 @@ class Database:
         # a read-then-write transaction would have to upgrade its lock.
         self._writer_turn = asyncio.Lock() if is_sqlite(url) else contextlib.nullcontext()
 
-    async def create_tables(self, metadata: MetaData) -> None:
-        await ensure_database(self.url)
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed on success, rolled back on any exception."""

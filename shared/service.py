@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from redis.asyncio import Redis
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,8 +29,13 @@ from shared.delivery.consumer import Consumer
 from shared.delivery.dead_letters import DeadLetters
 from shared.delivery.outbox import Relay
 from shared.delivery.reader import Reader, ensure_groups
+from shared.delivery.retention import Retention
 from shared.delivery.subscriptions import EventRouter
-from shared.errors import Rejected
+from shared.http import install as install_problems
+from shared.http import problem_response, problem_responses
+from shared.logs import configure_server as configure_logging
+from shared.metrics import CONTENT_TYPE, RequestObserver, ScrapeState, render
+from shared.migrations import require_current
 from shared.ratelimit import PublicRateLimit
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitsOfWork
@@ -104,10 +109,19 @@ class Runtime:
             name=f"{settings.consumer_name}-claimer",
             min_idle_ms=settings.claim_idle_ms,
         )
+        self.scrape = ScrapeState(
+            self.redis, self.reader.streams, settings.group, self.db, spec.tables.outbox
+        )
+        # Every service trims what it produces and prunes its inbox and outbox: a job of its own.
+        self.retention = Retention(self.redis, self.db, spec.tables, consumes=self.reader.streams)
+        self.jobs = (*spec.jobs, Job("retention", Retention.interval_s, self.retention.run))
+        self.background: list[asyncio.Task[Any]] = []  # started by the lifespan
 
     async def prepare(self) -> None:
-        """Tables, seed data and consumer groups: everything before the first read."""
-        await self.db.create_tables(self.spec.metadata)
+        """The schema's revision, seed data and consumer groups: everything before the first
+        read. A database behind this release's migrations (`jejak migrate` brings it up) stops
+        the start with SchemaNotCurrent, naming the service, the database and the revisions."""
+        await require_current(self.spec.name, self.db.url)
         if self.spec.seed is not None:
             async with self.db.transaction() as session:
                 await self.spec.seed(session)
@@ -119,13 +133,14 @@ class Runtime:
         background = [asyncio.create_task(self.relay.run(), name=f"{self.spec.name}-relay")]
         background += [
             asyncio.create_task(self.repeat(job), name=f"{self.spec.name}-{job.name}")
-            for job in self.spec.jobs
+            for job in self.jobs
         ]
         if self.spec.events:
             self.reader.start()
             background.append(
                 asyncio.create_task(self.claimer.run(), name=f"{self.spec.name}-claimer")
             )
+        self.background = background  # what /health/ready checks runs
         log.info("%s ready: consumer %s", self.spec.name, self.settings.consumer_name)
         try:
             yield
@@ -145,8 +160,14 @@ class Runtime:
         """Run a job now (what fell due while the service was down), then every interval,
         until the service stops (the task is cancelled)."""
         interval_s = job.interval_s(self.settings)
+        task = asyncio.current_task()
         while True:
             await self.run_job(job)
+            # A library awaited inside the run may swallow the CancelledError of a shutdown
+            # (seen with the retention job's Redis and database calls): the request is still
+            # counted on the task, and sleeping on would hold the shutdown for an interval.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(interval_s)
 
     async def run_job(self, job: Job) -> int | None:
@@ -177,6 +198,37 @@ class Runtime:
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
+    async def live(self) -> dict[str, str]:
+        """Liveness: the process answers (nothing else is checked)."""
+        return {"service": self.spec.name, "status": "ok"}
+
+    async def ready(self, request: Request) -> Response:
+        """Readiness: 200 when the database and Redis answer and the relay (and the readers
+        and claimer of a service with subscribers) run; else 503 naming what failed."""
+        checks = {
+            "database": await _check(self.db.ping()),
+            "redis": await _check(self.redis.ping()),
+        }
+        tasks = {
+            task.get_name().removeprefix(f"{self.spec.name}-"): task for task in self.background
+        }
+        checks["relay"] = _running(tasks.get("relay"))
+        if self.spec.events:
+            readers = list(self.reader._tasks.values())  # one per stream it follows
+            checks["reader"] = _running(*readers) if readers else "not started"
+            checks["claimer"] = _running(tasks.get("claimer"))
+        failed = [name for name, value in checks.items() if value != "ok"]
+        if failed:
+            detail = f"not ready: {', '.join(failed)}"
+            return problem_response(request, 503, detail, service=self.spec.name, checks=checks)
+        return JSONResponse({"service": self.spec.name, "status": "ready", **checks})
+
+    async def metrics(self) -> Response:
+        """Prometheus metrics of this process (text format): HTTP, consumer groups (lag,
+        pending, applied, redeliveries, dead letters), outbox backlog and publish latency."""
+        await self.scrape.refresh()
+        return Response(render(), media_type=CONTENT_TYPE)
+
     async def asyncapi(self) -> Response:
         """AsyncAPI 3 document of the streams this service publishes and consumes."""
         return json_response(self._asyncapi)
@@ -184,6 +236,20 @@ class Runtime:
     @functools.cached_property
     def _asyncapi(self) -> dict[str, Any]:
         return asyncapi_document([self.spec], namespace=self.settings.namespace)
+
+
+def _running(*tasks: "asyncio.Task[Any] | None") -> str:
+    """ok while every task runs; else whether one never started, stopped or failed."""
+    for task in tasks:
+        if task is None:
+            return "not started"
+        if task.done():
+            failure = None if task.cancelled() else task.exception()
+            return f"stopped: {failure!r}" if failure else "stopped"
+    return "ok"
+
+
+NOT_READY: dict[int | str, dict[str, Any]] = {503: problem_responses(503)["503"]}
 
 
 async def _check(probe: Awaitable[Any]) -> str:
@@ -194,18 +260,9 @@ async def _check(probe: Awaitable[Any]) -> str:
     return "ok"
 
 
-async def rejected_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Rejected)
-    retry_after = getattr(exc, "retry_after_s", None)
-    return JSONResponse(
-        status_code=exc.status_code,
-        content={"detail": [{"loc": exc.field.split("."), "msg": exc.reason, "type": exc.kind}]},
-        headers={"Retry-After": str(retry_after)} if retry_after else None,
-    )
-
-
 def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     settings = (settings or Settings()).model_copy(update={"service": spec.name})
+    configure_logging(spec.name, settings.log_format)  # under uvicorn only, not in tests
     runtime = Runtime(spec, settings)
     app = FastAPI(
         title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan
@@ -213,12 +270,22 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
     app.state.public_rate_limit = PublicRateLimit(settings.public_rate_limit)
+    app.add_middleware(RequestObserver)  # inside the correlation middleware: knows the flow
     app.add_middleware(CorrelationMiddleware)
-    app.add_exception_handler(Rejected, rejected_handler)
+    install_problems(app)  # every error an RFC 9457 problem (shared/http.py)
     app.add_exception_handler(Unauthorized, unauthorized_handler)
     operations: dict[str, Any] = {"methods": ["GET"], "tags": ["operations"], **allow("public")}
     app.add_api_route("/health", runtime.health, **operations)
+    app.add_api_route("/health/live", runtime.live, **operations)
+    app.add_api_route("/health/ready", runtime.ready, responses=NOT_READY, **operations)
     app.add_api_route("/asyncapi", runtime.asyncapi, **operations)
+    app.add_api_route(
+        "/metrics",
+        runtime.metrics,
+        response_class=PlainTextResponse,  # documented as the Prometheus text it is
+        responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
+        **operations,
+    )
     app.include_router(spec.router)
     return app
 

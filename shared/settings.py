@@ -4,9 +4,9 @@ environment (or defaults). A variable set to the empty string counts as unset.""
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -50,7 +50,24 @@ class Settings(BaseSettings):
         description="A server URL (postgresql://...); each service uses its own database on it. "
         "Unset: one SQLite file per service under JEJAK_DATA_DIR.",
     )
+    database_password_file: Path | None = Field(
+        None,
+        alias="DATABASE_PASSWORD_FILE",
+        description="A file holding DATABASE_URL's password (a compose or Kubernetes secret, "
+        "e.g. /run/secrets/...); it takes the place of any password in the URL.",
+    )
+    redis_password_file: Path | None = Field(
+        None,
+        alias="REDIS_PASSWORD_FILE",
+        description="A file holding REDIS_URL's password, like DATABASE_PASSWORD_FILE.",
+    )
     data_dir: Path = Field(Path(".jejak"), alias="JEJAK_DATA_DIR")
+    log_format: Literal["json", "console"] = Field(
+        "json",
+        alias="JEJAK_LOG_FORMAT",
+        description="json: one JSON object per log line (services); console: readable lines "
+        "(`jejak run` chooses it for the services it starts).",
+    )
     namespace: str = Field(
         "jejak",
         alias="JEJAK_NAMESPACE",
@@ -101,6 +118,41 @@ class Settings(BaseSettings):
         description="How often sales looks for expired reservations; an order is cancelled at "
         "most this long after its time is up.",
     )
+    stream_min_age_s: float = Field(
+        7 * 86_400,
+        alias="JEJAK_STREAM_MIN_AGE_S",
+        ge=0,
+        description="The retention job never trims a stream entry younger than this, even "
+        "when every consumer group is done with it (an entry a group still needs is never "
+        "trimmed, whatever its age); 7 days unless set.",
+    )
+    inbox_retention_s: float = Field(
+        7 * 86_400,
+        alias="JEJAK_INBOX_RETENTION_S",
+        ge=0,
+        description="Inbox rows are kept this long, counted back from the oldest entry the "
+        "service's group may still be given (or now); a dead letter older than this is only "
+        "replayed with --force. 7 days unless set.",
+    )
+    outbox_retention_s: float = Field(
+        7 * 86_400,
+        alias="JEJAK_OUTBOX_RETENTION_S",
+        ge=0,
+        description="Sent outbox rows older than this are deleted (unsent rows never are).",
+    )
+    dead_letter_retention_s: float = Field(
+        30 * 86_400,
+        alias="JEJAK_DEAD_LETTER_RETENTION_S",
+        ge=0,
+        description="Dead letters older than this are trimmed from the dead-letter stream.",
+    )
+    retention_interval_s: float = Field(
+        3600,
+        alias="JEJAK_RETENTION_INTERVAL_S",
+        gt=0,
+        description="How often every service trims the streams it produces and prunes its "
+        "inbox and outbox.",
+    )
     production_url: str | None = _service_url("production")
     quality_url: str | None = _service_url("quality")
     inventory_url: str | None = _service_url("inventory")
@@ -139,6 +191,17 @@ class Settings(BaseSettings):
         "per UPT and a Kanwil administrator, and writes their credentials to "
         "<JEJAK_DATA_DIR>/credentials.json. `jejak run` and the test systems set it.",
     )
+
+    @model_validator(mode="after")
+    def _passwords_from_files(self) -> Self:
+        """Put the passwords of *_PASSWORD_FILE into the URLs they belong to."""
+        if self.database_password_file is not None and self.database_url:
+            password = read_secret(self.database_password_file, "DATABASE_PASSWORD_FILE")
+            self.database_url = with_password(self.database_url, password)
+        if self.redis_password_file is not None and "redis_url" in self.model_fields_set:
+            password = read_secret(self.redis_password_file, "REDIS_PASSWORD_FILE")
+            self.redis_url = with_password(self.redis_url, password)
+        return self
 
     @property
     def embedded_redis(self) -> bool:
@@ -183,3 +246,16 @@ def async_driver_url(url: str) -> str:
         parsed.drivername, parsed.drivername
     )
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def read_secret(path: Path, variable: str) -> str:
+    """A secret file's content without its trailing newline."""
+    try:
+        return path.read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ValueError(f"{variable}: cannot read {path}: {exc.strerror or exc}") from None
+
+
+def with_password(url: str, password: str) -> str:
+    """postgresql://user@host/db + secret -> postgresql://user:secret@host/db (quoted)."""
+    return make_url(url).set(password=password).render_as_string(hide_password=False)

@@ -98,6 +98,7 @@ async def test_the_response_names_the_flow_the_request_continued() -> None:
 async def test_a_malformed_header_gets_a_400_naming_it_and_reaches_no_route() -> None:
     response = await post(app_emitting(uuid4()), {HEADER: "not-a-uuid"})
     assert response.status_code == 400
-    [error] = response.json()["detail"]
-    assert error["loc"] == ["header", HEADER]
-    assert "is not a UUID" in error["msg"]
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["field"]) == (400, f"header.{HEADER}")
+    assert "is not a UUID" in problem["reason"]

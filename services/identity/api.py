@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Form, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from services.identity.db import PrincipalRow, Principals, SigningKeys
 from services.identity.domain import ALGORITHM, Binding, Issuer, Kind, access_claims, enrolment
@@ -15,24 +16,33 @@ from services.identity.domain import sign as sign_token
 from services.identity.oauth import (
     GRANT_TYPES,
     NO_STORE,
+    OAUTH_ERROR_SCHEMA,
     TokenAnswer,
     TokenForm,
     token_request,
 )
 from shared.auth import CallerDep, allow
+from shared.http import CheckedRoute
 from shared.identity import Role
+from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 from shared.settings import Settings
 
 log = logging.getLogger("jejak")
-router = APIRouter(tags=["identity"])
+router = APIRouter(tags=["identity"], route_class=CheckedRoute)
 
 UPT_CODE = r"^[A-Z0-9]{2,8}$"
 WORKSHOP_CODE = r"^[A-Z0-9]{2,8}-[A-Z0-9]{2,7}$"
 CHANNEL_CODE = r"^[A-Z0-9][A-Z0-9-]{1,19}$"
 OAUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "RFC 6749 §5.2: invalid_request, invalid_grant, unsupported_grant_type"},
-    401: {"description": "RFC 6749 §5.2: invalid_client (with WWW-Authenticate: Basic)"},
+    400: {
+        "description": "RFC 6749 §5.2: invalid_request, invalid_grant, unsupported_grant_type",
+        "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}},
+    },
+    401: {
+        "description": "RFC 6749 §5.2: invalid_client (with WWW-Authenticate: Basic)",
+        "content": {"application/json": {"schema": OAUTH_ERROR_SCHEMA}},
+    },
 }
 
 
@@ -162,7 +172,9 @@ class NewCredentials(PrincipalView):
 KANWIL = allow("kanwil_admin")
 
 
-@router.post("/principals", status_code=status.HTTP_201_CREATED, **KANWIL)
+@router.post(
+    "/principals", status_code=status.HTTP_201_CREATED, **allow("kanwil_admin", errors=[409])
+)
 async def add_principal(
     body: NewPrincipal, uow: UnitOfWorkDep, caller: CallerDep, response: Response
 ) -> NewCredentials:
@@ -177,12 +189,17 @@ async def add_principal(
 
 
 @router.get("/principals", **KANWIL)
-async def list_principals(session: ReadSessionDep) -> list[PrincipalView]:
-    """Every principal, revoked ones too; never a secret."""
-    return [PrincipalView.model_validate(row) for row in await Principals(session).listing()]
+async def list_principals(session: ReadSessionDep, paging: PagingDep) -> Page[PrincipalView]:
+    """Every principal, revoked ones too, oldest first, a page at a time; never a secret."""
+    query = select(PrincipalRow).order_by(
+        PrincipalRow.created_at, PrincipalRow.name, PrincipalRow.id
+    )
+    rows, total = await page_of(session, query, paging)
+    items = [PrincipalView.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("/principals/{principal_id}/revoke", **KANWIL)
+@router.post("/principals/{principal_id}/revoke", **allow("kanwil_admin", errors=[404]))
 async def revoke_principal(
     principal_id: UUID, uow: UnitOfWorkDep, caller: CallerDep
 ) -> PrincipalView:

@@ -6,7 +6,6 @@ database; whoever reads it can sign tokens, so it is the service's alone.
 """
 
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -149,10 +148,6 @@ class Principals:
         while officer_code(upt, number) in taken:
             number += 1
         return officer_code(upt, number)
-
-    async def listing(self) -> Sequence[PrincipalRow]:
-        query = select(PrincipalRow).order_by(PrincipalRow.created_at, PrincipalRow.name)
-        return (await self.session.scalars(query)).all()
 
     async def get(self, principal_id: UUID, *, lock: bool = False) -> PrincipalRow:
         row = await self.session.get(PrincipalRow, principal_id, with_for_update=lock)

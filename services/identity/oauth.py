@@ -7,12 +7,14 @@ Every field of the form is optional, so a malformed request is answered the RFC'
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, get_args
 from urllib.parse import unquote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.http import PROBLEM_SCHEMA, TYPE_PREFIX, problem_body
 
 GrantType = Literal["client_credentials", "password", "refresh_token"]
 GRANT_TYPES: tuple[GrantType, ...] = ("client_credentials", "password", "refresh_token")
@@ -33,13 +35,33 @@ class OAuthError(Exception):
         return 401 if self.error == "invalid_client" else 400
 
 
-async def oauth_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def oauth_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """RFC 6749 §5.2's body and media type (OAuth clients read `error`), with the members of
+    an RFC 9457 problem besides, as every other error of Jejak's has."""
     assert isinstance(exc, OAuthError)
     headers = dict(NO_STORE)
     if exc.status_code == 401:
         headers["WWW-Authenticate"] = 'Basic realm="jejak"'
-    body = {"error": exc.error, "error_description": exc.description}
+    problem = problem_body(exc.status_code, exc.description, request.url.path)
+    problem["type"] = f"{TYPE_PREFIX}oauth/{exc.error}"
+    body = {"error": exc.error, "error_description": exc.description, **problem}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+OAUTH_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "OAuthError",
+    "description": "RFC 6749 §5.2, with the members of an RFC 9457 problem.",
+    "required": ["error", "error_description"],
+    "properties": {
+        "error": {"type": "string", "enum": list(get_args(ErrorCode))},
+        "error_description": {"type": "string"},
+        **{
+            name: PROBLEM_SCHEMA["properties"][name]
+            for name in ("type", "title", "status", "detail", "instance")
+        },
+    },
+}
 
 
 class TokenForm(BaseModel):

@@ -1,8 +1,9 @@
 """Inventory's HTTP API: stock levels, lots, the ledger and reservations (read only)."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -10,11 +11,13 @@ from services.inventory import db
 from services.inventory.domain import store_location
 from shared.auth import CallerDep, allow
 from shared.contracts import Allocation
-from shared.errors import NotFound
+from shared.errors import BadRequest, NotFound
+from shared.http import CheckedRoute
 from shared.identity import Claims
+from shared.pagination import MAX_LIMIT, CursorPage, Page, PagingDep, count, page_of
 from shared.service import ReadSessionDep
 
-router = APIRouter(tags=["inventory"])
+router = APIRouter(tags=["inventory"], route_class=CheckedRoute)
 
 
 class LevelView(BaseModel):
@@ -62,30 +65,53 @@ def _locations(caller: Claims) -> list[str] | None:
 
 @router.get("/stock", **allow(*ADMINS))
 async def list_stock(
-    session: ReadSessionDep, caller: CallerDep, sku: str | None = None
-) -> list[LevelView]:
-    """Stock per SKU and location (a UPT administrator's: its store's)."""
+    session: ReadSessionDep, caller: CallerDep, paging: PagingDep, sku: str | None = None
+) -> Page[LevelView]:
+    """Stock per SKU and location (a UPT administrator's: its store's), a page at a time."""
     query = select(db.LevelRow).order_by(db.LevelRow.sku, db.LevelRow.location_code)
     if sku:
         query = query.where(db.LevelRow.sku == sku)
     if (locations := _locations(caller)) is not None:
         query = query.where(db.LevelRow.location_code.in_(locations))
-    return [LevelView.model_validate(row) for row in await session.scalars(query)]
+    rows, total = await page_of(session, query, paging)
+    items = [LevelView.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.get("/ledger", **allow(*ADMINS))
+@router.get("/ledger", **allow(*ADMINS, errors=[400]))
 async def ledger(
-    session: ReadSessionDep, caller: CallerDep, sku: str, limit: int = 200
-) -> list[LedgerLine]:
-    """The newest movements of a SKU (a UPT administrator's: at its store)."""
+    session: ReadSessionDep,
+    caller: CallerDep,
+    sku: str,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Lines per page, at most {MAX_LIMIT}")
+    ] = 200,
+    cursor: Annotated[
+        str | None, Query(max_length=20, description="next_cursor of the page before")
+    ] = None,
+) -> CursorPage[LedgerLine]:
+    """The movements of a SKU, newest first (a UPT administrator's: at its store). The ledger
+    is only appended to: `next_cursor` continues below the last line given, whatever was
+    written since."""
     query = select(db.LedgerRow).where(db.LedgerRow.sku == sku)
     if (locations := _locations(caller)) is not None:
         query = query.where(db.LedgerRow.location_code.in_(locations))
-    rows = await session.scalars(query.order_by(db.LedgerRow.id.desc()).limit(min(limit, 1000)))
-    return [LedgerLine.model_validate(row) for row in rows]
+    total = await count(session, query)
+    if cursor is not None:
+        query = query.where(db.LedgerRow.id < _ledger_cursor(cursor))
+    rows = list(await session.scalars(query.order_by(db.LedgerRow.id.desc()).limit(limit + 1)))
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    items = [LedgerLine.model_validate(row) for row in rows[:limit]]
+    return CursorPage(items=items, total=total, limit=limit, next_cursor=next_cursor)
 
 
-@router.get("/reservations/{order_id}", **allow("kanwil_admin"))
+def _ledger_cursor(cursor: str) -> int:
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > 2**63 - 1:
+        raise BadRequest("cursor", "not a cursor of this ledger (give next_cursor as it came)")
+    return int(cursor)
+
+
+@router.get("/reservations/{order_id}", **allow("kanwil_admin", errors=[404]))
 async def get_reservation(order_id: UUID, session: ReadSessionDep) -> ReservationView:
     """How inventory answered an order."""
     row = await session.get(db.ReservationRow, order_id)

@@ -17,10 +17,11 @@ from services.production import catalogue, db, labels
 from services.production.domain import WORKER_CODE_PATTERN, check_output
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.errors import Conflict
+from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
-router = APIRouter(tags=["production"])
+router = APIRouter(tags=["production"], route_class=CheckedRoute)
 
 WorkerCode = Annotated[str, Field(pattern=WORKER_CODE_PATTERN, examples=["WB-7F3K"])]
 
@@ -102,7 +103,12 @@ async def get_catalogue(session: ReadSessionDep) -> CatalogueView:
     )
 
 
-@router.post("/batches", status_code=status.HTTP_201_CREATED, **allow("terminal"))
+@router.post(
+    "/batches",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": BatchView, "description": "A resend: the batch opened before"}},
+    **allow("terminal", errors=[409]),
+)
 async def open_batch(
     body: OpenBatch, uow: UnitOfWorkDep, response: Response, caller: CallerDep
 ) -> BatchView:
@@ -117,7 +123,12 @@ async def open_batch(
     return await _view(batches, batches.open(origin, body.batch_id, flow, datetime.now(UTC)))
 
 
-@router.post("/batches/{batch_id}/output", status_code=status.HTTP_201_CREATED, **allow("terminal"))
+@router.post(
+    "/batches/{batch_id}/output",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": BatchView, "description": "A resend: the output recorded before"}},
+    **allow("terminal", errors=[404, 409]),
+)
 async def record_output(
     batch_id: UUID, body: RecordOutput, uow: UnitOfWorkDep, response: Response, caller: CallerDep
 ) -> BatchView:
@@ -133,7 +144,7 @@ async def record_output(
     return await _view(batches, batch)
 
 
-@router.post("/batches/{batch_id}/complete", **allow("terminal"))
+@router.post("/batches/{batch_id}/complete", **allow("terminal", errors=[404, 409]))
 async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> BatchView:
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batches = db.Batches(uow.session)
@@ -145,7 +156,7 @@ async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) 
     return await _view(batches, batch, completed.serials)
 
 
-@router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin"))
+@router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin", errors=[404]))
 async def get_batch(batch_id: UUID, session: ReadSessionDep, caller: CallerDep) -> BatchView:
     """A batch with its lot code and serials once completed."""
     batches = db.Batches(session)
@@ -156,7 +167,7 @@ async def get_batch(batch_id: UUID, session: ReadSessionDep, caller: CallerDep) 
     "/batches/{batch_id}/labels.pdf",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "A4 label sheets"}},
-    **allow("terminal", "upt_admin", "kanwil_admin"),
+    **allow("terminal", "upt_admin", "kanwil_admin", errors=[404, 409]),
 )
 async def get_labels(
     batch_id: UUID,

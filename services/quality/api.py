@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from services.quality.db import InspectionRow, Inspections, SignOffRow
 from services.quality.domain import DEFECT_CODES, Correction, Decision, Lot, Rejection, decide
@@ -15,10 +16,12 @@ from services.quality.holds import HoldRow, Holds, HoldStatus, Outcome, check_ho
 from shared.auth import SIGNED_IN, CallerDep, Forbidden, allow, require_binding
 from shared.contracts import DefectCode, LotCode, LotHeld, Serial
 from shared.errors import Rejected
+from shared.http import CheckedRoute
 from shared.identity import Claims
+from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
-router = APIRouter(tags=["quality"])
+router = APIRouter(tags=["quality"], route_class=CheckedRoute)
 Owned = TypeVar("Owned", InspectionRow, HoldRow)
 
 
@@ -110,18 +113,25 @@ READERS = ("qc_officer", "upt_admin", "kanwil_admin")
 async def list_inspections(
     session: ReadSessionDep,
     caller: CallerDep,
+    paging: PagingDep,
     status: Literal["pending", "signed_off"] = "pending",
     upt: str | None = None,
-) -> list[InspectionView]:
-    """Inspections, pending ones first in line: the caller's UPT's (a Kanwil's: any, or one).
-    Signed-off ones list their sign-offs too, read for the whole page at once."""
+) -> Page[InspectionView]:
+    """Inspections, oldest received first (first in line): the caller's UPT's (a Kanwil's:
+    any, or one UPT's), a page at a time. Signed-off ones list their sign-offs too, read for
+    the whole page at once."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
-    inspections = Inspections(session)
-    return await _views(inspections, await inspections.listing(status, upt or caller.upt))
+    query = select(InspectionRow).where(InspectionRow.status == status)
+    if upt := upt or caller.upt:
+        query = query.where(InspectionRow.upt_code == upt)
+    query = query.order_by(InspectionRow.received_at, InspectionRow.batch_id)
+    rows, total = await page_of(session, query, paging)
+    items = await _views(Inspections(session), rows)
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.get("/inspections/{batch_id}", **allow(*READERS))
+@router.get("/inspections/{batch_id}", **allow(*READERS, errors=[404]))
 async def get_inspection(
     batch_id: UUID, session: ReadSessionDep, caller: CallerDep
 ) -> InspectionView:
@@ -130,7 +140,7 @@ async def get_inspection(
     return (await _views(inspections, [_own(caller, await inspections.get(batch_id))]))[0]
 
 
-@router.post("/inspections/{batch_id}/sign-off", **allow("qc_officer"))
+@router.post("/inspections/{batch_id}/sign-off", **allow("qc_officer", errors=[404, 409]))
 async def sign_off(
     batch_id: UUID, body: SignOff, uow: UnitOfWorkDep, caller: CallerDep
 ) -> InspectionView:
@@ -143,7 +153,7 @@ async def sign_off(
     return (await _views(inspections, [inspection]))[0]
 
 
-@router.post("/inspections/{batch_id}/corrections", **allow("qc_officer"))
+@router.post("/inspections/{batch_id}/corrections", **allow("qc_officer", errors=[404, 409]))
 async def correct_sign_off(
     batch_id: UUID, body: CorrectSignOff, uow: UnitOfWorkDep, caller: CallerDep
 ) -> InspectionView:
@@ -236,7 +246,12 @@ class HoldView(BaseModel):
 HOLDERS = ("qc_officer", "kanwil_admin")
 
 
-@router.post("/holds", status_code=status.HTTP_201_CREATED, **allow(*HOLDERS))
+@router.post(
+    "/holds",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": HoldView, "description": "A resend: the hold placed before"}},
+    **allow(*HOLDERS, errors=[404, 409]),
+)
 async def place_hold(
     body: PlaceHold, uow: UnitOfWorkDep, response: Response, caller: CallerDep
 ) -> HoldView:
@@ -257,7 +272,7 @@ async def place_hold(
     return HoldView.model_validate(holds.place(held))
 
 
-@router.post("/holds/{hold_id}/recall", **allow(*HOLDERS))
+@router.post("/holds/{hold_id}/recall", **allow(*HOLDERS, errors=[404, 409]))
 async def recall(hold_id: UUID, body: Recall, uow: UnitOfWorkDep, caller: CallerDep) -> HoldView:
     """Escalate a hold to a recall: what was sold must come back. Recalling again changes
     nothing; a closed hold cannot be recalled (409)."""
@@ -267,7 +282,7 @@ async def recall(hold_id: UUID, body: Recall, uow: UnitOfWorkDep, caller: Caller
     return HoldView.model_validate(hold)
 
 
-@router.post("/holds/{hold_id}/close", **allow(*HOLDERS))
+@router.post("/holds/{hold_id}/close", **allow(*HOLDERS, errors=[404, 409]))
 async def close_hold(
     hold_id: UUID, body: CloseHold, uow: UnitOfWorkDep, caller: CallerDep
 ) -> HoldView:
@@ -281,16 +296,27 @@ async def close_hold(
 
 @router.get("/holds", **allow(*READERS))
 async def list_holds(
-    session: ReadSessionDep, caller: CallerDep, lot: str | None = None, upt: str | None = None
-) -> list[HoldView]:
-    """Holds and recalls, oldest first: the caller's UPT's (a Kanwil's: any, or one UPT's)."""
+    session: ReadSessionDep,
+    caller: CallerDep,
+    paging: PagingDep,
+    lot: str | None = None,
+    upt: str | None = None,
+) -> Page[HoldView]:
+    """Holds and recalls, oldest first: the caller's UPT's (a Kanwil's: any, or one UPT's),
+    a page at a time."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
-    rows = await Holds(session).listing(lot, upt or caller.upt)
-    return [HoldView.model_validate(row) for row in rows]
+    query = select(HoldRow)
+    if lot:
+        query = query.where(HoldRow.lot_code == lot)
+    if upt := upt or caller.upt:
+        query = query.where(HoldRow.upt_code == upt)
+    rows, total = await page_of(session, query.order_by(HoldRow.held_at, HoldRow.hold_id), paging)
+    items = [HoldView.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.get("/holds/{hold_id}", **allow(*READERS))
+@router.get("/holds/{hold_id}", **allow(*READERS, errors=[404]))
 async def get_hold(hold_id: UUID, session: ReadSessionDep, caller: CallerDep) -> HoldView:
     """One hold."""
     return HoldView.model_validate(_own(caller, await Holds(session).get(hold_id)))

@@ -207,11 +207,3 @@ class Inspections:
         for row in await self.session.scalars(query.order_by(SignOffRow.signed_off_at)):
             found[row.batch_id].append(row)
         return found
-
-    async def listing(self, status: str, upt: str | None) -> Sequence[InspectionRow]:
-        query = select(InspectionRow).where(InspectionRow.status == status)
-        if upt:
-            query = query.where(InspectionRow.upt_code == upt)
-        return (
-            await self.session.scalars(query.order_by(InspectionRow.received_at).limit(500))
-        ).all()

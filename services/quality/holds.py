@@ -147,11 +147,3 @@ class Holds:
         )
         self.session.add(hold)
         return hold
-
-    async def listing(self, lot_code: str | None, upt: str | None) -> Sequence[HoldRow]:
-        query = select(HoldRow)
-        if lot_code:
-            query = query.where(HoldRow.lot_code == lot_code)
-        if upt:
-            query = query.where(HoldRow.upt_code == upt)
-        return (await self.session.scalars(query.order_by(HoldRow.held_at).limit(500))).all()

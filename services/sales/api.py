@@ -8,18 +8,28 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.sales.db import Catalogue, ChannelRow, OrderRow, Orders, ReturnRow, Returns
+from services.sales.db import (
+    CATALOGUE,
+    Catalogue,
+    ChannelRow,
+    OrderRow,
+    Orders,
+    ReturnRow,
+    Returns,
+)
 from services.sales.domain import check_returnable, goods_back, return_location
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.contracts import Allocation
 from shared.errors import Conflict, Rejected
+from shared.http import CheckedRoute
 from shared.identity import Claims
+from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
-router = APIRouter(tags=["sales"])
+router = APIRouter(tags=["sales"], route_class=CheckedRoute)
 
 
 class PlaceOrder(BaseModel):
@@ -115,31 +125,53 @@ class CatalogueItem(BaseModel):
 
 
 @router.get("/channels", **allow(*SIGNED_IN))
-async def list_channels(session: ReadSessionDep) -> list[ChannelView]:
-    """Sales channels."""
-    rows = await session.scalars(select(ChannelRow).order_by(ChannelRow.code))
-    return [ChannelView.model_validate(row) for row in rows]
+async def list_channels(session: ReadSessionDep, paging: PagingDep) -> Page[ChannelView]:
+    """Sales channels, a page at a time."""
+    rows, total = await page_of(session, select(ChannelRow).order_by(ChannelRow.code), paging)
+    items = [ChannelView.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
 @router.get(
     "/catalogue",
-    response_model=list[CatalogueItem],
+    response_model=Page[CatalogueItem],
     **allow("channel", "upt_admin", "kanwil_admin"),
 )
-async def catalogue(session: ReadSessionDep) -> Response:
-    """What channels can sell now: available stock per SKU, from stock changed events."""
+async def catalogue(session: ReadSessionDep, paging: PagingDep) -> Response:
+    """What channels can sell now: available stock per SKU, from stock changed events; a page
+    of SKUs at a time, in SKU order, each with every location it is at."""
+    skus = (
+        select(CATALOGUE.c.sku)
+        .distinct()
+        .order_by(CATALOGUE.c.sku)
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .cte("page_skus")
+    )
+    query = (
+        select(CATALOGUE)
+        .join(skus, skus.c.sku == CATALOGUE.c.sku)
+        .order_by(CATALOGUE.c.sku, CATALOGUE.c.location_code)
+    )
     items: dict[str, dict[str, Any]] = {}
-    for row in await Catalogue(session).rows():
+    for row in await session.execute(query):
         item = items.setdefault(
             row.sku,
             {"sku": row.sku, "product_name": row.product_name, "available": 0, "locations": {}},
         )
         item["available"] += row.available
         item["locations"][row.location_code] = row.available
-    return json_response(list(items.values()))
+    total = await session.scalar(select(func.count(CATALOGUE.c.sku.distinct())))
+    page = {"items": list(items.values()), "total": total or 0}
+    return json_response(page | {"limit": paging.limit, "offset": paging.offset})
 
 
-@router.post("/orders", status_code=status.HTTP_202_ACCEPTED, **allow("channel"))
+@router.post(
+    "/orders",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={200: {"model": OrderView, "description": "A resend: the order placed before"}},
+    **allow("channel", errors=[409]),
+)
 async def place_order(
     body: PlaceOrder, uow: UnitOfWorkDep, response: Response, caller: CallerDep
 ) -> OrderView:
@@ -155,13 +187,13 @@ async def place_order(
     return OrderView.model_validate(order)
 
 
-@router.get("/orders/{order_id}", **allow("channel", "kanwil_admin"))
+@router.get("/orders/{order_id}", **allow("channel", "kanwil_admin", errors=[404]))
 async def get_order(order_id: UUID, session: ReadSessionDep, caller: CallerDep) -> OrderView:
     """An order and inventory's answer to it; a cancelled one says why (its goods were held)."""
     return OrderView.model_validate(_own(caller, await Orders(session).get(order_id)))
 
 
-@router.post("/orders/{order_id}/complete", **allow("channel"))
+@router.post("/orders/{order_id}/complete", **allow("channel", errors=[404, 409]))
 async def complete_order(order_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> OrderView:
     """Hand a confirmed order over to its buyer: the sale is final. A rejected or cancelled
     order (by its channel, by expiry, its goods held) cannot be: 409 with the reason. The
@@ -172,7 +204,7 @@ async def complete_order(order_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) 
     return OrderView.model_validate(order)
 
 
-@router.post("/orders/{order_id}/cancel", **allow("channel"))
+@router.post("/orders/{order_id}/cancel", **allow("channel", errors=[404, 409]))
 async def cancel_order(
     order_id: UUID, body: CancelOrder, uow: UnitOfWorkDep, caller: CallerDep
 ) -> OrderView:
@@ -189,7 +221,8 @@ async def cancel_order(
 @router.post(
     "/orders/{order_id}/returns",
     status_code=status.HTTP_201_CREATED,
-    **allow("channel", "kanwil_admin"),
+    responses={200: {"model": ReturnView, "description": "A resend: the return recorded before"}},
+    **allow("channel", "kanwil_admin", errors=[404, 409]),
 )
 async def record_return(
     order_id: UUID,

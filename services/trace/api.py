@@ -31,11 +31,12 @@ from services.trace.timeline import public_view, trace_document
 from shared.auth import allow
 from shared.errors import BadRequest, NotFound, Rejected
 from shared.gs1 import ai_value_problem, gtin_problem, serial_problem
+from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.ratelimit import RateLimitedCallerDep
 from shared.service import ReadSessionDep, Runtime, RuntimeDep, json_response
 
-router = APIRouter(tags=["trace"])
+router = APIRouter(tags=["trace"], route_class=CheckedRoute)
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,18 @@ async def client_preferences(
 
 
 ClientDep = Annotated[Client, Depends(client_preferences)]
-PUBLIC: dict[str, Any] = {
-    "response_class": Response,
-    "responses": {429: {"description": "An anonymous client looked up too much; see Retry-After"}},
-    **allow("public"),
-}
 
 
-@router.get("/trace/{code}", **PUBLIC)
+def public(*errors: int, **options: Any) -> dict[str, Any]:
+    """Options of a public, rate limited route (429), which a bad token given still makes a
+    401, and the other 4xx it answers."""
+    return {"response_class": Response, **options, **allow("public", errors={401, 429, *errors})}
+
+
+TRACE_JSON = {200: {"content": {JSON: {}}, "description": "The trace"}}
+
+
+@router.get("/trace/{code}", **public(404, responses=TRACE_JSON))
 async def trace(
     code: str, session: ReadSessionDep, runtime: RuntimeDep, caller: RateLimitedCallerDep
 ) -> Response:
@@ -72,17 +77,21 @@ async def trace(
     return _answer(await Traces(session).find(code), runtime, caller)
 
 
-RESOLVER: dict[str, Any] = PUBLIC | {
-    "responses": PUBLIC["responses"]
-    | {
+RESOLVER: dict[str, Any] = public(
+    400,
+    404,
+    responses={
         200: {
             "description": "The public trace; the page for browsers, EPCIS for partners",
             "content": {JSON: {}, HTML: {}, EPCIS: {}},
         },
-        400: {"description": "Not a GS1 Digital Link: the part and the reason"},
-        404: {"description": "No such unit or lot (a page for browsers)"},
+        400: {
+            "description": "Not a GS1 Digital Link: the part and the reason (a page for browsers)",
+            "content": {HTML: {}},
+        },
+        404: {"description": "No such unit or lot (a page for browsers)", "content": {HTML: {}}},
     },
-}
+)
 
 
 @router.get("/01/{gtin}/10/{lot}/21/{serial}", **RESOLVER)

@@ -17,32 +17,31 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from services.trace.api import PUBLIC, check_identifiers
+from services.trace.api import check_identifiers, public
 from services.trace.db import StepQuery, Traces
 from services.trace.epcis import query_document, step_events
 from services.trace.negotiation import EPCIS
 from shared.errors import BadRequest
+from shared.http import CheckedRoute
 from shared.ratelimit import RateLimitedCallerDep
 from shared.service import ReadSessionDep, RuntimeDep, json_response
 
-router = APIRouter(tags=["trace"])
+router = APIRouter(tags=["trace"], route_class=CheckedRoute)
 
 MAX_PER_PAGE = 1000
 # An event's place in the export: its step's recorded time and id, and its part of the step.
 Position = tuple[datetime, int, int]
 
-EVENTS: dict[str, Any] = PUBLIC | {
-    "responses": PUBLIC["responses"]
-    | {
+EVENTS: dict[str, Any] = public(
+    400,
+    responses={
         200: {
             "description": "An EPCISQueryDocument of ObjectEvents, oldest recorded first; "
             'the next page in `Link: <...>; rel="next"`',
             "content": {EPCIS: {}},
         },
-        400: {"description": "A filter or page token that is not one: the field and why"},
-        422: {"description": "A time without its zone, or not a time: the field and why"},
     },
-}
+)
 
 
 @router.get("/epcis/events", **EVENTS)

@@ -12,17 +12,15 @@ from fastapi.responses import Response
 from services.trace.db import Traces
 from services.trace.recall import as_csv, as_xlsx, recall_report
 from shared.auth import CallerDep, allow, require_binding
+from shared.http import CheckedRoute
 from shared.service import ReadSessionDep, json_response
 
-router = APIRouter(tags=["trace"])
+router = APIRouter(tags=["trace"], route_class=CheckedRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REPORT: dict[str, Any] = {
     "response_class": Response,
-    "responses": {
-        200: {"content": {"application/json": {}, "text/csv": {}, XLSX: {}}},
-        404: {"description": "No such lot"},
-    },
-    **allow("kanwil_admin", "upt_admin", "channel"),
+    "responses": {200: {"content": {"application/json": {}, "text/csv": {}, XLSX: {}}}},
+    **allow("kanwil_admin", "upt_admin", "channel", errors=[404]),
 }
 
 

@@ -14,9 +14,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from shared import metrics
 from shared.delivery.consumer import Consumer
 from shared.delivery.entries import Entry
 from shared.delivery.subscriptions import Subscription
+from shared.logs import bound, entry_ids
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ class Claimer:
 
     async def run(self) -> None:
         while True:
+            metrics.claimer_ran()
             try:
                 claimed = 0
                 for subscription in self.subscriptions:
@@ -69,11 +72,12 @@ class Claimer:
         )
         for entry_id, fields in claimed:
             entry = Entry(stream, entry_id.decode(), fields)
-            try:
-                await self.consumer.retry_claimed(subscription, entry, deliveries[entry_id])
-            except Exception as exc:
-                # Not acknowledged: it stays pending and comes back after the idle limit.
-                log.warning("claimed entry %s of %s failed again: %r", entry_id, stream, exc)
-                continue
+            with bound(stream=stream, group=group, **entry_ids(fields)):
+                try:
+                    await self.consumer.retry_claimed(subscription, entry, deliveries[entry_id])
+                except Exception as exc:
+                    # Not acknowledged: it stays pending and comes back after the idle limit.
+                    log.warning("claimed entry %s of %s failed again: %r", entry_id, stream, exc)
+                    continue
             await self.redis.xack(stream, group, entry_id)
         return len(claimed)

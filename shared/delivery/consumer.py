@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from shared import metrics
 from shared.contracts import Event
 from shared.delivery.dead_letters import DeadLetters
 from shared.delivery.entries import Entry, InvalidEntry, decode
@@ -52,6 +53,7 @@ class Consumer:
             fresh = await take_unprocessed(uow.session, self.inbox, self.group, events)
             if fresh:
                 await subscription.handler(fresh, uow)
+        metrics.applied(entries[0].stream, self.group, len(events))
 
     async def retry_claimed(
         self, subscription: Subscription[Any], entry: Entry, deliveries: int
@@ -67,6 +69,7 @@ class Consumer:
                 deliveries=deliveries - 1,
             )
             return
+        metrics.redelivered(entry.stream, self.group)
         try:
             await self.apply_entries(subscription, [entry])
         except Exception as exc:

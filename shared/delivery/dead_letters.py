@@ -1,14 +1,17 @@
 """The dead-letter stream: entries that cannot be applied, with the reason and the original."""
 
+import logging
 from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
+from shared import metrics
 from shared.delivery.entries import Entry
 
 ORIGINAL_PREFIX = b"original."
+log = logging.getLogger(__name__)
 
 
 class DeadLetter(BaseModel):
@@ -56,6 +59,14 @@ class DeadLetters:
         }
         fields.update({ORIGINAL_PREFIX + key: value for key, value in entry.fields.items()})
         await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
+        metrics.dead_lettered(entry.stream, group, reason)
+        log.warning(
+            "entry %s set aside as a dead letter (%s): %s",
+            entry.entry_id,
+            reason,
+            error[:500],
+            extra={"stream": entry.stream, "group": group, "entry_id": entry.entry_id},
+        )
 
     async def remember_failure(self, entry: Entry, group: str, error: str) -> None:
         await self.redis.hset(

@@ -13,12 +13,13 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import metrics
 from shared.contracts import Event
 from shared.db import Database, DeliveryTables
 from shared.delivery.entries import DATA_FIELD
@@ -73,7 +74,13 @@ class Relay:
         try:
             await self._xadd([(row.stream, row.payload) for row in rows])
         except Exception:
-            log.exception("publishing %d committed events failed; the sweep retries", len(rows))
+            streams = sorted({f"{self.namespace}.{row.stream}" for row in rows})
+            ids = [row.event_id for row in rows[:20]]
+            log.exception(
+                "publishing %d committed events failed; the sweep retries",
+                len(rows),
+                extra={"stream": ",".join(streams), "event_id": ",".join(ids)},
+            )
             return
         self._published.extend(row.event_id for row in rows)
 
@@ -146,6 +153,7 @@ class Relay:
             for stream, payload in entries:
                 pipe.xadd(f"{self.namespace}.{stream}", {DATA_FIELD: payload})
             await pipe.execute()
+        metrics.published(self.namespace, entries)
 
     async def _no_flush_wait(self, session: AsyncSession) -> None:
         if not self.db.is_sqlite:
@@ -162,3 +170,20 @@ async def written_events(session: AsyncSession, outbox: Table, contract: type[E]
         .order_by(outbox.c.id)
     )
     return [contract.model_validate_json(payload) for payload in payloads]
+
+
+async def prune_sent(db: Database, outbox: Table, before: datetime, batch_size: int = 5000) -> int:
+    """Delete rows sent before `before`, a batch per transaction (unsent rows stay); how many."""
+    pruned = 0
+    while True:
+        batch = (
+            select(outbox.c.id)
+            .where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < before)
+            .limit(batch_size)
+        )
+        async with db.transaction() as session:
+            result: Any = await session.execute(delete(outbox).where(outbox.c.id.in_(batch)))
+        count: int = result.rowcount
+        pruned += count
+        if count < batch_size:
+            return pruned

@@ -21,6 +21,7 @@ from redis.exceptions import ResponseError
 from shared.delivery.consumer import Consumer
 from shared.delivery.entries import Entry
 from shared.delivery.subscriptions import Subscription
+from shared.logs import bound, entry_ids
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +123,14 @@ class Reader:
         return read
 
     async def _apply(self, subscription: Subscription[Any], entries: list[Entry]) -> None:
-        try:
-            await self.consumer.apply_entries(subscription, entries)
-        except Exception as exc:
-            # Not acknowledged: the batch stays pending and the claimer retries it entry by entry.
-            log.exception("a batch of %d %s entries failed", len(entries), subscription.name)
-            self.last_failure = repr(exc)
-            return
+        ids = entry_ids(entries[0].fields) if len(entries) == 1 else {}
+        with bound(stream=entries[0].stream, group=self.consumer.group, **ids):
+            try:
+                await self.consumer.apply_entries(subscription, entries)
+            except Exception as exc:
+                # Not acknowledged: the batch stays pending; the claimer retries it entry by entry.
+                log.exception("a batch of %d %s entries failed", len(entries), subscription.name)
+                self.last_failure = repr(exc)
+                return
         stream = entries[0].stream
         await self.redis.xack(stream, self.consumer.group, *(e.entry_id for e in entries))

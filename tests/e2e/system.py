@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jejak.demo import Jejak
 from jejak.launcher import ServiceSet, free_ports
+from jejak.migrate_cli import migrate_service_set
 from jejak.redis_users import deprovision, provision
 from jejak.streams import GroupStatus, group_statuses
 from jejak.tokens import Tokens
@@ -26,6 +27,7 @@ def running_system(env: dict[str, str], log_dir: Path) -> Iterator[ServiceSet]:
         redis_urls=provision(admin_url, namespace, Path(env["JEJAK_DATA_DIR"])),
     )
     try:
+        migrate_service_set(services)  # as `jejak migrate` before a deployment starts
         with services:
             yield services
     finally:

@@ -42,7 +42,7 @@ def settle(env: dict[str, str], timeout_s: float = 60) -> None:
 
 
 def stock(api: Jejak, sku: str) -> dict[str, Any]:
-    levels = api.call("inventory", "GET", f"/stock?sku={sku}", as_=KANWIL)
+    levels = api.call("inventory", "GET", f"/stock?sku={sku}", as_=KANWIL)["items"]
     return {
         "on_hand": sum(level["on_hand"] for level in levels),
         "reserved": sum(level["reserved"] for level in levels),
@@ -51,8 +51,24 @@ def stock(api: Jejak, sku: str) -> dict[str, Any]:
 
 
 def received_lots(api: Jejak, sku: str) -> list[str]:
-    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=1000", as_=KANWIL)
-    return [line["lot_code"] for line in ledger if line["reason"] == "received"]
+    lines: list[dict[str, Any]] = []
+    cursor = ""
+    while True:  # the whole ledger, page after page (at most 500 lines a page)
+        page = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=500{cursor}", as_=KANWIL)
+        lines += page["items"]
+        if page["next_cursor"] is None:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert len(lines) == page["total"]
+    return [line["lot_code"] for line in lines if line["reason"] == "received"]
+
+
+def catalogue(api: Jejak) -> list[dict[str, Any]]:
+    """Every SKU of the sales catalogue: far fewer than a page of 500."""
+    page = api.call("sales", "GET", "/catalogue?limit=500", as_=KANWIL)
+    assert len(page["items"]) == page["total"]
+    items: list[dict[str, Any]] = page["items"]
+    return items
 
 
 def produce_and_sign_off(api: Jejak, rng: random.Random) -> tuple[str, int]:
@@ -125,11 +141,7 @@ def test_inventory_killed_mid_flow_applies_every_batch_exactly_once(
         assert len(lots) == len(set(lots)), "a lot was received twice"
     total_lots = sum(len(received_lots(api, sku)) for sku in passed)
     assert total_lots == batches
-    catalogue = {
-        item["sku"]: item["available"]
-        for item in api.call("sales", "GET", "/catalogue", as_=KANWIL)
-    }
-    assert catalogue == passed
+    assert {item["sku"]: item["available"] for item in catalogue(api)} == passed
 
 
 def test_an_event_added_to_its_stream_again_changes_nothing(
@@ -138,15 +150,13 @@ def test_an_event_added_to_its_stream_again_changes_nothing(
     api = api_of(system)
     bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(100, ["WB-DUP1"])])
     sign_off(api, bread, [])
-    wait_for(
-        "the bread in the catalogue", lambda: api.call("sales", "GET", "/catalogue", as_=KANWIL)
-    )
+    wait_for("the bread in the catalogue", lambda: catalogue(api))
     sell(api, "EXPO-UMKM", "PAN-ROT-001", 10, "BUYER-DUP-1")
     settle(system_env)
     before = (
         stock(api, "PAN-ROT-001"),
         api.call("trace", "GET", f"/trace/{bread['lot_code']}", as_=KANWIL),
-        api.call("sales", "GET", "/catalogue", as_=KANWIL),
+        catalogue(api),
         received_lots(api, "PAN-ROT-001"),
     )
 
@@ -162,7 +172,7 @@ def test_an_event_added_to_its_stream_again_changes_nothing(
     after = (
         stock(api, "PAN-ROT-001"),
         api.call("trace", "GET", f"/trace/{bread['lot_code']}", as_=KANWIL),
-        api.call("sales", "GET", "/catalogue", as_=KANWIL),
+        catalogue(api),
         received_lots(api, "PAN-ROT-001"),
     )
     assert after == before
@@ -212,9 +222,7 @@ def test_fifty_concurrent_orders_for_twenty_units_confirm_exactly_twenty(
     sign_off(api, guitars, [])
     wait_for(
         "20 pieces in the catalogue",
-        lambda: any(
-            i["available"] == 20 for i in api.call("sales", "GET", "/catalogue", as_=KANWIL)
-        ),
+        lambda: any(i["available"] == 20 for i in catalogue(api)),
     )
 
     # A second inventory replica joins the consumer group: the orders race across processes.

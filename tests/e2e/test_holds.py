@@ -114,10 +114,11 @@ def test_an_officer_holds_units_of_a_lot_of_their_own_upt_and_nothing_else(api: 
     assert (status, "no lot CLG-FTW-2601-9999" in text) == (404, True)
     serang, cilegon = Who.upt_admin("SRG"), Who.upt_admin("CLG")
     lot_holds = "/holds?lot=" + shoes["lot_code"]
-    assert api.call("quality", "GET", lot_holds, as_=serang) == [], "another UPT's are not listed"
-    assert [h["hold_id"] for h in api.call("quality", "GET", lot_holds, as_=cilegon)] == [
-        hold["hold_id"]
-    ]
+    none = api.call("quality", "GET", lot_holds, as_=serang)
+    assert (none["items"], none["total"]) == ([], 0), "another UPT's are not listed"
+    listed = api.call("quality", "GET", lot_holds, as_=cilegon)
+    assert [h["hold_id"] for h in listed["items"]] == [hold["hold_id"]]
+    assert listed["total"] == 1
     other_upt = api.http.get(
         api.urls["quality"] + lot_holds + "&upt=CLG", headers=api.tokens.header(serang)
     )
@@ -129,10 +130,10 @@ GUITAR = "KYU-GTR-AKS"  # no other test of this module makes guitars
 
 def guitar_stock(api: Jejak) -> dict[str, int]:
     """Inventory's levels of guitars, summed over locations, and the sales catalogue's."""
-    levels = api.call("inventory", "GET", f"/stock?sku={GUITAR}", as_=KANWIL)
+    levels = api.call("inventory", "GET", f"/stock?sku={GUITAR}", as_=KANWIL)["items"]
     totals = {key: sum(level[key] for level in levels) for key in
               ("on_hand", "reserved", "quarantined", "available")}  # fmt: skip
-    items = api.call("sales", "GET", "/catalogue", as_=KANWIL)
+    items = api.call("sales", "GET", "/catalogue?limit=500", as_=KANWIL)["items"]
     totals["catalogue"] = sum(item["available"] for item in items if item["sku"] == GUITAR)
     return totals
 
@@ -205,7 +206,7 @@ def test_returns_cancels_corrections_and_closed_holds_move_stock_and_trace(api: 
     destroy = {"outcome": "destroyed", "reason": "burnt under the Kanwil's supervision"}
     api.call("quality", "POST", f"/holds/{again['hold_id']}/close", destroy, as_=KANWIL)
     stock_becomes(api, on_hand=0, quarantined=0, available=0, catalogue=0)
-    ledger = api.call("inventory", "GET", f"/ledger?sku={GUITAR}", as_=KANWIL)
+    ledger = api.call("inventory", "GET", f"/ledger?sku={GUITAR}", as_=KANWIL)["items"]
     assert sum(-line["on_hand_delta"] for line in ledger if line["reason"] == "written_off") == 5
     assert trace_status(api, serials[0], "destroyed")["timeline"][-1]["biz_step"] == "destroying"
     report = api.call("trace", "GET", f"/lots/{lot_code}/recall-report", as_=KANWIL)

@@ -189,7 +189,7 @@ def test_a_recall_racing_fifty_orders_leaves_no_held_unit_sellable(
     assert report["counts"]["held"] == 100 - len(sold)
     assert report["status"] == "recalled"
 
-    level = api.call("inventory", "GET", f"/stock?sku={SKU}", as_=KANWIL)
+    level = api.call("inventory", "GET", f"/stock?sku={SKU}", as_=KANWIL)["items"]
     [store] = [row for row in level if row["location_code"] == "CLG-STORE"]
     assert store["quarantined"] == 100 - len(sold), store
     other_taken = sum(
@@ -197,7 +197,7 @@ def test_a_recall_racing_fifty_orders_leaves_no_held_unit_sellable(
         for _, order in finals.values()
         if order["status"] in ("confirmed", "completed")
     )
-    catalogue = api.call("sales", "GET", "/catalogue", as_=KANWIL)
+    catalogue = api.call("sales", "GET", "/catalogue?limit=500", as_=KANWIL)["items"]
     [item] = [item for item in catalogue if item["sku"] == SKU]
     assert item["available"] == store["available"] == 60 - other_taken, (item, store)
     assert dead_letters(system.env["REDIS_URL"], system.env["JEJAK_NAMESPACE"]) == []

@@ -150,16 +150,17 @@ def test_bad_requests_get_the_field_and_the_reason_and_change_nothing(api: Jejak
         }
     )
     assert wrong_count.status_code == 422
-    assert wrong_count.json()["detail"][0]["loc"] == ["passed_quantity"]
-    assert "batch has 10" in wrong_count.json()["detail"][0]["msg"]
+    assert wrong_count.headers["content-type"] == "application/problem+json"
+    assert wrong_count.json()["field"] == "passed_quantity"
+    assert "batch has 10" in wrong_count.json()["reason"]
     assert unknown_code.status_code == 422
-    assert unknown_code.json()["detail"][0]["loc"] == ["rejections", "0", "defect_code"]
+    assert unknown_code.json()["field"] == "rejections.0.defect_code"
     assert api.call("quality", "GET", path, as_=officer)["status"] == "pending"
 
     assert sign(base).status_code == 200
     repeated = sign(base)
     assert repeated.status_code == 409
-    assert "already signed off" in repeated.json()["detail"][0]["msg"]
+    assert "already signed off" in repeated.json()["detail"]
 
     named_worker = api.http.post(
         api.urls["production"] + f"/batches/{uuid.uuid4()}/output",
@@ -167,7 +168,7 @@ def test_bad_requests_get_the_field_and_the_reason_and_change_nothing(api: Jejak
         headers=api.tokens.header(terminal),
     )
     assert named_worker.status_code == 422
-    assert named_worker.json()["detail"][0]["loc"][-2:] == ["worker_codes", 0]
+    assert named_worker.json()["field"] == "worker_codes.0"
 
 
 def test_a_terminal_resending_its_queue_creates_nothing_twice(api: Jejak) -> None:

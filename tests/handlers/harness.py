@@ -9,6 +9,9 @@ integration tests cover those). The tests read what a user would see: the servic
 and the events it wrote to its outbox.
 """
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,12 +20,15 @@ from typing import Any, TypeVar
 from uuid import uuid4
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts import Event
 from shared.delivery.entries import DATA_FIELD, encode
 from shared.delivery.outbox import written_events
 from shared.identity import Claims
+from shared.migrations import migrate
+from shared.pagination import MAX_LIMIT, Paging
 from shared.service import Runtime, ServiceSpec
 from shared.settings import Settings
 from tests.backend import Backend
@@ -33,6 +39,8 @@ E = TypeVar("E", bound=Event)
 # HTTP, in tests/e2e/test_access.py).
 KANWIL = Claims(role="kanwil_admin", sub="kanwil-test")
 GALLERY = Claims(role="channel", sub="gallery-test", channel="GALERI-SERANG")
+# The page list routes are called with in these tests: the largest, from the start.
+PAGE = Paging(limit=MAX_LIMIT, offset=0)
 
 
 class NotApplied(Exception):
@@ -102,6 +110,7 @@ async def running(spec: ServiceSpec, backend: Backend, data_dir: Path) -> AsyncI
         }
     )
     runtime = Runtime(spec, settings)
+    await migrated(spec.name, runtime.db.url)
     await runtime.prepare()
     try:
         yield Service(runtime)
@@ -115,3 +124,31 @@ async def _drop_streams(runtime: Runtime) -> None:
     keys = [key async for key in runtime.redis.scan_iter(match=f"{runtime.settings.namespace}.*")]
     if keys:
         await runtime.redis.delete(*keys)
+
+
+# A service's schema at its head, migrated once per run and copied into each test's new
+# SQLite file: a copy takes well under a millisecond, migrating a new file 20-30 ms (create_all took
+# 13-18 ms).
+_SCHEMAS = Path(tempfile.mkdtemp(prefix="jejak-schemas-"))
+atexit.register(shutil.rmtree, _SCHEMAS, ignore_errors=True)
+
+
+async def migrated(service: str, url: str) -> None:
+    """Bring the service's database at `url` to its head, as `jejak migrate` would."""
+    target = make_url(url).database
+    if make_url(url).get_backend_name() != "sqlite" or not target or _exists(Path(target)):
+        await migrate(service, url)  # a server, or a file from an earlier start: in place
+        return
+    template = _SCHEMAS / f"{service}.db"
+    if not _exists(template):
+        await migrate(service, f"sqlite+aiosqlite:///{template}")
+    _copy(template, Path(target))
+
+
+def _exists(path: Path) -> bool:
+    return path.exists()
+
+
+def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)

@@ -10,7 +10,7 @@ from services.quality.api import list_inspections
 from shared.contracts import BatchCompleted
 from shared.delivery.entries import DATA_FIELD, encode
 from tests.builders import batch_completed
-from tests.handlers.harness import KANWIL, Service
+from tests.handlers.harness import KANWIL, PAGE, Service
 
 
 async def dead_letters(quality: Service) -> list[tuple[str, dict[bytes, Any]]]:
@@ -35,7 +35,10 @@ def breaking_quantity(event: BatchCompleted) -> bytes:
 
 async def pending_batches(quality: Service) -> set[object]:
     async with quality.session() as session:
-        return {i.batch_id for i in await list_inspections(session, KANWIL, status="pending")}
+        return {
+            i.batch_id
+            for i in (await list_inspections(session, KANWIL, PAGE, status="pending")).items
+        }
 
 
 async def test_an_event_breaking_its_contract_is_dead_lettered_with_the_field(

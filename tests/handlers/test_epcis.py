@@ -278,9 +278,11 @@ async def test_a_malformed_filter_names_the_field(
         response = await client.get("/epcis/events", params=params)
 
     assert response.status_code == status, response.text
-    (problem,) = response.json()["detail"]
-    assert problem["loc"][-1] == field
-    assert problem["msg"]
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (problem["status"], problem["field"]) == (status, field)
+    assert problem["reason"]
+    assert problem["errors"] == [{"field": field, "reason": problem["reason"]}]
 
 
 async def test_no_buyer_reference_or_order_id_is_exported(

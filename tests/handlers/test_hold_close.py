@@ -26,7 +26,7 @@ from shared.contracts import BatchCompleted, HoldClosed, LotHeld, LotRecalled
 from shared.errors import Conflict, NotFound
 from shared.identity import Claims
 from tests.builders import batch_completed
-from tests.handlers.harness import KANWIL, Service
+from tests.handlers.harness import KANWIL, PAGE, Service
 
 OFFICER = Claims(role="qc_officer", sub="qc-clg", upt="CLG", officer_code="QC-CLG-07")
 SERANG_OFFICER = Claims(role="qc_officer", sub="qc-srg", upt="SRG", officer_code="QC-SRG-03")
@@ -177,7 +177,7 @@ async def test_the_holds_list_shows_how_each_was_closed(quality: Service) -> Non
     await close(quality, gone.hold_id, "destroyed", "burnt")
 
     async with quality.session() as session:
-        listed = await list_holds(session, OFFICER, lot=batch.lot_code)
+        listed = (await list_holds(session, OFFICER, PAGE, lot=batch.lot_code)).items
 
     shown = {(v.hold_id, v.status, v.close_reason, v.closed_at is None) for v in listed}
     assert shown == {

@@ -20,7 +20,7 @@ from tests.builders import (
     order_placed,
     sale_completed,
 )
-from tests.handlers.harness import KANWIL, NotApplied, Service
+from tests.handlers.harness import KANWIL, PAGE, NotApplied, Service
 from tests.handlers.inventory_checks import assert_stock_adds_up
 
 
@@ -35,7 +35,7 @@ async def receive_shoes(inventory: Service, quantity: int = 24, rejected: int = 
 async def stock_of(inventory: Service, sku: str) -> tuple[int, int, int, int]:
     """(on hand, reserved, available, version) of a SKU in its store, as GET /stock shows it."""
     async with inventory.session() as session:
-        [level] = await list_stock(session, KANWIL, sku=sku)
+        [level] = (await list_stock(session, KANWIL, PAGE, sku=sku)).items
     return level.on_hand, level.reserved, level.available, level.version
 
 
@@ -52,7 +52,7 @@ async def test_passed_goods_of_a_sign_off_enter_their_upts_store(inventory: Serv
 
     assert await stock_of(inventory, SHOES) == (22, 0, 22, 1)
     async with inventory.session() as session:
-        [line] = await ledger(session, KANWIL, sku=SHOES)
+        [line] = (await ledger(session, KANWIL, sku=SHOES)).items
     assert (line.location_code, line.lot_code, line.on_hand_delta, line.reason) == (
         "CLG-STORE",
         batch.lot_code,
@@ -91,7 +91,7 @@ async def test_a_fully_rejected_batch_puts_nothing_in_stock(inventory: Service) 
     await inventory.publish(batch_signed_off(batch, rejected_serials=batch.serials))
 
     async with inventory.session() as session:
-        assert await list_stock(session, KANWIL, sku=SHOES) == []
+        assert (await list_stock(session, KANWIL, PAGE, sku=SHOES)).items == []
     assert await inventory.outbox(StockChanged) == []
 
 
@@ -239,7 +239,7 @@ async def test_a_completed_sale_takes_its_units_off_the_shelf(inventory: Service
     )
     async with inventory.session() as session:
         assert (await get_reservation(reserved.order_id, session)).status == "sold"
-        lines = await ledger(session, KANWIL, sku=SHOES)
+        lines = (await ledger(session, KANWIL, sku=SHOES)).items
     assert (lines[0].reason, lines[0].on_hand_delta, lines[0].reserved_delta) == ("sold", -3, -3)
     await assert_stock_adds_up(inventory)
 

@@ -2,7 +2,7 @@
 
 from services.quality.api import get_inspection, list_inspections
 from tests.builders import GINGER, batch_completed
-from tests.handlers.harness import KANWIL, Service
+from tests.handlers.harness import KANWIL, PAGE, Service
 
 
 async def test_a_completed_batch_waits_for_qc_as_a_pending_inspection(quality: Service) -> None:
@@ -40,7 +40,7 @@ async def test_a_batch_completion_delivered_twice_opens_one_inspection(quality: 
     await quality.publish(batch)
 
     async with quality.session() as session:
-        pending = await list_inspections(session, KANWIL, status="pending")
+        pending = (await list_inspections(session, KANWIL, PAGE, status="pending")).items
     assert [i.batch_id for i in pending] == [batch.batch_id]
 
 
@@ -50,7 +50,7 @@ async def test_batches_read_together_each_open_their_inspection(quality: Service
     await quality.deliver_batch(batches)
 
     async with quality.session() as session:
-        pending = await list_inspections(session, KANWIL, status="pending")
+        pending = (await list_inspections(session, KANWIL, PAGE, status="pending")).items
     assert {i.batch_id for i in pending} == {b.batch_id for b in batches}
 
 
@@ -60,5 +60,5 @@ async def test_an_event_read_twice_in_one_batch_opens_one_inspection(quality: Se
     await quality.deliver_batch([batch, batch])
 
     async with quality.session() as session:
-        pending = await list_inspections(session, KANWIL, status="pending")
+        pending = (await list_inspections(session, KANWIL, PAGE, status="pending")).items
     assert [i.batch_id for i in pending] == [batch.batch_id]

@@ -22,7 +22,7 @@ from tests.builders import (
     order_placed,
     sale_completed,
 )
-from tests.handlers.harness import KANWIL, Service
+from tests.handlers.harness import KANWIL, PAGE, Service
 from tests.handlers.inventory_checks import assert_stock_adds_up
 
 REASON = "mould found in a sample"
@@ -47,7 +47,7 @@ async def reserve(inventory: Service, order: OrderPlaced) -> StockReserved:
 
 async def level(inventory: Service, sku: str) -> LevelView:
     async with inventory.session() as session:
-        [view] = await list_stock(session, KANWIL, sku=sku)
+        [view] = (await list_stock(session, KANWIL, PAGE, sku=sku)).items
     return view
 
 

@@ -24,7 +24,7 @@ from tests.builders import (
     stock_changed,
     stock_reserved,
 )
-from tests.handlers.harness import GALLERY, Service
+from tests.handlers.harness import GALLERY, PAGE, Service
 
 
 async def listed(sales: Service) -> dict[str, dict[str, int]]:
@@ -56,8 +56,10 @@ async def order(sales: Service, placed: OrderPlaced) -> OrderView:
 
 async def catalogue_items(session: AsyncSession) -> list[CatalogueItem]:
     """GET /catalogue, read as the channel reads it."""
-    response = await catalogue(session)
-    return [CatalogueItem.model_validate(item) for item in json.loads(bytes(response.body))]
+    response = await catalogue(session, PAGE)
+    page = json.loads(bytes(response.body))
+    assert page["total"] == len(page["items"])  # every SKU on the one page
+    return [CatalogueItem.model_validate(item) for item in page["items"]]
 
 
 async def test_a_stock_change_shows_in_the_channel_catalogue(sales: Service) -> None:

@@ -27,7 +27,7 @@ from shared.contracts import BatchCompleted, BatchSignedOff
 from shared.errors import Conflict, Rejected
 from shared.identity import Claims
 from tests.builders import GINGER, batch_completed
-from tests.handlers.harness import KANWIL, Service
+from tests.handlers.harness import KANWIL, PAGE, Service
 
 OFFICER = Claims(role="qc_officer", sub="qc-clg-07", upt="CLG", officer_code="QC-CLG-07")
 COLLEAGUE = Claims(role="qc_officer", sub="qc-clg-08", upt="CLG", officer_code="QC-CLG-08")
@@ -341,8 +341,8 @@ async def test_the_listing_shows_each_inspections_sign_offs(quality: Service) ->
     await quality.publish(waiting)
 
     async with quality.session() as session:
-        signed_off = await list_inspections(session, OFFICER, status="signed_off")
-        pending = await list_inspections(session, OFFICER, status="pending")
+        signed_off = (await list_inspections(session, OFFICER, PAGE, status="signed_off")).items
+        pending = (await list_inspections(session, OFFICER, PAGE, status="pending")).items
 
     counts = {view.batch_id: len(view.sign_offs) for view in signed_off}
     assert counts == {corrected.batch_id: 2, once.batch_id: 1}

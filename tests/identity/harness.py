@@ -22,6 +22,7 @@ from shared.auth import Unauthorized
 from shared.identity import Claims, DevCredentials, DevPrincipal
 from shared.settings import Settings
 from tests.backend import Backend
+from tests.handlers.harness import migrated
 
 ISSUER = "http://identity.test"
 
@@ -106,6 +107,7 @@ def identity_settings(backend: Backend, data_dir: Path, **changes: Any) -> Setti
 
 @asynccontextmanager
 async def running_identity(settings: Settings) -> AsyncIterator[Identity]:
+    await migrated("identity", settings.service_database_url())
     app = make_app(settings)
     verifier = OwnKeys()
     app.state.verifier = verifier

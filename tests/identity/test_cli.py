@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from jejak.cli import app
 from jejak.launcher import ServiceSet, free_ports
+from jejak.migrate_cli import migrate_service_set
 from shared.identity import DevCredentials, fetch_token
 from tests.backend import Backend
 
@@ -23,7 +24,9 @@ def started(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Itera
     data_dir = tmp_path_factory.mktemp("identity-cli")
     env = {**backend.system_env(data_dir, "identity-cli"), "DATABASE_URL": ""}
     ports = free_ports(["identity"])
-    with ServiceSet(env, names=["identity"], ports=ports, log_dir=data_dir / "logs"):
+    services = ServiceSet(env, names=["identity"], ports=ports, log_dir=data_dir / "logs")
+    migrate_service_set(services)
+    with services:
         yield data_dir
 
 

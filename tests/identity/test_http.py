@@ -104,10 +104,12 @@ async def test_an_unknown_client_is_refused_like_a_wrong_secret(identity: Identi
     )
 
     assert response.status_code == 401
-    assert response.json() == {
+    answer = response.json()
+    assert {name: answer[name] for name in ("error", "error_description")} == {
         "error": "invalid_client",
         "error_description": "client authentication failed: unknown, or wrong secret",
     }
+    assert (answer["status"], answer["instance"]) == (401, "/oauth/token")  # a problem too
 
 
 async def test_a_wrong_password_is_an_invalid_grant(identity: Identity) -> None:
@@ -201,7 +203,7 @@ async def test_a_revoked_principal_gets_no_token_and_no_refresh(identity: Identi
     assert terminal.client_secret
     signed_in = await identity.sign_in(officer)
     admin = await identity.bearer()
-    listed = (await identity.http.get("/principals", headers=admin)).json()
+    listed = (await identity.http.get("/principals", headers=admin)).json()["items"]
     ids = {p["client_id"] or p["username"]: p["id"] for p in listed}
 
     for name in ("qc-pdg", "terminal-pdg-rjt"):
@@ -291,8 +293,9 @@ async def test_principals_are_listed_without_any_secret(identity: Identity) -> N
     response = await identity.http.get("/principals", headers=await identity.bearer())
 
     assert response.status_code == 200
-    listed = response.json()
-    assert len(listed) == 12 + 4 + 9 + 9 + 1
+    page = response.json()
+    listed = page["items"]
+    assert len(listed) == page["total"] == 12 + 4 + 9 + 9 + 1
     text = response.text
     for entry in identity.credentials.principals:
         assert (entry.client_secret or entry.password or "-") not in text
@@ -348,7 +351,8 @@ async def test_a_principal_bound_wrongly_is_refused_naming_the_field(identity: I
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["workshop"]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (response.json()["status"], response.json()["field"]) == (422, "workshop")
 
 
 async def test_a_taken_username_is_a_conflict(identity: Identity) -> None:
@@ -405,7 +409,7 @@ async def test_the_seed_runs_once_and_keeps_the_signing_key_across_restarts(
         assert again.credentials == written
         assert (await again.verify(token))["sub"] == "kanwil-admin"
         listed = await again.http.get("/principals", headers=await again.bearer())
-        assert len(listed.json()) == 35
+        assert listed.json()["total"] == 35
 
 
 async def test_without_the_development_seed_only_a_first_kanwil_admin_is_created(
@@ -418,4 +422,4 @@ async def test_without_the_development_seed_only_a_first_kanwil_admin_is_created
         listed = await identity.http.get("/principals", headers=await identity.bearer())
 
     assert (admin.role, admin.username) == ("kanwil_admin", "kanwil-admin")
-    assert [p["username"] for p in listed.json()] == ["kanwil-admin"]
+    assert [p["username"] for p in listed.json()["items"]] == ["kanwil-admin"]

@@ -68,3 +68,25 @@ def test_a_channels_user_reads_stock_changes_and_cannot_write_at_all(
         for target in (stream, BatchCompleted.stream(namespace), f"{namespace}.dead-letters"):
             with pytest.raises(NoPermissionError):
                 channel.xadd(target, ENTRY)
+
+
+def test_a_service_inspects_the_groups_of_its_streams_and_trims_only_its_own(
+    users: dict[str, str], system_env: dict[str, str]
+) -> None:
+    """What retention needs (shared/delivery/retention.py): the groups of the streams it
+    produces and consumes, and XTRIM of what it produces."""
+    namespace = system_env["JEJAK_NAMESPACE"]
+    produced, consumed = StockChanged.stream(namespace), BatchSignedOff.stream(namespace)
+    with Redis.from_url(system_env["REDIS_URL"]) as admin:
+        for stream in (produced, consumed):
+            admin.xadd(stream, ENTRY)
+            admin.xgroup_create(stream, f"{namespace}.someone", id="0")
+    with Redis.from_url(users["inventory"]) as inventory:
+        for stream in (produced, consumed):
+            assert [g["name"] for g in inventory.xinfo_groups(stream)]
+            assert inventory.xpending(stream, f"{namespace}.someone")["pending"] == 0
+            assert len(inventory.xrange(stream, count=1)) == 1
+        assert inventory.xtrim(produced, minid="0-1") == 0
+        if redis_major(system_env["REDIS_URL"]) >= 7:
+            with pytest.raises(NoPermissionError):
+                inventory.xtrim(consumed, minid="0-1")  # another service's stream

@@ -1,0 +1,168 @@
+"""`jejak dead-letters`: list, show, replay and drop the entries consumer groups set aside.
+
+Replay puts the original entry back on its source stream for the group that gave up on it (a
+copy: every group of that stream sees it, and those that applied the event already skip it by
+their inbox), then deletes the letter. It refuses a letter whose event is older than the inbox
+retention (groups may have forgotten they applied it) or that would still be invalid, unless
+`--force`. Unknown ids end the command with exit code 2 and change nothing.
+"""
+
+import json
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from jejak.streams import (
+    DeadLetter,
+    DeadLetterError,
+    UnknownDeadLetter,
+    dead_letters,
+    dead_letters_by_id,
+    drop_dead_letters,
+    replay_dead_letters,
+)
+from shared.delivery.dead_letters import dead_letter_stream
+from shared.settings import Settings
+
+dead_letters_app = typer.Typer(
+    help="The dead letters: entries a consumer group could not apply.", no_args_is_help=True
+)
+
+Ids = Annotated[list[str], typer.Argument(help="Dead-letter ids, as `list` shows them.")]
+
+
+def _settings() -> Settings:
+    from jejak.cli import _settings as settings  # one place that reports bad configuration
+
+    return settings()
+
+
+def _fail(exc: DeadLetterError) -> typer.Exit:
+    typer.echo(f"Error: {exc}", err=True)
+    return typer.Exit(2 if isinstance(exc, UnknownDeadLetter) else 1)
+
+
+def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+@dead_letters_app.command("list")
+def list_letters() -> None:
+    """Every dead letter: id, time, source stream and group, reason, deliveries, event."""
+    settings = _settings()
+    letters = dead_letters(settings.redis_url, settings.namespace)
+    if not letters:
+        typer.echo(f"No dead letters in {dead_letter_stream(settings.namespace)}.")
+        return
+    header = ("ID", "DEAD AT", "SOURCE STREAM", "GROUP", "REASON", "DELIVERIES", "EVENT")
+    rows = [
+        (
+            x.entry_id,
+            x.dead_at[:19],
+            x.source_stream,
+            x.source_group,
+            x.reason,
+            x.deliveries,
+            x.event,
+        )
+        for x in letters
+    ]
+    for line in _columns([header, *rows]):
+        typer.echo(line)
+    typer.echo(f"{len(letters)} dead letter(s) in {dead_letter_stream(settings.namespace)}.")
+
+
+@dead_letters_app.command()
+def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead-letter id.")]) -> None:
+    """One dead letter whole: where it came from, why, and the original entry."""
+    settings = _settings()
+    try:
+        [letter] = dead_letters_by_id(settings.redis_url, settings.namespace, [letter_id])
+    except DeadLetterError as exc:
+        raise _fail(exc) from None
+    typer.echo("\n".join(describe(letter)))
+
+
+def describe(letter: DeadLetter) -> list[str]:
+    lines = [
+        f"Dead letter {letter.entry_id}",
+        *_columns(
+            [
+                ("source stream:", letter.source_stream),
+                ("source group:", letter.source_group),
+                ("source entry id:", letter.source_entry_id),
+                ("reason:", letter.reason),
+                ("deliveries:", letter.deliveries),
+                ("dead at:", letter.dead_at),
+                ("event:", letter.event),
+            ]
+        ),
+        "error:",
+        *(f"  {line}" for line in letter.error.splitlines() or [""]),
+        "original entry:",
+    ]
+    for name, value in letter.original.items():
+        lines.append(f"  {name}:")
+        lines += [f"    {line}" for line in _pretty(value).splitlines()]
+    return lines
+
+
+def _pretty(value: bytes) -> str:
+    try:
+        return json.dumps(json.loads(value), indent=2, ensure_ascii=False)
+    except ValueError:
+        text = value.decode(errors="replace")
+        return text if text.isprintable() else repr(value)
+
+
+@dead_letters_app.command()
+def replay(
+    ids: Ids,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replay even an event older than the inbox retention, or one still invalid.",
+        ),
+    ] = False,
+) -> None:
+    """Put the original entries back on their source streams, then delete the letters."""
+    settings = _settings()
+    try:
+        replayed = replay_dead_letters(
+            settings.redis_url,
+            settings.namespace,
+            ids,
+            inbox_retention=timedelta(seconds=settings.inbox_retention_s),
+            force=force,
+        )
+    except DeadLetterError as exc:
+        raise _fail(exc) from None
+    for done in replayed:
+        typer.echo(
+            f"Replayed {done.letter_id} to {done.stream} as {done.entry_id} "
+            f"(for {done.group}; groups that applied it skip it)"
+        )
+
+
+@dead_letters_app.command()
+def drop(
+    ids: Ids,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+) -> None:
+    """Delete dead letters for good."""
+    settings = _settings()
+    try:
+        if not yes:
+            for letter in dead_letters_by_id(settings.redis_url, settings.namespace, ids):
+                typer.echo(f"{letter.entry_id}  {letter.reason}  {letter.event}")
+            typer.confirm(f"Drop these {len(ids)} dead letter(s) for good?", abort=True)
+        dropped = drop_dead_letters(settings.redis_url, settings.namespace, ids)
+    except DeadLetterError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Dropped {dropped} dead letter(s).")
