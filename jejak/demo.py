@@ -228,15 +228,21 @@ def destroy(api: Jejak, batch: Any, hold_id: str, reason: str) -> None:
             and r
         ),
     )
-    ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=500", as_=KANWIL)["items"]
-    written_off = sum(
-        -line["on_hand_delta"]
-        for line in ledger
-        if line["reason"] == "written_off" and line["lot_code"] == lot_code
-    )
+    destroyed = report["counts"]["destroyed"]
+
+    def written_off() -> int:
+        ledger = api.call("inventory", "GET", f"/ledger?sku={sku}&limit=500", as_=KANWIL)
+        return sum(
+            -line["on_hand_delta"]
+            for line in ledger["items"]
+            if line["reason"] == "written_off" and line["lot_code"] == lot_code
+        )
+
+    # Trace and inventory read the close each on its own: wait for inventory's write-off too.
+    wait_for(f"the write-off of {lot_code} in inventory", lambda: written_off() == destroyed)
     console.print(
-        f"[bold]Destroyed[/] what was left of lot {lot_code}: {report['counts']['destroyed']} "
-        f"in the recall report, {written_off} written off in inventory's ledger"
+        f"[bold]Destroyed[/] what was left of lot {lot_code}: {destroyed} in the recall "
+        f"report, {written_off()} written off in inventory's ledger"
     )
 
 
