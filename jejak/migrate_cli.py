@@ -8,8 +8,9 @@ next migration of a service from the difference between its models and its head.
 
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +29,8 @@ from shared.migrations import (
     revision,
 )
 from shared.migrations import database_url as service_database_url
+
+T = TypeVar("T")
 
 migrate_app = typer.Typer(
     help="Bring each service's database to the schema of this release (Alembic).",
@@ -79,7 +82,19 @@ def migrate_databases(urls: Mapping[str, str], out: Console = console) -> list[M
         line = f"  {migrated.service:<10} {escape(migrated.database)}: {describe(migrated)}"
         out.print(line, soft_wrap=True)
 
-    return asyncio.run(_migrate_each(urls, report))
+    return _run_to_completion(_migrate_each(urls, report))
+
+
+def _run_to_completion(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` to its end from synchronous code, also when this thread already runs an
+    event loop (the benchmark starts services from async code): then in a thread of its own,
+    blocking the caller as a synchronous call would."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def migrate_service_set(services: ServiceSet, out: Console = console) -> list[Migrated]:
