@@ -23,7 +23,6 @@ from jejak.dead_letters_cli import dead_letters_app
 from jejak.identity import identity_app
 from jejak.launcher import (
     LOCALHOST,
-    SERVICE_NAMES,
     Backoff,
     EmbeddedRedis,
     LaunchError,
@@ -36,6 +35,7 @@ from jejak.launcher import (
 )
 from jejak.logs_cli import logs
 from jejak.migrate_cli import migrate_app, migrate_service_set
+from jejak.options import parse_only
 from jejak.redis_users import provision, write_deployment_files
 from jejak.streams import dead_letters, group_statuses
 from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
@@ -83,20 +83,6 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 def _raise_shutdown(signum: int, _frame: FrameType | None) -> NoReturn:
     raise _Shutdown(signal.Signals(signum).name)
-
-
-def parse_only(only: str | None) -> list[str]:
-    """`--only production,trace` -> ["production", "trace"], in the canonical order."""
-    if not only:
-        return list(SERVICE_NAMES)
-    wanted = {part.strip() for part in only.split(",") if part.strip()}
-    unknown = sorted(wanted - set(SERVICE_NAMES))
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_NAMES)}",
-            param_hint="--only",
-        )
-    return [name for name in SERVICE_NAMES if name in wanted]
 
 
 def hide_password(url: str) -> str:

@@ -314,6 +314,9 @@ class EmbeddedRedis:
     startup_timeout: float = 20.0
     stop_timeout: float = 10.0
     extra_args: Sequence[str] = ()
+    # everysec: at most a second of writes lost to a crash of the machine; "always" when even
+    # a SIGKILL of the server must lose nothing (the chaos run's own Redis).
+    appendfsync: str = "everysec"
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -338,7 +341,7 @@ class EmbeddedRedis:
             "--bind", self.host,
             "--dir", str((self.data_dir / "redis").resolve()),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", self.appendfsync,
             "--save", "",
             "--daemonize", "no",
             *self.extra_args,

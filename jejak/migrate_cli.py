@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jejak.launcher import LaunchError, ServiceSet
+from jejak.options import parse_only
 from shared.migrations import (
     SERVICE_NAMES,
     Migrated,
@@ -39,19 +40,6 @@ migrate_app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _names(only: str | None) -> list[str]:
-    if not only:
-        return list(SERVICE_NAMES)
-    wanted = {part.strip() for part in only.split(",") if part.strip()}
-    unknown = sorted(wanted - set(SERVICE_NAMES))
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_NAMES)}",
-            param_hint="--only",
-        )
-    return [name for name in SERVICE_NAMES if name in wanted]
 
 
 def describe(migrated: Migrated) -> str:
@@ -162,7 +150,7 @@ def migrate_command(
     to this release's schema, printing its revision before and after."""
     if ctx.invoked_subcommand is not None:
         return
-    urls = _urls(_names(only))
+    urls = _urls(parse_only(only))
     if check:
         _check(urls)
         return

@@ -29,7 +29,6 @@ from jejak.launcher import (
     ServiceSet,
     free_port,
     free_ports,
-    redis_executable,
 )
 from jejak.migrate_cli import migrate_service_set
 from jejak.redis_users import provision
@@ -43,22 +42,14 @@ class OwnRedis(EmbeddedRedis):
     ACL file (users set with ACL SETUSER are not in the AOF: after a SIGKILL the server comes
     back with them only because they were saved there)."""
 
+    appendfsync: str = "always"
+
     @property
     def acl_file(self) -> Path:
         return (self.data_dir / "redis" / "users.acl").resolve()
 
     def command(self) -> list[str]:
-        return [
-            self.executable or redis_executable(),
-            "--port", str(self.port),
-            "--bind", self.host,
-            "--dir", str((self.data_dir / "redis").resolve()),
-            "--appendonly", "yes",
-            "--appendfsync", "always",
-            "--save", "",
-            "--daemonize", "no",
-            "--aclfile", str(self.acl_file),
-        ]  # fmt: skip
+        return [*super().command(), "--aclfile", str(self.acl_file)]
 
     def start(self) -> None:
         self.acl_file.parent.mkdir(parents=True, exist_ok=True)
