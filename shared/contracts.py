@@ -12,13 +12,18 @@ matches, and stock-changed's `reason` gained `quarantined` (held goods). On 2026
 they were received) and `returned` (a sold unit brought back). A consumer that checks the shape
 of serials or knows every reason must accept them; Jejak's own consumers do. Batch-signed-off
 gained the optional `supersedes` (1.1), as within a major version any optional field may.
+On 2026-12-01 `reason` gained `expired` (food past its best-before date, quarantined) and
+`shipped` (goods leaving a location on a consignment transfer; they arrive as `received`).
+Batch-completed 1.1 adds the food dates and the permit a product is sold under, batch-signed-off
+1.2 the best-before date and the permits the sign-off relied on, order-placed 1.1 the locations
+an order may be taken from.
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
@@ -39,6 +44,11 @@ Serial = Annotated[
 DefectCode = Annotated[str, Field(pattern=r"^[A-Z]{3}-\d{2}$", examples=["FTW-01"])]
 Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
 Tracking = Literal["unit", "lot"]
+# The registration a processed food is sold under: SPP-IRT for home-industry food, BPOM MD for
+# food SPP-IRT may not cover (sterilised, frozen or chilled animal-origin food). Both also need a
+# halal certificate. Non-food goods have none.
+FoodPermit = Literal["spp-irt", "bpom-md"]
+PermitKind = Literal["spp-irt", "bpom-md", "halal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +129,7 @@ class BatchCompleted(Event):
 
     producer_service = "production"
     event_name = "batch-completed"
+    minor_version = 1  # 1.1: production_date, best_before, food_permit
     event_type: Literal["batch-completed"] = "batch-completed"
 
     batch_id: UUID = Field(description="Production's id of the batch.")
@@ -142,6 +153,15 @@ class BatchCompleted(Event):
         default_factory=list, description="One per unit when tracking=unit."
     )
     worker_count: int = Field(ge=0, description="How many workers took part; never who.")
+    production_date: date | None = Field(
+        None, description="Food: the day it was made, in Asia/Jakarta (WIB)."
+    )
+    best_before: date | None = Field(
+        None, description="Food: best before this day (WIB), from its shelf life or entered."
+    )
+    food_permit: FoodPermit | None = Field(
+        None, description="Food: the registration it is sold under; quality checks it at sign-off."
+    )
 
 
 class Defect(BaseModel):
@@ -155,12 +175,23 @@ class Defect(BaseModel):
     serials: list[Serial] = Field(default_factory=list)
 
 
+class PermitRef(BaseModel):
+    """A permit a food sign-off relied on, as it stood that day: public, shown on the trace."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: PermitKind
+    number: str = Field(min_length=1, max_length=40, examples=["2063604010123-29"])
+    issuer: str | None = Field(None, max_length=120, examples=["Dinas Kesehatan Kota Cilegon"])
+    expires_on: date
+
+
 class BatchSignedOff(Event):
     """A QC officer signed a batch off: what passed, what was rejected and why."""
 
     producer_service = "quality"
     event_name = "batch-signed-off"
-    minor_version = 1  # 1.1: supersedes
+    minor_version = 2  # 1.1: supersedes; 1.2: best_before, permits
     event_type: Literal["batch-signed-off"] = "batch-signed-off"
 
     inspection_id: UUID
@@ -181,12 +212,19 @@ class BatchSignedOff(Event):
         "its counts and serials are the whole new decision, and stock and trace follow the "
         "difference. Both stay on record.",
     )
+    best_before: date | None = Field(
+        None, description="Food: best before this day (WIB); inventory quarantines it after."
+    )
+    permits: list[PermitRef] = Field(
+        default_factory=list, description="Food: the permits valid on the sign-off day."
+    )
 
 
 # received: goods in; reserved/released: set aside for an order, and given back (released also:
 # held goods released by quality); sold: out; quarantined: held goods set aside, on hand but not
 # available; written_off: held goods destroyed; rejected: goods a superseding sign-off rejected
-# after they were received; returned: a sold unit back, quarantined (the last five added in v1,
+# after they were received; returned: a sold unit back, quarantined; expired: past its
+# best-before date, quarantined; shipped: sent away on a transfer (the last seven added in v1,
 # see above).
 StockReason = Literal[
     "received",
@@ -197,6 +235,8 @@ StockReason = Literal[
     "written_off",
     "rejected",
     "returned",
+    "expired",
+    "shipped",
 ]
 
 
@@ -224,6 +264,7 @@ class OrderPlaced(Event):
 
     producer_service = "sales"
     event_name = "order-placed"
+    minor_version = 1  # 1.1: locations
     event_type: Literal["order-placed"] = "order-placed"
 
     order_id: UUID
@@ -231,6 +272,12 @@ class OrderPlaced(Event):
     sku: Sku
     quantity: Quantity = Field(gt=0)
     serials: list[Serial] = Field(default_factory=list, description="Specific units asked for.")
+    locations: list[str] = Field(
+        default_factory=list,
+        description="Where the goods may be taken from: the channel's locations when the order "
+        "was placed. Empty: anywhere (orders placed before 1.1).",
+        examples=[["KANWIL-GALERI"]],
+    )
 
 
 class Allocation(BaseModel):
