@@ -32,7 +32,8 @@ CONNECTION = ["+ping", "+client|setname"]
 READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
 # Retention (shared/delivery/retention.py): what the groups of a stream still need, on the
 # streams a service consumes (its inbox's horizon) and on those it produces, which it trims.
-INSPECTING = ["+xinfo|groups", "+xrange", "+xpending"]
+# xread and xinfo|stream: sales' stock feed reads the stream itself (services/sales/feed.py).
+INSPECTING = ["+xinfo|groups", "+xinfo|stream", "+xrange", "+xread", "+xpending"]
 TRIMMING = [*INSPECTING, "+xtrim"]
 
 

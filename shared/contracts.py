@@ -447,6 +447,21 @@ class GoodsReturned(Event):
     reason: str = Field(min_length=1, max_length=500, examples=["sole came loose"])
 
 
+class ChannelChanged(Event):
+    """A sales channel was created or changed: its whole state. A channel sells only from its
+    locations; one that is not active places no orders."""
+
+    producer_service = "sales"
+    event_name = "channel-changed"
+    event_type: Literal["channel-changed"] = "channel-changed"
+
+    channel_code: str = Field(examples=["GALERI-SERANG"])
+    name: str = Field(examples=["Galeri produk WBP, Kanwil Ditjenpas Banten"])
+    kind: str = Field(examples=["gallery"])
+    locations: list[str] = Field(description="Where it sells from.", examples=[["KANWIL-GALERI"]])
+    active: bool
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     BatchCompleted,
     BatchSignedOff,
@@ -461,4 +476,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     HoldClosed,
     OrderCancelled,
     GoodsReturned,
+    ChannelChanged,
 )

@@ -23,6 +23,7 @@ from shared.contracts import (
     Allocation,
     BatchCompleted,
     BatchSignedOff,
+    ChannelChanged,
     Defect,
     Event,
     GoodsReturned,
@@ -388,4 +389,18 @@ def goods_returned(
         quantity=sum(allocation.quantity for allocation in back),
         allocations=back,
         reason=reason,
+    )
+
+
+def channel_changed(
+    code: str = "GALERI-SERANG",
+    *,
+    locations: Sequence[str] = ("KANWIL-GALERI",),
+    name: str = "Galeri produk WBP, Kanwil Ditjenpas Banten",
+    kind: str = "gallery",
+    active: bool = True,
+) -> ChannelChanged:
+    """A channel as an administrator set it: where it sells from."""
+    return ChannelChanged.new(
+        channel_code=code, name=name, kind=kind, locations=list(locations), active=active
     )

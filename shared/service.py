@@ -62,7 +62,8 @@ class ServiceSpec:
     tables: DeliveryTables
     router: APIRouter
     events: EventRouter = field(default_factory=EventRouter)
-    seed: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Seed data in a unit of work, so seeded master data is announced like any change to it.
+    seed: Callable[[UnitOfWork], Awaitable[None]] | None = None
     description: str = ""
     jobs: Sequence[Job] = ()
 
@@ -123,8 +124,8 @@ class Runtime:
         the start with SchemaNotCurrent, naming the service, the database and the revisions."""
         await require_current(self.spec.name, self.db.url)
         if self.spec.seed is not None:
-            async with self.db.transaction() as session:
-                await self.spec.seed(session)
+            async with self.units.begin() as uow:
+                await self.spec.seed(uow)
         await ensure_groups(self.redis, self.reader.streams, self.settings.group)
 
     @contextlib.asynccontextmanager

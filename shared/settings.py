@@ -118,6 +118,33 @@ class Settings(BaseSettings):
         description="How often sales looks for expired reservations; an order is cancelled at "
         "most this long after its time is up.",
     )
+    webhook_interval_s: float = Field(
+        1,
+        alias="JEJAK_WEBHOOK_INTERVAL_S",
+        gt=0,
+        description="How often sales looks for stock changes to POST to channels' webhooks.",
+    )
+    webhook_retry_s: float = Field(
+        1,
+        alias="JEJAK_WEBHOOK_RETRY_S",
+        gt=0,
+        description="The first wait before a failed webhook delivery is tried again; it doubles "
+        "with each failure, up to 5 minutes.",
+    )
+    webhook_max_attempts: int = Field(
+        10,
+        alias="JEJAK_WEBHOOK_MAX_ATTEMPTS",
+        ge=1,
+        le=100,
+        description="A delivery failing this many times goes to the channel's dead letters "
+        "(GET /channels/{code}/webhook/deliveries?status=dead; retried on request).",
+    )
+    webhook_timeout_s: float = Field(
+        10,
+        alias="JEJAK_WEBHOOK_TIMEOUT_S",
+        gt=0,
+        description="How long a channel's webhook may take to answer before it counts as failed.",
+    )
     stream_min_age_s: float = Field(
         7 * 86_400,
         alias="JEJAK_STREAM_MIN_AGE_S",

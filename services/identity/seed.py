@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.identity.db import PrincipalRow, Principals, SigningKeys
 from services.identity.domain import Binding, enrolment
 from shared.identity import Role
 from shared.settings import Settings
+from shared.uow import UnitOfWork
 
 log = logging.getLogger("jejak")
 
@@ -70,7 +69,8 @@ class Seed:
 
     settings: Settings
 
-    async def __call__(self, session: AsyncSession) -> None:
+    async def __call__(self, uow: UnitOfWork) -> None:
+        session = uow.session
         now = datetime.now(UTC)
         await SigningKeys(session).current(now)  # the first start makes the first key
         principals = Principals(session)

@@ -18,6 +18,7 @@ from services.production.domain import (
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound
+from shared.uow import UnitOfWork
 
 
 class Base(DeclarativeBase):
@@ -209,7 +210,8 @@ class Batches:
         return int((await self.session.execute(statement)).scalar_one())
 
 
-async def seed_catalogue(session: AsyncSession) -> None:
+async def seed_catalogue(uow: UnitOfWork) -> None:
+    session = uow.session
     """Insert the catalogue of the domain brief once; later starts leave it as it is."""
     if await session.scalar(select(UptRow.code).limit(1)) is not None:
         return

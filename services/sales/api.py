@@ -6,27 +6,27 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.sales.channels import Channels
 from services.sales.db import (
     CATALOGUE,
     Catalogue,
-    ChannelRow,
     OrderRow,
     Orders,
     ReturnRow,
     Returns,
 )
 from services.sales.domain import check_returnable, goods_back, return_location
-from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
+from shared.auth import CallerDep, allow, require_binding
 from shared.contracts import Allocation
 from shared.errors import Conflict, Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
-from shared.pagination import Page, PagingDep, page_of
+from shared.pagination import Page, PagingDep
 from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
 router = APIRouter(tags=["sales"], route_class=CheckedRoute)
@@ -110,13 +110,6 @@ class ReturnView(BaseModel):
     returned_at: datetime
 
 
-class ChannelView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
-    name: str
-    kind: str
-
-
 class CatalogueItem(BaseModel):
     sku: str
     product_name: str
@@ -124,34 +117,41 @@ class CatalogueItem(BaseModel):
     locations: dict[str, int]
 
 
-@router.get("/channels", **allow(*SIGNED_IN))
-async def list_channels(session: ReadSessionDep, paging: PagingDep) -> Page[ChannelView]:
-    """Sales channels, a page at a time."""
-    rows, total = await page_of(session, select(ChannelRow).order_by(ChannelRow.code), paging)
-    items = [ChannelView.model_validate(row) for row in rows]
-    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
-
-
 @router.get(
     "/catalogue",
     response_model=Page[CatalogueItem],
-    **allow("channel", "upt_admin", "kanwil_admin"),
+    **allow("channel", "upt_admin", "kanwil_admin", errors=[404]),
 )
-async def catalogue(session: ReadSessionDep, paging: PagingDep) -> Response:
-    """What channels can sell now: available stock per SKU, from stock changed events; a page
-    of SKUs at a time, in SKU order, each with every location it is at."""
+async def catalogue(
+    session: ReadSessionDep,
+    paging: PagingDep,
+    caller: CallerDep,
+    channel_code: Annotated[
+        str | None,
+        Query(max_length=20, description="Administrators: what this channel can sell."),
+    ] = None,
+) -> Response:
+    """What a channel can sell now: available stock per SKU at the channel's locations, from
+    stock changed events; a page of SKUs at a time, in SKU order, each with every location it
+    is at. A channel sees its own; administrators see every location, or one channel's."""
+    code = caller.channel if caller.role == "channel" else channel_code
+    rows = CATALOGUE.select()
+    if code is not None:
+        channel = await Channels(session).get(code)
+        rows = rows.where(CATALOGUE.c.location_code.in_(channel.locations))
+    listed = rows.subquery("listed")
     skus = (
-        select(CATALOGUE.c.sku)
+        select(listed.c.sku)
         .distinct()
-        .order_by(CATALOGUE.c.sku)
+        .order_by(listed.c.sku)
         .limit(paging.limit)
         .offset(paging.offset)
         .cte("page_skus")
     )
     query = (
-        select(CATALOGUE)
-        .join(skus, skus.c.sku == CATALOGUE.c.sku)
-        .order_by(CATALOGUE.c.sku, CATALOGUE.c.location_code)
+        select(listed)
+        .join(skus, skus.c.sku == listed.c.sku)
+        .order_by(listed.c.sku, listed.c.location_code)
     )
     items: dict[str, dict[str, Any]] = {}
     for row in await session.execute(query):
@@ -161,7 +161,7 @@ async def catalogue(session: ReadSessionDep, paging: PagingDep) -> Response:
         )
         item["available"] += row.available
         item["locations"][row.location_code] = row.available
-    total = await session.scalar(select(func.count(CATALOGUE.c.sku.distinct())))
+    total = await session.scalar(select(func.count(listed.c.sku.distinct())))
     page = {"items": list(items.values()), "total": total or 0}
     return json_response(page | {"limit": paging.limit, "offset": paging.offset})
 
@@ -181,9 +181,10 @@ async def place_order(
     if resent := await orders.resent(body.order_id, body.sku, body.quantity, body.buyer_ref):
         response.status_code = status.HTTP_200_OK
         return OrderView.model_validate(_own(caller, resent))
-    await orders.check_sellable(body.channel_code, body.sku, body.serials)
+    channel = await Channels(uow.session).selling(body.channel_code)
+    await orders.check_sellable(body.sku, body.serials)
     order = orders.place(body, correlation_id=uow.correlation_id or uuid4())
-    uow.emit(order.placed())
+    uow.emit(order.placed(channel.locations))
     return OrderView.model_validate(order)
 
 

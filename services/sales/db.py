@@ -32,7 +32,7 @@ from shared.contracts import (
     SaleCompleted,
     StockChanged,
 )
-from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
+from shared.db import TYPE_MAP, BigId, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound, Rejected
 
 H = TypeVar("H", LotHeld, HoldClosed)
@@ -44,19 +44,51 @@ class Base(DeclarativeBase):
 
 delivery = delivery_tables(Base.metadata)
 
-CHANNELS = (
-    ("GALERI-SERANG", "Galeri produk WBP, Kanwil Ditjenpas Banten", "gallery"),
-    ("EXPO-UMKM", "Stan pameran UMKM Pemprov Banten", "expo"),
-    ("E-KATALOG", "Katalog elektronik pemerintah", "e-catalogue"),
-    ("MARKETPLACE", "Toko daring", "marketplace"),
-)
-
 
 class ChannelRow(Base):
+    """A sales channel and the locations it sells from: its orders take goods only there."""
+
     __tablename__ = "channels"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))
+    locations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class WebhookRow(Base):
+    """Where a channel wants its stock changes POSTed, and the secret they are signed with
+    (kept, not hashed: signing needs it)."""
+
+    __tablename__ = "webhooks"
+    channel_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    leased_until: Mapped[datetime | None] = mapped_column(
+        doc="a replica delivering this channel's webhooks holds it until then"
+    )
+
+
+class DeliveryRow(Base):
+    """One stock change to POST to one channel's webhook, written with the change's inbox
+    record: nothing is lost, nothing queued twice. Delivered in id order per channel."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_event", "channel_code", "event_id", unique=True),
+        Index("ix_webhook_deliveries_due", "channel_code", "status", "id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel_code: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[UUID] = mapped_column(Uuid)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), doc="pending, delivered or dead")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(REASON_LENGTH))
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
 
 
 class CatalogueRow(Base):
@@ -110,9 +142,12 @@ class OrderRow(Base):
     )
     returned_quantity: Mapped[int | None] = mapped_column(doc="of what was sold; None: nothing")
 
-    def placed(self) -> OrderPlaced:
-        """The event asking inventory to reserve the order; it starts the order's flow."""
-        return OrderPlaced.new(correlation_id=self.correlation_id, source=self)
+    def placed(self, locations: Sequence[str]) -> OrderPlaced:
+        """The event asking inventory to reserve the order from the channel's `locations`; it
+        starts the order's flow."""
+        return OrderPlaced.new(
+            correlation_id=self.correlation_id, source=self, locations=list(locations)
+        )
 
     def complete(self, at: datetime) -> SaleCompleted:
         """Hand the order over; returns the event, which follows inventory's confirmation."""
@@ -253,10 +288,8 @@ class Orders:
             raise Conflict("order_id", "this order id is already used for another order")
         return existing
 
-    async def check_sellable(self, channel_code: str, sku: str, serials: Sequence[str]) -> None:
-        """The channel is known, the SKU listed, and none of the units named is on hold."""
-        if await self.session.get(ChannelRow, channel_code) is None:
-            raise Rejected("channel_code", f"unknown sales channel {channel_code!r}")
+    async def check_sellable(self, sku: str, serials: Sequence[str]) -> None:
+        """The SKU is listed, and none of the units named is on hold."""
         if not await self.session.scalar(select(func.count()).where(CATALOGUE.c.sku == sku)):
             raise Rejected("sku", f"{sku} is not in the catalogue")
         if serials:
@@ -434,12 +467,3 @@ class Catalogue:
     async def locations(self) -> set[str]:
         """The locations stock was announced at: where goods can come back to."""
         return set(await self.session.scalars(select(CATALOGUE.c.location_code).distinct()))
-
-
-async def seed_channels(session: AsyncSession) -> None:
-    known = set(await session.scalars(select(ChannelRow.code)))
-    session.add_all(
-        ChannelRow(code=code, name=name, kind=kind)
-        for code, name, kind in CHANNELS
-        if code not in known
-    )

@@ -2,6 +2,7 @@
 from inventory, holds on lots and their closes from quality."""
 
 from services.sales.db import Catalogue, Orders
+from services.sales.webhooks import queue_deliveries
 from shared.contracts import (
     HoldClosed,
     LotHeld,
@@ -18,8 +19,10 @@ events = EventRouter()
 
 @events.subscriber
 async def update_catalogue(changes: list[StockChanged], uow: UnitOfWork) -> None:
-    """Keep the newest version per SKU and location; older or repeated changes are ignored."""
+    """Keep the newest version per SKU and location; older or repeated changes are ignored.
+    Every change is also queued for the webhooks of the channels selling at its location."""
     await Catalogue(uow.session).keep_newest(changes)
+    await queue_deliveries(uow.session, changes)
 
 
 @events.subscriber

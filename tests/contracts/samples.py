@@ -56,6 +56,7 @@ def one_lot_of_shoes() -> list[Event]:
         officer_code="PTG-CLG-07",
         supersedes=signed_off.inspection_id,
     )
+    gallery = samples.channel_changed("GALERI-SERANG", locations=["KANWIL-GALERI"])
     return [
         batch,
         signed_off,
@@ -71,6 +72,7 @@ def one_lot_of_shoes() -> list[Event]:
         cancelled,
         returned,
         corrected,
+        gallery,
     ]
 
 

@@ -15,6 +15,7 @@ from services.sales.api import (
     place_order,
 )
 from shared.contracts import Allocation, OrderPlaced
+from shared.identity import Claims
 from tests.builders import (
     GINGER,
     SHOES,
@@ -24,7 +25,7 @@ from tests.builders import (
     stock_changed,
     stock_reserved,
 )
-from tests.handlers.harness import GALLERY, PAGE, Service
+from tests.handlers.harness import GALLERY, KANWIL, PAGE, Service
 
 
 async def listed(sales: Service) -> dict[str, dict[str, int]]:
@@ -54,9 +55,11 @@ async def order(sales: Service, placed: OrderPlaced) -> OrderView:
         return await get_order(placed.order_id, session, GALLERY)
 
 
-async def catalogue_items(session: AsyncSession) -> list[CatalogueItem]:
-    """GET /catalogue, read as the channel reads it."""
-    response = await catalogue(session, PAGE)
+async def catalogue_items(
+    session: AsyncSession, caller: Claims = KANWIL, channel_code: str | None = None
+) -> list[CatalogueItem]:
+    """GET /catalogue, read by an administrator (every location) unless `caller` says."""
+    response = await catalogue(session, PAGE, caller, channel_code)
     page = json.loads(bytes(response.body))
     assert page["total"] == len(page["items"])  # every SKU on the one page
     return [CatalogueItem.model_validate(item) for item in page["items"]]
@@ -66,6 +69,30 @@ async def test_a_stock_change_shows_in_the_channel_catalogue(sales: Service) -> 
     await sales.publish(stock_changed(sku=SHOES, available=22, version=1))
 
     assert await listed(sales) == {SHOES: {"CLG-STORE": 22}}
+
+
+async def test_a_channel_sees_only_the_stock_at_its_own_locations(sales: Service) -> None:
+    await sales.publish(
+        stock_changed(sku=GINGER, location_code="SRG-STORE", available=40, version=1),
+        stock_changed(sku=GINGER, location_code="KANWIL-GALERI", available=6, version=1),
+        stock_changed(sku=SHOES, location_code="CLG-STORE", available=22, version=1),
+    )
+
+    async with sales.session() as session:
+        gallery = await catalogue_items(session, GALLERY)
+        expo = await catalogue_items(session, KANWIL, "EXPO-UMKM")
+        marketplace = await catalogue_items(session, KANWIL, "MARKETPLACE")
+    assert [(item.sku, item.locations) for item in gallery] == [(GINGER, {"KANWIL-GALERI": 6})]
+    assert expo == []
+    assert {item.sku: item.available for item in marketplace} == {GINGER: 40, SHOES: 22}
+
+
+async def test_an_order_may_take_goods_only_from_its_channels_locations(sales: Service) -> None:
+    await sales.publish(stock_changed(sku=SHOES, available=22, version=1))
+
+    placed = await place(sales, 2)
+
+    assert placed.locations == ["KANWIL-GALERI"]
 
 
 async def test_the_catalogue_keeps_each_location_apart(sales: Service) -> None:

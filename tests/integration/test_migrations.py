@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, inspect
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -21,7 +21,6 @@ from shared.db import create_engine, ensure_database
 from shared.migrations import (
     SERVICE_NAMES,
     MigrationError,
-    baseline_tables,
     history,
     migrate,
     revision,
@@ -51,6 +50,25 @@ async def create_all(url: str, metadata: MetaData) -> None:
     try:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+    finally:
+        await engine.dispose()
+
+
+async def create_baseline(url: str, service: str) -> None:
+    """A database as create_all made it in the release before the migrations: the baseline
+    revision's tables, with no version table (once a service has a later revision, today's
+    models are no longer what that release made)."""
+    found = history(service)
+    await ensure_database(url)
+    engine = create_engine(url)
+
+    def baseline(conn: Connection) -> None:
+        found.upgrade(conn, found.base)
+        Table(found.version_table, MetaData()).drop(conn)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(baseline)
     finally:
         await engine.dispose()
 
@@ -129,7 +147,7 @@ async def test_a_database_made_by_create_all_is_adopted_and_ends_as_one_migrated
     metadata = service_metadata(service)
     old = database(backend, kind, tmp_path, f"{service}_old")
     new = database(backend, kind, tmp_path, f"{service}_new")
-    await create_all(old, metadata)
+    await create_baseline(old, service)
 
     adopted = await migrate(service, old)
     fresh = await migrate(service, new)
@@ -171,14 +189,6 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
 
     assert first.changed
     assert (again.before, again.after, again.changed) == (first.after, first.after, False)
-
-
-async def test_the_baseline_makes_the_tables_of_the_models() -> None:
-    for service in SERVICE_NAMES:
-        metadata = service_metadata(service)
-        assert baseline_tables(service) == {
-            name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
-        }
 
 
 async def test_tables_that_are_not_the_baselines_are_not_adopted(tmp_path: Path) -> None:
