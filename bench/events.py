@@ -34,7 +34,8 @@ from shared.samples import Line
 
 Entry = tuple[str, dict[bytes, bytes]]  # (stream suffix, fields)
 
-CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
+# The channels that sell from the UPT stores, where goods are received.
+CHANNELS = ("E-KATALOG", "MARKETPLACE")
 DEFECT = {"PAN": "PAN-04", "AGR": "AGR-03", "KYU": "KYU-02", "TEX": "TEX-01", "FTW": "FTW-01"}
 DEFECT |= {"BGN": "BGN-04"}
 DEFECT_TEXT = "benchmark defect"

@@ -150,15 +150,15 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         api, shoes, [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}]
     )
     wait_for_stock(api, "FTW-SPT-OLR", 22)
-    first = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
-    sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-GS-0002")
+    first = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
+    sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-GS-0002")
 
     bread = produce(
         api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])]
     )
     sign_off(api, bread, [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
     wait_for_stock(api, "PAN-ROT-001", 196)
-    sell(api, "EXPO-UMKM", "PAN-ROT-001", 50, "BUYER-EX-0107")
+    sell(api, "E-KATALOG", "PAN-ROT-001", 50, "BUYER-EX-0107")
     sell(api, "E-KATALOG", "PAN-ROT-001", 500, "BUYER-EK-0031")  # more than there is: declined
 
     sold_serial = first["allocations"][0]["serials"][0]

@@ -21,7 +21,8 @@ from jejak.tokens import Who
 from services.production.catalogue import PRODUCTS, WORKSHOPS
 from services.quality.domain import DEFECT_CODES
 
-CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
+# The channels that sell from the UPT stores, where goods are received.
+CHANNELS = ("E-KATALOG", "MARKETPLACE")
 ORDERABLE_AFTER_S = 3.0  # passed goods are offered to orders this long after their sign-off
 NOT_IN_CATALOGUE_S = 60.0  # how long an order of a SKU sales does not list yet is tried
 

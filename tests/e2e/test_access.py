@@ -101,7 +101,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
 CALLERS: dict[str, Who] = {
     "terminal": Who.terminal("CLG-SPT"),
     "qc_officer": Who.officer("CLG"),
-    "channel": Who.sales_channel("GALERI-SERANG"),
+    "channel": Who.sales_channel("MARKETPLACE"),
     "upt_admin": Who.upt_admin("CLG"),
     "kanwil_admin": KANWIL,
 }
@@ -127,7 +127,7 @@ def test_every_operation_has_the_rule_of_the_policy(api: Jejak, service: str) ->
 
 def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Response:
     method, path = operation.split(" ", 1)
-    code = "GALERI-SERANG" if service == "sales" else "CLG-FTW-2601-0001"  # the channel's own
+    code = "MARKETPLACE" if service == "sales" else "CLG-FTW-2601-0001"  # the channel's own
     filled = (
         path.replace("{code}", code)
         .replace("{lot_code}", "CLG-FTW-2601-0001")
@@ -175,11 +175,11 @@ def test_a_bad_token_is_refused_with_the_reason(api: Jejak) -> None:
 
 @pytest.fixture(scope="module")
 def sold_shoes(api: Jejak) -> dict[str, Any]:
-    """A lot of Cilegon shoes, signed off, a pair sold by the gallery."""
+    """A lot of Cilegon shoes, signed off, a pair sold by the marketplace."""
     shoes = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(4, ["WB-A1C3"])])
     sign_off(api, shoes, [])
     wait_for_stock(api, "FTW-SPT-OLR", 4)
-    order = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-ACL-1", shoes["serials"][:1])
+    order = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-ACL-1", shoes["serials"][:1])
     return {"batch": shoes, "order": order}
 
 
@@ -231,8 +231,8 @@ def test_a_qc_officer_signs_off_and_reads_only_its_upts_inspections(api: Jejak) 
 def test_a_channel_sees_and_sells_only_its_own_orders(
     api: Jejak, sold_shoes: dict[str, Any]
 ) -> None:
-    order, expo = sold_shoes["order"], Who.sales_channel("EXPO-UMKM")
-    placed = {"order_id": str(uuid.uuid4()), "channel_code": "GALERI-SERANG",
+    order, expo = sold_shoes["order"], Who.sales_channel("E-KATALOG")
+    placed = {"order_id": str(uuid.uuid4()), "channel_code": "MARKETPLACE",
               "sku": "FTW-SPT-OLR", "quantity": 1, "buyer_ref": "BUYER-ACL-2"}  # fmt: skip
 
     assert status_of(api, "sales", "GET", f"/orders/{order['order_id']}", expo) == 403

@@ -1,6 +1,6 @@
 """One pair of shoes from workshop to buyer: two flows, every event linked to its cause.
 
-Every service runs as its own process; the terminal, the QC officer and the gallery call them
+Every service runs as its own process; the terminal, the QC officer and the marketplace call them
 over HTTP, and the test then reads the events off the real streams.
 """
 
@@ -61,7 +61,7 @@ def test_one_pair_of_shoes_keeps_its_batch_flow_and_its_order_flow(
 ) -> None:
     client, batch_flow, batch_id = Client(api), uuid.uuid4(), str(uuid.uuid4())
     terminal, officer = Who.terminal("CLG-SPT"), Who.officer("CLG")
-    gallery = Who.sales_channel("GALERI-SERANG")
+    gallery = Who.sales_channel("MARKETPLACE")
     opened = {"batch_id": batch_id, "workshop_code": "CLG-SPT", "sku": "FTW-SPT-OLR"}
     _, named = client.post(terminal, "production", "/batches", opened, {HEADER: str(batch_flow)})
     assert named == batch_flow
@@ -79,7 +79,7 @@ def test_one_pair_of_shoes_keeps_its_batch_flow_and_its_order_flow(
     wait_for("the lot in stock", lambda: _stored(api, lot))
 
     order_id, pair = str(uuid.uuid4()), batch["serials"][:1]
-    order = {"order_id": order_id, "channel_code": "GALERI-SERANG", "sku": "FTW-SPT-OLR",
+    order = {"order_id": order_id, "channel_code": "MARKETPLACE", "sku": "FTW-SPT-OLR",
              "quantity": 1, "serials": pair, "buyer_ref": "BUYER-CORR-1"}  # fmt: skip
     traceparent = {"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"}
     _, order_flow = client.post(gallery, "sales", "/orders", order, traceparent)

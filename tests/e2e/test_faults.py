@@ -152,7 +152,7 @@ def test_an_event_added_to_its_stream_again_changes_nothing(
     bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(100, ["WB-DUP1"])])
     sign_off(api, bread, [])
     wait_for("the bread in the catalogue", lambda: catalogue(api))
-    sell(api, "EXPO-UMKM", "PAN-ROT-001", 10, "BUYER-DUP-1")
+    sell(api, "E-KATALOG", "PAN-ROT-001", 10, "BUYER-DUP-1")
     settle(system_env)
     before = (
         stock(api, "PAN-ROT-001"),

@@ -150,9 +150,9 @@ def test_returns_cancels_corrections_and_closed_holds_move_stock_and_trace(api: 
     sign_off(api, guitars, [])
     wait_for_lot_in_stock(api, guitars["lot_code"])
     serials, lot_code = guitars["serials"], guitars["lot_code"]
-    gallery = Who.sales_channel("GALERI-SERANG")
+    gallery = Who.sales_channel("MARKETPLACE")
 
-    sold = sell(api, "GALERI-SERANG", GUITAR, 1, "BUYER-GTR-0001", serials=serials[:1])
+    sold = sell(api, "MARKETPLACE", GUITAR, 1, "BUYER-GTR-0001", serials=serials[:1])
     back = {"return_id": str(uuid.uuid4()), "serials": serials[:1], "reason": "neck cracked"}
     path = f"/orders/{sold['order_id']}/returns"
     returned = api.call("sales", "POST", path, back, as_=gallery)
@@ -161,7 +161,7 @@ def test_returns_cancels_corrections_and_closed_holds_move_stock_and_trace(api: 
     stock_becomes(api, on_hand=6, quarantined=1, available=5, catalogue=5)
 
     order_id = str(uuid.uuid4())
-    order = {"order_id": order_id, "channel_code": "GALERI-SERANG", "sku": GUITAR,
+    order = {"order_id": order_id, "channel_code": "MARKETPLACE", "sku": GUITAR,
              "quantity": 2, "buyer_ref": "BUYER-GTR-0002"}  # fmt: skip
     api.call("sales", "POST", "/orders", order, as_=gallery)
     wait_for("a confirmed order", lambda: api.call(

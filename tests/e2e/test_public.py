@@ -28,11 +28,11 @@ def sold(api: Jejak) -> dict[str, Any]:
     rejected = {"defect_code": "FTW-01", "quantity": 1, "serials": shoes["serials"][-1:]}
     sign_off(api, shoes, [rejected])
     wait_for_lot_in_stock(api, shoes["lot_code"])
-    pair = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, BUYERS[0], shoes["serials"][:1])
+    pair = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, BUYERS[0], shoes["serials"][:1])
     bread = produce(api, "CLG-ROT", "PAN-ROT-001", [(40, WORKERS)])
     sign_off(api, bread, [])
     wait_for_lot_in_stock(api, bread["lot_code"])
-    loaf = sell(api, "EXPO-UMKM", "PAN-ROT-001", 3, BUYERS[1])
+    loaf = sell(api, "E-KATALOG", "PAN-ROT-001", 3, BUYERS[1])
     serial = shoes["serials"][0]
     unit = wait_for(
         f"the sale of {serial} in its trace",
@@ -106,7 +106,7 @@ def test_a_buyers_phone_opens_the_sold_pairs_page_in_indonesian(
     assert page.text("#product") == "Sepatu olahraga mesh"
     assert page.text("#made-by") == "Bengkel sepatu, Lapas Kelas IIA Cilegon"
     assert page.text("#qc").startswith("Lulus pemeriksaan mutu")
-    assert page.text("#sold").startswith("GALERI-SERANG")
+    assert page.text("#sold").startswith("MARKETPLACE")
     assert "pembinaan kemandirian" in page.text("#programme")
     assert page.fits_the_screen()
     assert BUYERS[0] not in page.source()

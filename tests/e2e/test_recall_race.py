@@ -33,7 +33,7 @@ from tests.e2e.system import unsettled_groups
 from tests.e2e.test_scenario import wait_for_lot_in_stock
 
 SKU = "FTW-SPT-OLR"
-CHANNELS = ("GALERI-SERANG", "EXPO-UMKM")
+CHANNELS = ("MARKETPLACE", "E-KATALOG")
 IN_FLIGHT = 50
 
 
@@ -130,9 +130,9 @@ def test_a_recall_racing_fifty_orders_leaves_no_held_unit_sellable(
     # Before the hold: the oldest units (the held lot's) sold through both channels, some only
     # reserved; the rest of the lot in stock.
     sold_before = [orders.place(c, q, [], complete=True) for c, q in
-                   (("GALERI-SERANG", 4), ("EXPO-UMKM", 3), ("GALERI-SERANG", 4))]  # fmt: skip
+                   (("MARKETPLACE", 4), ("E-KATALOG", 3), ("MARKETPLACE", 4))]  # fmt: skip
     reserved_before = [orders.place(c, q, [], complete=False) for c, q in
-                       (("GALERI-SERANG", 5), ("EXPO-UMKM", 3))]  # fmt: skip
+                       (("MARKETPLACE", 5), ("E-KATALOG", 3))]  # fmt: skip
     for placed in sold_before + reserved_before:
         assert orders.final(placed)["status"] in ("completed", "confirmed")
     spare = held_lot["serials"][40:100]  # never ordered before the hold: some are named below

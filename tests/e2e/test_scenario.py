@@ -39,7 +39,7 @@ def test_a_pair_of_shoes_is_traced_from_its_workshop_to_its_buyer(api: Jejak) ->
     rejected = shoes["serials"][-2:]
     sign_off(api, shoes, [{"defect_code": "FTW-01", "quantity": 2, "serials": rejected}])
     wait_for_lot_in_stock(api, shoes["lot_code"])
-    order = sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 2, "BUYER-E2E-1", shoes["serials"][:2])
+    order = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 2, "BUYER-E2E-1", shoes["serials"][:2])
     sold = order["allocations"][0]["serials"][0]
 
     trace = trace_of(api, sold, "sold")
@@ -53,7 +53,7 @@ def test_a_pair_of_shoes_is_traced_from_its_workshop_to_its_buyer(api: Jejak) ->
     assert storing["location_code"] == "CLG-STORE"
     assert (selling["disposition"], selling["channel_code"], selling["buyer_ref"]) == (
         "retail_sold",
-        "GALERI-SERANG",
+        "MARKETPLACE",
         "BUYER-E2E-1",
     )
     assert all(step["lot_code"] == shoes["lot_code"] for step in trace["timeline"])
@@ -78,8 +78,8 @@ def test_a_lot_trace_lists_every_unit_and_every_buyer_for_a_recall(api: Jejak) -
     sign_off(api, shoes, [])
     wait_for_lot_in_stock(api, shoes["lot_code"])
     sold = shoes["serials"][1:3]
-    sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-RCL-1", sold[:1])
-    sell(api, "EXPO-UMKM", "FTW-SPT-OLR", 1, "BUYER-RCL-2", sold[1:])
+    sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-RCL-1", sold[:1])
+    sell(api, "E-KATALOG", "FTW-SPT-OLR", 1, "BUYER-RCL-2", sold[1:])
 
     def lot_with_buyers() -> Any:
         lot = api.try_get("trace", f"/trace/{shoes['lot_code']}", as_=KANWIL)
@@ -99,7 +99,7 @@ def test_bread_is_produced_and_sold_by_quantity(api: Jejak) -> None:
     assert bread["serials"] == []
     sign_off(api, bread, [{"defect_code": "PAN-04", "quantity": 4, "serials": []}])
     wait_for_stock(api, "PAN-ROT-001", 196)
-    order = sell(api, "EXPO-UMKM", "PAN-ROT-001", 50, "BUYER-EXPO-9")
+    order = sell(api, "E-KATALOG", "PAN-ROT-001", 50, "BUYER-EXPO-9")
     assert order["status"] == "completed"
     lot = wait_for(
         "the bread sale in the lot trace",
