@@ -162,5 +162,5 @@ def test_a_webhook_that_fails_twice_still_gets_each_change_once_in_order(api: Je
         "sales", "GET", f"/channels/{EXPO}/webhook/deliveries", as_=Who.sales_channel(EXPO)
     )
     attempts = [delivery["attempts"] for delivery in deliveries["items"]]
-    assert attempts[0] == 3 and set(attempts[1:]) <= {1}
+    assert attempts == [3] + [1] * (len(sent) - 1)
     assert {delivery["status"] for delivery in deliveries["items"]} == {"delivered"}
