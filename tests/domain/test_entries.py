@@ -89,8 +89,8 @@ def test_every_problem_of_an_event_is_listed() -> None:
 
     assert "sku: Field required" in error
     reasons = (
-        "'received', 'reserved', 'released', 'sold', 'quarantined', 'written_off', 'rejected' "
-        "or 'returned'"
+        "'received', 'reserved', 'released', 'sold', 'quarantined', 'written_off', 'rejected', "
+        "'returned', 'expired' or 'shipped'"
     )
     assert f"reason: Input should be {reasons}" in error
 
