@@ -56,9 +56,13 @@ def completion_takes_food_dates(api: Jejak) -> bool:
     if body is None:
         return False
     schema = body["content"]["application/json"]["schema"]
-    if "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return "best_before" in schema.get("properties", {})
+    choices = schema.get("anyOf", [schema])  # an optional body: the model or null
+    models = [
+        document["components"]["schemas"][choice["$ref"].rsplit("/", 1)[1]]
+        for choice in choices
+        if "$ref" in choice
+    ]
+    return any("best_before" in model.get("properties", {}) for model in [schema, *models])
 
 
 def made_today(api: Jejak, best_before_in_days: int) -> tuple[Any, str]:
