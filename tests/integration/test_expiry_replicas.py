@@ -51,8 +51,7 @@ async def _received(runtime: Runtime) -> list[str]:
     """LOTS lots of ginger received, best before BEST_BEFORE; an order reserved from the
     oldest."""
     batches = [
-        food(batch_completed(sku=GINGER, quantity=5), best_before=BEST_BEFORE)
-        for _ in range(LOTS)
+        food(batch_completed(sku=GINGER, quantity=5), best_before=BEST_BEFORE) for _ in range(LOTS)
     ]
     async with runtime.units.begin() as uow:
         await receive_goods([batch_signed_off(batch) for batch in batches], uow)
