@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from services.quality.db import Base
 from shared.contracts import FoodPermit, PermitRef
+from shared.db import core_table, upsert
 from shared.errors import Conflict, NotFound, Rejected
 from shared.timezones import WIB
 
@@ -288,8 +289,11 @@ DEMO_FOOD = (
 
 
 async def seed_permits(session: AsyncSession, today: date) -> None:
-    """Register the demo permits missing (fixed ids: seeding again adds nothing)."""
+    """Register the demo permits missing: fixed ids, inserted unless present, so seeding
+    again (or two replicas starting at once) adds nothing."""
     issued = today - timedelta(days=365)
+    at = datetime.combine(issued, datetime.min.time(), WIB)
+    rows: list[dict[str, object]] = []
     for index, (sku, upt, city, region) in enumerate(DEMO_FOOD, start=1):
         spp_irt = Permit(
             "spp-irt",
@@ -298,20 +302,27 @@ async def seed_permits(session: AsyncSession, today: date) -> None:
             issued,
             _years_after(issued, SPP_IRT_YEARS) - timedelta(days=1),
         )
-        halal = Permit(
-            "halal",
-            f"ID{region}{index:04d}{issued:%m%y}",
-            "BPJPH",
-            issued,
-            _years_after(issued, 4),
-        )
+        number = f"ID{region}{index:04d}{issued:%m%y}"
+        halal = Permit("halal", number, "BPJPH", issued, _years_after(issued, 4))
         for kind_number, permit in enumerate((spp_irt, halal)):
-            permit_id = UUID(int=0xF00D_0000 + index * 16 + kind_number)
-            if await session.get(PermitRow, permit_id) is None:
-                at = datetime.combine(issued, datetime.min.time(), WIB)
-                await Permits(session).register(
-                    permit_id, sku, upt, check_permit(permit), "seed", at
-                )
+            checked = check_permit(permit)
+            rows.append(
+                {
+                    "permit_id": UUID(int=0xF00D_0000 + index * 16 + kind_number),
+                    "sku": sku,
+                    "upt_code": upt,
+                    "kind": checked.kind,
+                    "number": checked.number,
+                    "issuer": checked.issuer,
+                    "issued_on": checked.issued_on,
+                    "expires_on": checked.expires_on,
+                    "registered_at": at,
+                    "registered_by": "seed",
+                    "revoked_at": None,
+                    "revoke_reason": None,
+                }
+            )
+    await session.execute(upsert(session, core_table(PermitRow)).on_conflict_do_nothing(), rows)
 
 
 async def seed_demo(session: AsyncSession) -> None:
