@@ -145,6 +145,22 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a channel's webhook may take to answer before it counts as failed.",
     )
+    best_before_interval_s: float = Field(
+        300,
+        alias="JEJAK_BEST_BEFORE_INTERVAL_S",
+        gt=0,
+        description="How often inventory looks for food past its best-before date (WIB) and "
+        "quarantines it (stock-changed, reason expired); 5 minutes unless set.",
+    )
+    business_date_shift_days: int = Field(
+        0,
+        alias="JEJAK_BUSINESS_DATE_SHIFT_DAYS",
+        ge=-3660,
+        le=3660,
+        description="For drills and tests only: days added to today's date (WIB) where "
+        "inventory's best-before expiry reads it, e.g. 30 to see what expires within a month. "
+        "0 in production.",
+    )
     stream_min_age_s: float = Field(
         7 * 86_400,
         alias="JEJAK_STREAM_MIN_AGE_S",

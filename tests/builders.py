@@ -8,7 +8,7 @@ production's catalogue, defect codes from quality, store locations from inventor
 import itertools
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -21,6 +21,7 @@ from shared.contracts import (
     Allocation,
     BatchCompleted,
     BatchSignedOff,
+    FoodPermit,
     OrderPlaced,
     ReservationDeclined,
     SaleCompleted,
@@ -119,3 +120,24 @@ def sale_completed(reserved: StockReserved, *, buyer_ref: str | None = None) -> 
     """The hand-over of a reserved order: it takes exactly what inventory set aside."""
     buyer = buyer_ref or random_buyer_ref()
     return samples.sale_completed(reserved, buyer_ref=buyer, occurred_at=later())
+
+
+def food(
+    batch: BatchCompleted,
+    *,
+    best_before: date,
+    production_date: date | None = None,
+    food_permit: FoodPermit | None = "spp-irt",
+    upt_code: str | None = None,
+) -> BatchCompleted:
+    """A food batch as production completes it once it sets the food fields: its dates (WIB)
+    and the permit it is sold under; `upt_code` moves it to another UPT (quality's tests give
+    it permits of its own there)."""
+    fields: dict[str, Any] = {
+        "best_before": best_before,
+        "production_date": production_date,
+        "food_permit": food_permit,
+    }
+    if upt_code is not None:
+        fields["upt_code"] = upt_code
+    return batch.model_copy(update=fields)

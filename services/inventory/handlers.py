@@ -3,6 +3,7 @@ decline orders, give cancelled orders' goods back, book sales out, quarantine he
 release or write them off when their hold is closed, take returned goods back into quarantine."""
 
 from services.inventory.domain import Unavailable
+from services.inventory.expiry import remember_best_before
 from services.inventory.stock import changing_stock
 from shared.contracts import (
     BatchSignedOff,
@@ -25,10 +26,12 @@ async def receive_goods(sign_offs: list[BatchSignedOff], uow: UnitOfWork) -> Non
 
     A superseding sign-off corrects a lot received before: it may release orders, so it locks
     every level of its SKU first, as orders do. First sign-offs are received before the
-    corrections read with them (the original of one may be among them)."""
+    corrections read with them (the original of one may be among them). A food lot's
+    best-before date is kept for the expiry job (expiry.py)."""
     corrections = [sign_off for sign_off in sign_offs if sign_off.supersedes is not None]
     async with changing_stock(uow, skus={sign_off.sku for sign_off in corrections}) as stock:
         fresh = await stock.unapplied(sign_offs)
+        await remember_best_before(uow.session, fresh)
         await stock.lock_stores(fresh)
         await stock.receive([sign_off for sign_off in fresh if sign_off.supersedes is None])
         for sign_off in fresh:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.inventory import db
 from services.inventory.domain import Take, still_held, takes_held
 from services.inventory.store import LOTS, UNITS, Store, allocations_of
-from shared.contracts import Event, HoldClosed, Link, LotHeld
+from shared.contracts import Event, HoldClosed, Link, LotHeld, StockReason
 
 
 class Holds(Store):
@@ -91,9 +91,11 @@ class Holds(Store):
         serials: Sequence[str],
         cause: Event | Link,
         location_code: str | None = None,
+        reason: StockReason = "quarantined",
     ) -> None:
         """What is on hand and not reserved of a lot (or of its units `serials`) at every
-        location holding it (or at `location_code`) set aside: on hand, not available."""
+        location holding it (or at `location_code`) set aside: on hand, not available (held,
+        or `expired` past its best-before date: see expiry.py)."""
         query = select(LOTS).where(LOTS.c.lot_code == lot_code, LOTS.c.sku == sku)
         if location_code is not None:
             query = query.where(LOTS.c.location_code == location_code)
@@ -106,7 +108,7 @@ class Holds(Store):
                 take = Take(lot.lot_code, lot.location_code, free)
             if take.quantity > 0:
                 await self._change_lot(take, quarantined=take.quantity)
-                self._move(take, sku, cause, reason="quarantined", quarantined=take.quantity)
+                self._move(take, sku, cause, reason=reason, quarantined=take.quantity)
 
     async def _quarantine_units(
         self, lot_code: str, location_code: str, serials: Sequence[str]

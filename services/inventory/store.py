@@ -41,6 +41,7 @@ LOT_REASONS: tuple[StockReason, ...] = (
     "written_off",
     "rejected",
     "returned",
+    "expired",
 )
 
 
@@ -204,11 +205,13 @@ class Store:
 
     # ------------------------------------------------------------------ reservations
 
-    async def _release(self, reservation: db.ReservationRow, cause: Event, reason: str) -> None:
+    async def _release(
+        self, reservation: db.ReservationRow, cause: Event | Link, reason: str
+    ) -> None:
         """Give back all a confirmed order was given: it can no longer be completed as placed
         (a hold on some of its goods, a QC correction rejecting some, its channel cancelling
-        it). The release follows its cause (caused_by it, in its flow): the cause is why; the
-        order is named by its id."""
+        it, its goods past their best-before date). The release follows its cause (caused_by
+        it, in its flow): the cause is why; the order is named by its id."""
         allocations = allocations_of(reservation)
         for allocation in allocations:
             take = Take(

@@ -2,7 +2,7 @@
 holds, recalls and closing them."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal, TypeVar
 from uuid import UUID
 
@@ -13,8 +13,16 @@ from sqlalchemy import select
 from services.quality.db import InspectionRow, Inspections, SignOffRow
 from services.quality.domain import DEFECT_CODES, Correction, Decision, Lot, Rejection, decide
 from services.quality.holds import HoldRow, Holds, HoldStatus, Outcome, check_hold
+from services.quality.permits import (
+    FoodLot,
+    Permits,
+    check_shelf_life,
+    release_permits,
+    wib_day,
+)
+from services.quality.permits_api import router as permits_router
 from shared.auth import SIGNED_IN, CallerDep, Forbidden, allow, require_binding
-from shared.contracts import DefectCode, LotCode, LotHeld, Serial
+from shared.contracts import DefectCode, LotCode, LotHeld, PermitRef, Serial
 from shared.errors import Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
@@ -22,6 +30,7 @@ from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["quality"], route_class=CheckedRoute)
+router.include_router(permits_router)
 Owned = TypeVar("Owned", InspectionRow, HoldRow)
 
 
@@ -93,6 +102,12 @@ class InspectionView(BaseModel):
     rejected_quantity: int | None
     defects: list[dict[str, object]] | None
     serials: list[str]
+    food_permit: str | None = None
+    production_date: date | None = None
+    best_before: date | None = None
+    permits: list[PermitRef] | None = Field(
+        None, description="Food: the permits the current sign-off relied on."
+    )
     sign_offs: list[SignOffView] = Field(
         default_factory=list,
         description="Every sign-off, oldest first: the first and each correction of it. The "
@@ -149,7 +164,9 @@ async def sign_off(
     inspection = _own(caller, await inspections.pending(batch_id))
     officer = _officer_code(caller, body.officer_code)
     decision = body.decision(inspection.lot)
-    uow.emit(await inspections.sign_off(inspection, officer, decision, datetime.now(UTC)))
+    at = datetime.now(UTC)
+    permits = await _release_permits(inspections, inspection, decision, at, releasing=True)
+    uow.emit(await inspections.sign_off(inspection, officer, decision, at, permits=permits))
     return (await _views(inspections, [inspection]))[0]
 
 
@@ -172,8 +189,41 @@ async def correct_sign_off(
         )
     correction = Correction(body.supersedes, body.reason)
     at = datetime.now(UTC)
-    uow.emit(await inspections.sign_off(inspection, officer, decision, at, correction))
+    releasing = decision.passed_quantity > current.passed_quantity
+    permits = await _release_permits(inspections, inspection, decision, at, releasing=releasing)
+    uow.emit(await inspections.sign_off(inspection, officer, decision, at, correction, permits))
     return (await _views(inspections, [inspection]))[0]
+
+
+async def _release_permits(
+    inspections: Inspections,
+    inspection: InspectionRow,
+    decision: Decision,
+    at: datetime,
+    *,
+    releasing: bool,
+) -> list[PermitRef]:
+    """The permits passed food relies on, checked on the sign-off day (WIB): a sign-off or a
+    correction passing goods of a food lot needs a valid permit of the lot's kind and a valid
+    halal certificate (PAN-08, PAN-09: see `release_permits`), and, when it releases more than
+    was released before, enough shelf life left (PAN-03; a correction passing fewer releases
+    nothing). A full rejection needs neither. Refused, it is a 422 and nothing changes."""
+    if inspection.food_permit is None or decision.passed_quantity == 0:
+        return []
+    lot = FoodLot(
+        inspection.sku,
+        inspection.upt_code,
+        inspection.food_permit,  # type: ignore[arg-type]  # from the contract's FoodPermit
+        inspection.production_date,
+        inspection.best_before,
+    )
+    day = wib_day(at)
+    permits = release_permits(
+        lot, await Permits(inspections.session).of(lot.sku, lot.upt_code), day
+    )
+    if releasing:
+        check_shelf_life(lot, day)
+    return permits
 
 
 async def _views(inspections: Inspections, rows: Sequence[InspectionRow]) -> list[InspectionView]:

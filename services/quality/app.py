@@ -1,6 +1,6 @@
 """Quality service: inspections of completed batches and QC sign-off; emits batch signed off."""
 
-from services.quality import api, db, handlers
+from services.quality import api, db, handlers, permits
 from shared.service import ServiceSpec, create_app
 
 spec = ServiceSpec(
@@ -10,5 +10,6 @@ spec = ServiceSpec(
     tables=db.delivery,
     router=api.router,
     events=handlers.events,
+    seed=permits.seed_demo,
 )
 app = create_app(spec)

@@ -2,15 +2,15 @@
 of it (the first and each correction)."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, ForeignKey, String, Uuid, insert, select
+from sqlalchemy import JSON, Date, ForeignKey, String, Uuid, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.quality.domain import DEFECT_CODES, Correction, Decision, Lot, Rejection
-from shared.contracts import BatchCompleted, BatchSignedOff, Defect, Link
+from shared.contracts import BatchCompleted, BatchSignedOff, Defect, Link, PermitRef
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values
 from shared.errors import Conflict, NotFound
 
@@ -45,6 +45,12 @@ class InspectionRow(Base):
     passed_serials: Mapped[list[str] | None] = mapped_column(JSON)
     defects: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
     signed_off_at: Mapped[datetime | None]
+    food_permit: Mapped[str | None] = mapped_column(String(8), doc="spp-irt or bpom-md: food")
+    production_date: Mapped[date | None] = mapped_column(Date)
+    best_before: Mapped[date | None] = mapped_column(Date)
+    permits: Mapped[list[dict[str, object]] | None] = mapped_column(
+        JSON, doc="the permits the current sign-off relied on (food passing QC)"
+    )
 
     @classmethod
     def values_from(cls, event: BatchCompleted, received_at: datetime) -> dict[str, object]:
@@ -57,6 +63,7 @@ class InspectionRow(Base):
             status="pending",
             received_at=received_at,
             completed_event_id=event.event_id,
+            permits=None,
         )
 
     @property
@@ -94,16 +101,19 @@ class InspectionRow(Base):
         decision: Decision,
         at: datetime,
         correction: Correction | None = None,
+        permits: Sequence[PermitRef] = (),
     ) -> BatchSignedOff:
-        """Record the decision, the first or a correction of the current one; returns the event
-        announcing it, in the batch's flow. A correction is a sign-off of its own, under a new
-        inspection id: consumers tell it from the one it supersedes, and both stay on record."""
+        """Record the decision, the first or a correction of the current one, and the permits
+        its passed food relied on; returns the event announcing it, in the batch's flow. A
+        correction is a sign-off of its own, under a new inspection id: consumers tell it from
+        the one it supersedes, and both stay on record."""
         if correction is not None:
             self.inspection_id = uuid4()
         self.status, self.officer_code, self.signed_off_at = "signed_off", officer_code, at
         self.passed_quantity = decision.passed_quantity
         self.rejected_quantity = decision.rejected_quantity
         self.passed_serials = list(decision.passed_serials)
+        self.permits = [permit.model_dump(mode="json") for permit in permits]
         self.defects = [
             {
                 "code": r.defect_code,
@@ -116,7 +126,11 @@ class InspectionRow(Base):
         cause = Link(self.completed_event_id, self.correlation_id)
         supersedes = correction.supersedes if correction else None
         return BatchSignedOff.new(
-            caused_by=cause, occurred_at=at, source=self, supersedes=supersedes
+            caused_by=cause,
+            occurred_at=at,
+            source=self,
+            supersedes=supersedes,
+            permits=list(permits),
         )
 
 
@@ -185,6 +199,7 @@ class Inspections:
         decision: Decision,
         at: datetime,
         correction: Correction | None = None,
+        permits: Sequence[PermitRef] = (),
     ) -> BatchSignedOff:
         """Sign an inspection off, or correct its sign-off, and keep the sign-off on record:
         the one way both go. A sign-off made before the history was kept is recorded as it
@@ -194,7 +209,7 @@ class Inspections:
             and await self.session.get(SignOffRow, correction.supersedes) is None
         ):
             self.session.add(SignOffRow.of(inspection, None))
-        signed = inspection.sign_off(officer_code, decision, at, correction)
+        signed = inspection.sign_off(officer_code, decision, at, correction, permits)
         self.session.add(SignOffRow.of(inspection, correction))
         return signed
 

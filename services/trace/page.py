@@ -7,7 +7,7 @@ order ids, so the page cannot show them. No script, no web font, no CDN: one sma
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,6 +18,7 @@ from services.trace.wording import FAMILIES, MONTHS, TEXT
 from shared.timezones import WIB
 
 FOOD_FAMILIES = frozenset({"PAN"})
+PERMIT_WORDS = {"spp-irt": "pirt", "bpom-md": "bpom_md", "halal": "halal"}
 
 templates = Environment(
     loader=PackageLoader("services.trace", "templates"),
@@ -35,6 +36,16 @@ class Moment:
     date: str
     where: str
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class PermitLine:
+    """A permit a food lot passed QC under, as the page lists it."""
+
+    kind: str  # a wording key: pirt, bpom_md or halal
+    number: str
+    issuer: str
+    valid_until: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class Page:
     sold: list[str]
     food: bool
     notice: str | None
+    production_date: str = ""
+    best_before: str = ""
+    permits: list["PermitLine"] = field(default_factory=list)
     journey: list[Moment] = field(default_factory=list)
 
 
@@ -79,6 +93,7 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
     family = document["lot_code"].split("-")[1]
     made = first.get("commissioning", {})
     sign_off = latest_sign_off(steps)
+    food = document.get("food") or {}
     return Page(
         lang=lang,
         other_lang=_other(lang),
@@ -102,6 +117,17 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
         ],
         food=family in FOOD_FAMILIES,
         notice=_notice(steps),
+        production_date=_day(food.get("production_date"), lang),
+        best_before=_day(food.get("best_before"), lang),
+        permits=[
+            PermitLine(
+                PERMIT_WORDS.get(permit["kind"], permit["kind"]),
+                permit["number"],
+                permit.get("issuer") or "",
+                _day(permit["expires_on"], lang),
+            )
+            for permit in food.get("permits", [])
+        ],
         journey=[_moment(step, lang, counted=document["kind"] == "lot") for step in steps],
     )
 
@@ -165,6 +191,14 @@ def _in_wib(iso: str) -> datetime:
 def _date(iso: str, lang: Language) -> str:
     moment = _in_wib(iso)
     return f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"
+
+
+def _day(iso_date: str | None, lang: Language) -> str:
+    """A business date (already WIB, e.g. a best-before date) as the page writes it."""
+    if not iso_date:
+        return ""
+    day = date.fromisoformat(iso_date)
+    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def _month(iso: str, lang: Language) -> str:

@@ -45,6 +45,8 @@ def commissioning(batch: BatchCompleted) -> Step:
     where = batch.model_dump(
         include={"upt_code", "upt_name", "workshop_code", "workshop_name", "quantity"}
     )
+    dates = batch.model_dump(mode="json", include={"production_date", "best_before"})
+    where |= {name: day for name, day in dates.items() if day is not None}  # food only
     return _step(batch, batch.lot_code, "commissioning", "active", where)
 
 
@@ -56,6 +58,10 @@ def inspecting(sign_off: BatchSignedOff) -> Step:
     outcome["inspection_id"] = str(sign_off.inspection_id)
     if sign_off.supersedes is not None:
         outcome["supersedes"] = str(sign_off.supersedes)
+    if sign_off.best_before is not None:  # food: its date and the permits it passed under
+        outcome["best_before"] = sign_off.best_before.isoformat()
+    if sign_off.permits:
+        outcome["permits"] = [permit.model_dump(mode="json") for permit in sign_off.permits]
     return _step(sign_off, sign_off.lot_code, "inspecting", disposition, outcome)
 
 

@@ -343,7 +343,9 @@ class Lookup(Protocol):
 def trace_document(found: Lookup, base_url: str) -> dict[str, Any]:
     """The public trace of a unit, or the recall view of a lot."""
     lot = found.lot
-    head = {"code": found.code, "kind": "unit" if found.serial else "lot"}
+    head: dict[str, Any] = {"code": found.code, "kind": "unit" if found.serial else "lot"}
+    if facts := food_facts(found.steps):
+        head["food"] = facts
     if found.serial is not None:
         timeline = unit_timeline(found.steps, lot, found.serial)
         return head | {
@@ -363,6 +365,22 @@ def trace_document(found: Lookup, base_url: str) -> dict[str, Any]:
         "timeline": lot_timeline(found.steps, lot),
         "units": unit_statuses(found.steps, found.serials),
         "buyers": buyers(found.steps),
+    }
+
+
+def food_facts(steps: Sequence[StepLike]) -> dict[str, Any] | None:
+    """A food lot's dates (WIB) and the permits its latest sign-off passed it under (kind,
+    number, issuer, valid until): from its production and QC steps; None for other goods."""
+    made = next((_fields(s)[2] for s in steps if _fields(s)[0] == "commissioning"), {})
+    sign_off = latest_sign_off(steps)
+    checked = _fields(sign_off)[2] if sign_off is not None else {}
+    best_before = checked.get("best_before") or made.get("best_before")
+    if best_before is None and not checked.get("permits"):
+        return None
+    return {
+        "production_date": made.get("production_date"),
+        "best_before": best_before,
+        "permits": list(checked.get("permits", [])),
     }
 
 

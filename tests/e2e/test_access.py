@@ -52,6 +52,10 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /inspections/{batch_id}/corrections": {"qc_officer"},
         "GET /holds": READERS_OF_QC,
         "GET /holds/{hold_id}": READERS_OF_QC,
+        "POST /permits": ADMINS,
+        "GET /permits": READERS_OF_QC,
+        "GET /permits/{permit_id}": READERS_OF_QC,
+        "POST /permits/{permit_id}/revocation": ADMINS,
     },
     "inventory": OPERATIONS
     | {
@@ -135,7 +139,7 @@ def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Res
     )
     filled = filled.replace("{lot}", "CLG-FTW-2601-0001").replace("{serial}", "X")
     filled = filled.replace("{delivery_id}", "1")
-    for name in ("batch_id", "order_id", "principal_id", "hold_id"):
+    for name in ("batch_id", "order_id", "principal_id", "hold_id", "permit_id"):
         filled = filled.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = {} if method == "POST" else None
     return api.http.request(

@@ -2,12 +2,14 @@
 
 import json
 import re
+from datetime import date
 
 from fastapi.responses import Response
 
 from services.trace.api import Client, resolve_lot, resolve_unit
 from services.trace.negotiation import EPCIS, HTML, JSON, Language
-from tests.builders import GINGER, batch_completed, batch_signed_off, received
+from shared.contracts import PermitRef
+from tests.builders import GINGER, batch_completed, batch_signed_off, food, received
 from tests.handlers.harness import KANWIL, Service
 from tests.handlers.test_trace import life_of_a_lot
 
@@ -126,3 +128,53 @@ async def test_a_food_lots_page_shows_its_journey_and_its_permits(trace: Service
     assert "Pangan olahan" in page
     journey = re.findall(r'<span class="step">([^<]+)</span>', page)
     assert journey == ["Selesai dibuat", "Diperiksa mutunya", "Masuk gudang"]
+
+
+async def test_a_food_lots_page_and_json_show_its_dates_and_the_permits_it_passed_under(
+    trace: Service,
+) -> None:
+    ginger = food(
+        batch_completed(sku=GINGER, quantity=20),
+        production_date=date(2026, 11, 2),
+        best_before=date(2027, 5, 2),
+    )
+    permits = [
+        PermitRef(
+            kind="spp-irt",
+            number="2367302012500202-30",
+            issuer="Pemerintah Kota Serang (DPMPTSP)",
+            expires_on=date(2029, 12, 31),
+        ),
+        PermitRef(kind="halal", number="ID36730002", issuer="BPJPH", expires_on=date(2029, 1, 1)),
+    ]
+    signed = batch_signed_off(ginger).model_copy(update={"permits": permits})
+    await trace.publish(ginger, signed, received(signed))
+
+    async def opened(media: str, lang: Language = "id") -> str:
+        async with trace.session() as session:
+            return text_of(
+                await resolve_lot(
+                    ginger.gtin, ginger.lot_code, session, trace.runtime, None, Client(media, lang)
+                )
+            )
+
+    page, english, document = await opened(HTML), await opened(HTML, "en"), await opened(JSON)
+
+    for shown in (
+        "Tanggal produksi",
+        "2 November 2026",
+        "Baik digunakan sebelum",
+        "2 Mei 2027",
+        "2367302012500202-30 · Pemerintah Kota Serang (DPMPTSP)",
+        "berlaku sampai 31 Desember 2029",
+        "ID36730002 · BPJPH",
+    ):
+        assert shown in page
+    assert "belum tercatat" not in page
+    assert "Best before" in english
+    assert "valid until 1 January 2029" in english
+    assert json.loads(document)["food"] == {
+        "production_date": "2026-11-02",
+        "best_before": "2027-05-02",
+        "permits": [permit.model_dump(mode="json") for permit in permits],
+    }
