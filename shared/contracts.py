@@ -456,7 +456,7 @@ class ChannelChanged(Event):
     event_type: Literal["channel-changed"] = "channel-changed"
 
     channel_code: str = Field(examples=["GALERI-SERANG"])
-    name: str = Field(examples=["Galeri produk WBP, Kanwil Ditjenpas Banten"])
+    channel_name: str = Field(examples=["Galeri produk WBP, Kanwil Ditjenpas Banten"])
     kind: str = Field(examples=["gallery"])
     locations: list[str] = Field(description="Where it sells from.", examples=[["KANWIL-GALERI"]])
     active: bool

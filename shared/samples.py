@@ -402,5 +402,5 @@ def channel_changed(
 ) -> ChannelChanged:
     """A channel as an administrator set it: where it sells from."""
     return ChannelChanged.new(
-        channel_code=code, name=name, kind=kind, locations=list(locations), active=active
+        channel_code=code, channel_name=name, kind=kind, locations=list(locations), active=active
     )

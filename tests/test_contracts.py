@@ -40,7 +40,9 @@ PERSONAL_DATA_WORDS = frozenset(
         "birth",
     }
 )
-NOT_PERSONAL = frozenset({"product_name", "upt_name", "workshop_name", "worker_count"})
+NOT_PERSONAL = frozenset(
+    {"product_name", "upt_name", "workshop_name", "worker_count", "channel_name"}
+)
 
 by_stream = pytest.mark.parametrize("model", ALL_EVENTS, ids=lambda model: model.stream_suffix())
 

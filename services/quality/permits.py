@@ -30,6 +30,7 @@ from shared.contracts import FoodPermit, PermitRef
 from shared.db import core_table, upsert
 from shared.errors import Conflict, NotFound, Rejected
 from shared.timezones import WIB
+from shared.uow import UnitOfWork
 
 SPP_IRT_YEARS = 5
 SPP_IRT_NUMBER = re.compile(r"^\d[\d .-]*\d$")
@@ -325,6 +326,6 @@ async def seed_permits(session: AsyncSession, today: date) -> None:
     await session.execute(upsert(session, core_table(PermitRow)).on_conflict_do_nothing(), rows)
 
 
-async def seed_demo(session: AsyncSession) -> None:
+async def seed_demo(uow: UnitOfWork) -> None:
     """The service's seed: the demo permits, dated from today (WIB)."""
-    await seed_permits(session, wib_day(datetime.now(UTC)))
+    await seed_permits(uow.session, wib_day(datetime.now(UTC)))

@@ -88,7 +88,7 @@ class Channels:
 def changed(row: ChannelRow) -> ChannelChanged:
     return ChannelChanged.new(
         channel_code=row.code,
-        name=row.name,
+        channel_name=row.name,
         kind=row.kind,
         locations=list(row.locations),
         active=row.active,
