@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.asyncapi import asyncapi_document
 from shared.auth import Unauthorized, Verifier, allow, unauthorized_handler
+from shared.contracts import Event
 from shared.correlation import CorrelationMiddleware
 from shared.db import Database, DeliveryTables
 from shared.delivery.claimer import Claimer
@@ -62,7 +63,8 @@ class ServiceSpec:
     tables: DeliveryTables
     router: APIRouter
     events: EventRouter = field(default_factory=EventRouter)
-    seed: Callable[[AsyncSession], Awaitable[None]] | None = None
+    # Seed data of a new database; the events it returns go out through the outbox with it.
+    seed: Callable[[AsyncSession], Awaitable[Sequence[Event] | None]] | None = None
     description: str = ""
     jobs: Sequence[Job] = ()
 
@@ -123,8 +125,8 @@ class Runtime:
         the start with SchemaNotCurrent, naming the service, the database and the revisions."""
         await require_current(self.spec.name, self.db.url)
         if self.spec.seed is not None:
-            async with self.db.transaction() as session:
-                await self.spec.seed(session)
+            async with self.units.begin() as uow:
+                uow.emit(*(await self.spec.seed(uow.session) or ()))
         await ensure_groups(self.redis, self.reader.streams, self.settings.group)
 
     @contextlib.asynccontextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, inspect
+from sqlalchemy import Column, Connection, Integer, MetaData, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -45,12 +45,30 @@ def database(backend: Backend, kind: str, tmp_path: Path, name: str) -> str:
 
 
 async def create_all(url: str, metadata: MetaData) -> None:
-    """The old way: what Runtime.prepare did before the migrations."""
+    """Tables made the old way (Runtime.prepare's create_all), with no version table."""
     await ensure_database(url)
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+    finally:
+        await engine.dispose()
+
+
+async def made_before_the_migrations(url: str, service: str) -> None:
+    """What create_all made before the migrations: the baseline revision's tables, without a
+    version table (later revisions change the models, so not the models' create_all)."""
+    await ensure_database(url)
+    engine = create_engine(url)
+    found = history(service)
+
+    def baseline_without_version(conn: Connection) -> None:
+        found.upgrade(conn, found.base)
+        conn.execute(text(f"DROP TABLE {found.version_table}"))
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(baseline_without_version)
     finally:
         await engine.dispose()
 
@@ -129,7 +147,7 @@ async def test_a_database_made_by_create_all_is_adopted_and_ends_as_one_migrated
     metadata = service_metadata(service)
     old = database(backend, kind, tmp_path, f"{service}_old")
     new = database(backend, kind, tmp_path, f"{service}_new")
-    await create_all(old, metadata)
+    await made_before_the_migrations(old, service)
 
     adopted = await migrate(service, old)
     fresh = await migrate(service, new)
@@ -174,7 +192,10 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 async def test_the_baseline_makes_the_tables_of_the_models() -> None:
+    """Of the services with no revision after the baseline (later ones change the models)."""
     for service in SERVICE_NAMES:
+        if history(service).head != history(service).base:
+            continue
         metadata = service_metadata(service)
         assert baseline_tables(service) == {
             name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()

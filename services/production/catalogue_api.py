@@ -1,0 +1,116 @@
+"""The catalogue as master data over HTTP: every signed-in caller reads UPTs, workshops and
+products; a Kanwil administrator adds and changes them with PUT by code (the same body again
+changes nothing), which `jejak catalogue import` uses row by row."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
+
+from services.production.master import (
+    Catalogue,
+    ProductSpec,
+    ProductView,
+    UptSpec,
+    WorkshopSpec,
+    Written,
+    product_changed,
+)
+from shared.auth import SIGNED_IN, allow
+from shared.errors import Rejected
+from shared.http import CheckedRoute
+from shared.service import ReadSessionDep, UnitOfWorkDep
+
+router = APIRouter(prefix="/catalogue", tags=["catalogue"], route_class=CheckedRoute)
+
+ADMIN = "kanwil_admin"
+Code = Annotated[str, Path(max_length=16)]
+CREATED = {201: {"description": "Added to the catalogue"}}
+
+
+def _answer(written: Written, response: Response) -> None:
+    if written == "created":
+        response.status_code = status.HTTP_201_CREATED
+
+
+def _same_key(path_value: str, body_value: str, field: str) -> None:
+    if path_value != body_value:
+        raise Rejected(field, f"the body names {body_value!r}, the path {path_value!r}")
+
+
+def _product_view(row: object) -> ProductView:
+    return ProductView.model_validate(row)
+
+
+# ------------------------------------------------------------------ UPTs
+
+
+@router.get("/upts", **allow(*SIGNED_IN))
+async def list_upts(session: ReadSessionDep) -> list[UptSpec]:
+    """Every UPT, by code."""
+    return [UptSpec.model_validate(row) for row in await Catalogue(session).upts()]
+
+
+@router.get("/upts/{code}", **allow(*SIGNED_IN, errors=[404]))
+async def get_upt(code: Code, session: ReadSessionDep) -> UptSpec:
+    return UptSpec.model_validate(await Catalogue(session).upt(code))
+
+
+@router.put("/upts/{code}", responses=CREATED, **allow(ADMIN))
+async def put_upt(code: Code, body: UptSpec, uow: UnitOfWorkDep, response: Response) -> UptSpec:
+    """Add a UPT, or change its name, kind or class."""
+    _same_key(code, body.code, "code")
+    _answer(await Catalogue(uow.session).put_upt(body), response)
+    return body
+
+
+# ------------------------------------------------------------------ workshops
+
+
+@router.get("/workshops", **allow(*SIGNED_IN))
+async def list_workshops(session: ReadSessionDep) -> list[WorkshopSpec]:
+    """Every workshop, by code, with the product families it makes."""
+    return [WorkshopSpec.model_validate(row) for row in await Catalogue(session).workshops()]
+
+
+@router.get("/workshops/{code}", **allow(*SIGNED_IN, errors=[404]))
+async def get_workshop(code: Code, session: ReadSessionDep) -> WorkshopSpec:
+    return WorkshopSpec.model_validate(await Catalogue(session).workshop(code))
+
+
+@router.put("/workshops/{code}", responses=CREATED, **allow(ADMIN))
+async def put_workshop(
+    code: Code, body: WorkshopSpec, uow: UnitOfWorkDep, response: Response
+) -> WorkshopSpec:
+    """Add a workshop to a UPT, or change it. A new workshop's terminal is added with
+    `jejak identity add-terminal`."""
+    _same_key(code, body.code, "code")
+    _answer(await Catalogue(uow.session).put_workshop(body), response)
+    return body
+
+
+# ------------------------------------------------------------------ products
+
+
+@router.get("/products", **allow(*SIGNED_IN))
+async def list_products(session: ReadSessionDep) -> list[ProductView]:
+    """Every product, in catalogue order, with the GTIN its labels carry."""
+    return [_product_view(row) for row in await Catalogue(session).products()]
+
+
+@router.get("/products/{sku}", **allow(*SIGNED_IN, errors=[404]))
+async def get_product(sku: Code, session: ReadSessionDep) -> ProductView:
+    return _product_view(await Catalogue(session).product(sku))
+
+
+@router.put("/products/{sku}", responses=CREATED, **allow(ADMIN))
+async def put_product(
+    sku: Code, body: ProductSpec, uow: UnitOfWorkDep, response: Response
+) -> ProductView:
+    """Add a product or change it; announced as product-changed when anything changed. Its
+    UPT, family, tracking and GTIN stay as they are once it has batches."""
+    _same_key(sku, body.sku, "sku")
+    written, row = await Catalogue(uow.session).put_product(body)
+    if written != "unchanged":
+        uow.emit(product_changed(row, uow.correlation_id))
+    _answer(written, response)
+    return _product_view(row)
