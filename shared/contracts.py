@@ -174,7 +174,7 @@ class ProductChanged(Event):
     event_type: Literal["product-changed"] = "product-changed"
 
     sku: Sku
-    name: str = Field(examples=["Kursi jati"])
+    product_name: str = Field(examples=["Kursi jati"])
     upt_code: str = Field(examples=["CLG"], description="The UPT that makes it.")
     family: Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"] = Field(
         description="Product family whose defect codes apply at QC."

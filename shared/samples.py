@@ -145,7 +145,7 @@ def product_changed(line: Line, *, price_idr: int, active: bool = True) -> Produ
     """A catalogue product's state as production announces it when added or changed."""
     return ProductChanged.new(
         sku=line.sku,
-        name=line.product.name,
+        product_name=line.product.name,
         upt_code=line.upt.code,
         family=line.product.family,
         tracking=line.product.tracking,

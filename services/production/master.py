@@ -222,7 +222,9 @@ class Catalogue:
 
 def product_changed(row: ProductRow, correlation_id: UUID | None = None) -> ProductChanged:
     """The product's whole state, as announced."""
-    return ProductChanged.new(source=row, gtin=row.label_gtin, correlation_id=correlation_id)
+    return ProductChanged.new(
+        source=row, product_name=row.name, gtin=row.label_gtin, correlation_id=correlation_id
+    )
 
 
 def _update(row: object, values: dict[str, object]) -> Written:
