@@ -1,10 +1,14 @@
 """The catalogue as master data over HTTP: every signed-in caller reads UPTs, workshops and
 products; a Kanwil administrator adds and changes them with PUT by code (the same body again
-changes nothing), which `jejak catalogue import` uses row by row."""
+changes nothing), or many at once with POST .../import (`jejak catalogue import`): all rows in
+one transaction, every bad row reported, nothing written unless every row is good."""
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 
 from services.production.master import (
     Catalogue,
@@ -16,15 +20,17 @@ from services.production.master import (
     product_changed,
 )
 from shared.auth import SIGNED_IN, allow
+from shared.contracts import Event
 from shared.errors import Rejected
 from shared.http import CheckedRoute
 from shared.service import ReadSessionDep, UnitOfWorkDep
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/catalogue", tags=["catalogue"], route_class=CheckedRoute)
 
 ADMIN = "kanwil_admin"
 Code = Annotated[str, Path(max_length=16)]
-CREATED = {201: {"description": "Added to the catalogue"}}
+CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Added to the catalogue"}}
 
 
 def _answer(written: Written, response: Response) -> None:
@@ -39,6 +45,111 @@ def _same_key(path_value: str, body_value: str, field: str) -> None:
 
 def _product_view(row: object) -> ProductView:
     return ProductView.model_validate(row)
+
+
+# ------------------------------------------------------------------ imports
+
+MAX_IMPORT_ROWS = 20_000
+Spec = TypeVar("Spec", UptSpec, WorkshopSpec, ProductSpec)
+DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
+
+
+class Rows(BaseModel, Generic[Spec]):
+    rows: list[Spec] = Field(max_length=MAX_IMPORT_ROWS)
+
+
+class Imported(BaseModel):
+    """What an import did (or, dry, would do)."""
+
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+async def _import(
+    uow: UnitOfWork,
+    rows: Sequence[Spec],
+    apply: Callable[[Spec], Awaitable[tuple[Written, Event | None]]],
+    dry_run: bool,
+) -> Imported:
+    """Every row in one savepoint: kept only when all are good and it is not a dry run."""
+    outcome = Imported(dry_run=dry_run)
+    problems: list[dict[str, Any]] = []
+    events: list[Event] = []
+    seen: dict[str, int] = {}
+    savepoint = await uow.session.begin_nested()
+    for index, row in enumerate(rows):
+        key_field = "sku" if isinstance(row, ProductSpec) else "code"
+        key = getattr(row, key_field)
+        if key in seen:
+            reason = f"{key} is also row {seen[key]} of this import"
+            problems.append({"loc": ("body", "rows", index, key_field), "msg": reason})
+            continue
+        seen[key] = index
+        try:
+            written, event = await apply(row)
+        except Rejected as rejected:
+            problems.append(
+                {"loc": ("body", "rows", index, rejected.field), "msg": rejected.reason}
+            )
+            continue
+        setattr(outcome, written, getattr(outcome, written) + 1)
+        events.extend([event] if event else [])
+    if problems or dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+        uow.emit(*events)
+    if problems:
+        raise RequestValidationError([{**p, "type": "rejected"} for p in problems])
+    return outcome
+
+
+async def _product_row(
+    catalogue: Catalogue, spec: ProductSpec, uow: UnitOfWork
+) -> tuple[Written, Event | None]:
+    written, row = await catalogue.put_product(spec)
+    event = None if written == "unchanged" else product_changed(row, uow.correlation_id)
+    return written, event
+
+
+@router.post("/upts/import", **allow(ADMIN))
+async def import_upts(body: Rows[UptSpec], uow: UnitOfWorkDep, dry_run: DryRun = False) -> Imported:
+    """Add or change many UPTs at once: all or nothing."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: UptSpec) -> tuple[Written, Event | None]:
+        return await catalogue.put_upt(spec), None
+
+    return await _import(uow, body.rows, apply, dry_run)
+
+
+@router.post("/workshops/import", **allow(ADMIN))
+async def import_workshops(
+    body: Rows[WorkshopSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many workshops at once: all or nothing."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: WorkshopSpec) -> tuple[Written, Event | None]:
+        return await catalogue.put_workshop(spec), None
+
+    return await _import(uow, body.rows, apply, dry_run)
+
+
+@router.post("/products/import", **allow(ADMIN))
+async def import_products(
+    body: Rows[ProductSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many products at once: all or nothing; each product added or changed is
+    announced as product-changed."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: ProductSpec) -> tuple[Written, Event | None]:
+        return await _product_row(catalogue, spec, uow)
+
+    return await _import(uow, body.rows, apply, dry_run)
 
 
 # ------------------------------------------------------------------ UPTs
@@ -109,8 +220,7 @@ async def put_product(
     """Add a product or change it; announced as product-changed when anything changed. Its
     UPT, family, tracking and GTIN stay as they are once it has batches."""
     _same_key(sku, body.sku, "sku")
-    written, row = await Catalogue(uow.session).put_product(body)
-    if written != "unchanged":
-        uow.emit(product_changed(row, uow.correlation_id))
+    written, event = await _product_row(Catalogue(uow.session), body, uow)
+    uow.emit(*([event] if event else []))
     _answer(written, response)
-    return _product_view(row)
+    return _product_view(await Catalogue(uow.session).product(sku))

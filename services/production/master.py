@@ -6,7 +6,7 @@ so a change is seen at once by every replica; nothing is cached in a process. A 
 or changed is announced as product-changed through the outbox, with its whole state.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -227,7 +227,7 @@ def product_changed(row: ProductRow, correlation_id: UUID | None = None) -> Prod
     )
 
 
-def _update(row: object, values: dict[str, object]) -> Written:
+def _update(row: object, values: Mapping[str, object]) -> Written:
     changed = {name: value for name, value in values.items() if getattr(row, name) != value}
     for name, value in changed.items():
         setattr(row, name, value)
