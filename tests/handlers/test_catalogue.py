@@ -249,7 +249,7 @@ async def test_goods_without_a_shelf_life_carry_no_dates(production: Service) ->
     table = await completed(production, "CLG-MBL", "KYU-MJT-HPL", at, CompleteBatch())
     assert (table.production_date, table.best_before, table.food_permit) == (None, None, None)
 
+    dated = CompleteBatch(best_before=date(2027, 1, 1))
     with pytest.raises(Rejected) as refused:
-        dated = CompleteBatch(best_before=date(2027, 1, 1))
         await completed(production, "CLG-MBL", "KYU-MJT-HPL", at, dated)
     assert refused.value.field == "best_before"
