@@ -10,7 +10,7 @@ its column and the reason, so that a file is fixed in one go.
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -160,8 +160,11 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         book.close()
 
 
-def read_bytes(data: bytes, model: type[M], fmt: Format) -> list[M]:
-    """Every row of the table as the model; TableErrors with every problem otherwise."""
+def read_numbered(
+    data: bytes, model: type[M], fmt: Format, on_row: Callable[[int], None] | None = None
+) -> list[tuple[int, M]]:
+    """Every row of the table as the model, with its row number; TableErrors with every
+    problem otherwise. `on_row` hears each row number as it is checked (progress)."""
     try:
         raw = _csv_rows(data) if fmt == "csv" else _xlsx_rows(data)
         header = [cell.strip() for cell in next(raw, [])]
@@ -169,9 +172,11 @@ def read_bytes(data: bytes, model: type[M], fmt: Format) -> list[M]:
         raise TableErrors([RowError(HEADER_ROW, None, f"not a {fmt} table: {exc}")]) from None
     _check_header(header, model)
     lists = _list_columns(model)
-    parsed: list[M] = []
+    parsed: list[tuple[int, M]] = []
     errors: list[RowError] = []
     for number, values in enumerate(raw, start=HEADER_ROW + 1):
+        if on_row is not None:
+            on_row(number)
         texts = [_text(value) for value in values]
         if not any(texts):
             continue  # a blank line
@@ -180,13 +185,10 @@ def read_bytes(data: bytes, model: type[M], fmt: Format) -> list[M]:
             continue
         record: dict[str, object] = {}
         for column, text in zip(header, texts, strict=False):
-            if text == "":
-                continue
-            record[column] = (
-                [i.strip() for i in text.split(LIST_SEPARATOR)] if column in lists else text
-            )
+            if text != "":
+                record[column] = _split(text) if column in lists else text
         try:
-            parsed.append(model.model_validate(record))
+            parsed.append((number, model.model_validate(record)))
         except ValidationError as invalid:
             errors.extend(
                 RowError(number, str(e["loc"][0]) if e["loc"] else None, e["msg"])
@@ -197,8 +199,16 @@ def read_bytes(data: bytes, model: type[M], fmt: Format) -> list[M]:
     return parsed
 
 
+def read_bytes(data: bytes, model: type[M], fmt: Format) -> list[M]:
+    return [row for _number, row in read_numbered(data, model, fmt)]
+
+
 def read(path: Path, model: type[M], fmt: Format | None = None) -> list[M]:
     return read_bytes(path.read_bytes(), model, format_of(path, fmt))
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
 
 
 def _check_header(header: list[str], model: type[BaseModel]) -> None:
