@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Literal, TypeVar, get_args, get_origin
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
@@ -33,7 +34,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, {self.column or 'row'}: {self.reason}"
+        where = f"row {self.row}" + (f", {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
 
 
 class TableErrors(ValueError):
@@ -168,7 +170,7 @@ def read_numbered(
     try:
         raw = _csv_rows(data) if fmt == "csv" else _xlsx_rows(data)
         header = [cell.strip() for cell in next(raw, [])]
-    except (UnicodeDecodeError, csv.Error, OSError, KeyError, ValueError) as exc:
+    except (UnicodeDecodeError, csv.Error, OSError, KeyError, ValueError, BadZipFile) as exc:
         raise TableErrors([RowError(HEADER_ROW, None, f"not a {fmt} table: {exc}")]) from None
     _check_header(header, model)
     lists = _list_columns(model)
