@@ -64,13 +64,13 @@ def test_the_seeded_catalogue_round_trips(
 
 def test_every_bad_row_is_reported_with_its_row_number_and_column() -> None:
     data = (
-        "code,class,capacity,open\n"
-        "SRG,store,12,true\n"  # row 2: good
-        "srg,museum,12,true\n"  # row 3: two problems
-        "\n"  # row 4: blank, skipped
-        "CLG,store,-1,perhaps\n"  # row 5: two more
-        "PDG,store,1,true,extra\n"  # row 6: a cell too many
-    ).encode()
+        b"code,class,capacity,open\n"
+        b"SRG,store,12,true\n"  # row 2: good
+        b"srg,museum,12,true\n"  # row 3: two problems
+        b"\n"  # row 4: blank, skipped
+        b"CLG,store,-1,perhaps\n"  # row 5: two more
+        b"PDG,store,1,true,extra\n"  # row 6: a cell too many
+    )
 
     with pytest.raises(TableErrors) as bad:
         tabular.read_bytes(data, Place, "csv")
