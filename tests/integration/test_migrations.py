@@ -266,3 +266,36 @@ def test_a_service_on_a_database_behind_its_migrations_exits_and_says_why(
     assert "behind this release's head" in log
     assert "jejak migrate --only quality" in log
     assert "s3cret" not in log
+
+
+async def test_production_0002_gives_the_seeded_rows_the_seeds_kinds_and_food_values(
+    tmp_path: Path,
+) -> None:
+    """A catalogue seeded before the catalogue was master data: the migration writes the seed's
+    UPT kinds and classes and food values, and drops the internal GTINs (labels make them)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'production.db'}"
+    engine = create_engine(url)
+    found = history("production")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: found.upgrade(c, "0001"))
+            await conn.execute(text("INSERT INTO upts VALUES ('TGRW', 'Lapas Perempuan')"))
+            await conn.execute(
+                text(
+                    "INSERT INTO products VALUES ('PAN-NST-500', 4, 'Nastar 500 g', 'TGRW', "
+                    "'PAN', 'lot', 'jar', 95000, '00200000000042')"
+                )
+            )
+        await migrate("production", url)
+        async with engine.connect() as conn:
+            upt = (await conn.execute(text("SELECT kind, upt_class FROM upts"))).one()
+            product = (
+                await conn.execute(
+                    text("SELECT gtin, shelf_life_days, food_permit, active FROM products")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+
+    assert tuple(upt) == ("lapas_perempuan", "IIA")
+    assert tuple(product) == (None, 60, "spp-irt", 1)
