@@ -1,7 +1,7 @@
 """Production's catalogue as master data: what an administrator may write (the specs), the rules
 a change must keep, and the store that reads and writes the catalogue's tables.
 
-Batches read the catalogue through this store on every request (a couple of primary-key reads),
+Batches read the catalogue through this store on every request (one joined primary-key read),
 so a change is seen at once by every replica; nothing is cached in a process. A product added
 or changed is announced as product-changed through the outbox, with its whole state.
 """
@@ -97,16 +97,20 @@ class Catalogue:
     async def origin(self, workshop_code: str, sku: str, *, opening: bool = False) -> Origin:
         """The product as made in that workshop; a clear refusal when it is not made there,
         or when a batch is opening of a product no longer made."""
-        workshop = await self.session.get(WorkshopRow, workshop_code)
-        if workshop is None:
+        query = (  # one round trip: a batch request reads the catalogue every time
+            select(WorkshopRow, UptRow, ProductRow)
+            .join(UptRow, UptRow.code == WorkshopRow.upt_code)
+            .outerjoin(ProductRow, ProductRow.sku == sku)
+            .where(WorkshopRow.code == workshop_code)
+        )
+        found = (await self.session.execute(query)).first()
+        if found is None:
             raise Rejected("workshop_code", f"unknown workshop {workshop_code!r}")
-        product = await self.session.get(ProductRow, sku)
+        workshop, upt, product = found._tuple()
         if product is None:
             raise Rejected("sku", f"unknown product {sku!r}")
         if opening and not product.active:
             raise Rejected("sku", f"{sku} is no longer made (inactive in the catalogue)")
-        upt = await self.session.get(UptRow, workshop.upt_code)
-        assert upt is not None  # a foreign key
         return catalogue.made_in(
             _workshop(workshop), _product(product), _upt(upt), product.label_gtin
         )
