@@ -19,6 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jejak import __version__
+from jejak.catalogue_cli import catalogue_app
 from jejak.dead_letters_cli import dead_letters_app
 from jejak.identity import identity_app
 from jejak.launcher import (
@@ -47,6 +48,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(identity_app, name="identity")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(dead_letters_app, name="dead-letters")
 app.add_typer(migrate_app, name="migrate")
 app.command()(logs)

@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from shared.identity import DevCredentials, fetch_token
+from shared.identity import DevCredentials, DevPrincipal, fetch_token
 from shared.settings import Settings
 
 identity_app = typer.Typer(
@@ -99,17 +99,31 @@ def admin(credentials: Path | None, url: str | None, token: str | None) -> Admin
     base = url or settings.identity_url
     if token:
         return Admin((base or settings.service_url("identity")).rstrip("/"), token)
+    entry = _admin_entry(credentials, settings)
+    base = base or entry.token_url.removesuffix("/oauth/token")
+    return Admin(base.rstrip("/"), _signed_in(entry))
+
+
+def admin_token(credentials: Path | None, token: str | None) -> str:
+    """A kanwil_admin access token: the given one, or by signing in from the credentials
+    file (other commands that call services as an administrator use it too)."""
+    return token or _signed_in(_admin_entry(credentials, Settings()))
+
+
+def _admin_entry(credentials: Path | None, settings: Settings) -> DevPrincipal:
     path = credentials or settings.data_dir / "credentials.json"
     try:
-        entry = DevCredentials.load(path).find("kanwil_admin")
+        return DevCredentials.load(path).find("kanwil_admin")
     except FileNotFoundError:
         _fail(f"no credentials file at {path}: give --credentials, or --token (a kanwil_admin "
               "access token)")  # fmt: skip
     except (LookupError, ValueError) as exc:
         _fail(f"{path}: {exc}")
-    base = base or entry.token_url.removesuffix("/oauth/token")
+
+
+def _signed_in(entry: DevPrincipal) -> str:
     try:
-        return Admin(base.rstrip("/"), fetch_token(entry))
+        return fetch_token(entry)
     except httpx.HTTPStatusError as exc:
         _fail(f"signing in as {entry.username} was refused: {exc.response.text[:300]}")
     except httpx.HTTPError as exc:

@@ -16,7 +16,8 @@ On 2026-12-01 `reason` gained `expired` (food past its best-before date, quarant
 `shipped` (goods leaving a location on a consignment transfer; they arrive as `received`).
 Batch-completed 1.1 adds the food dates and the permit a product is sold under, batch-signed-off
 1.2 the best-before date and the permits the sign-off relied on, order-placed 1.1 the locations
-an order may be taken from.
+an order may be taken from. Production's product-changed (1.0) carries a catalogue product's
+whole state whenever an administrator adds or changes it.
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
@@ -162,6 +163,36 @@ class BatchCompleted(Event):
     food_permit: FoodPermit | None = Field(
         None, description="Food: the registration it is sold under; quality checks it at sign-off."
     )
+
+
+class ProductChanged(Event):
+    """A product of production's catalogue was added or changed (or seeded): its whole state,
+    so that a consumer keeps a copy without asking. The latest event of a SKU wins."""
+
+    producer_service = "production"
+    event_name = "product-changed"
+    event_type: Literal["product-changed"] = "product-changed"
+
+    sku: Sku
+    product_name: str = Field(examples=["Kursi jati"])
+    upt_code: str = Field(examples=["CLG"], description="The UPT that makes it.")
+    family: Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"] = Field(
+        description="Product family whose defect codes apply at QC."
+    )
+    tracking: Tracking = Field(description="unit: one serial per piece; lot: quantity only.")
+    gtin: str = Field(
+        pattern=r"^\d{14}$",
+        description="The GTIN-14 on its labels: its own, or the internal code (prefix 02).",
+    )
+    unit_of_measure: str = Field(examples=["unit"])
+    price_idr: int = Field(ge=0, description="List price in rupiah.")
+    shelf_life_days: int | None = Field(
+        None, ge=1, description="Food and fresh produce: days from production to best before."
+    )
+    food_permit: FoodPermit | None = Field(
+        None, description="Processed food: the registration it is sold under."
+    )
+    active: bool = Field(True, description="False: no longer made; existing goods stay valid.")
 
 
 class Defect(BaseModel):
@@ -464,6 +495,7 @@ class ChannelChanged(Event):
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     BatchCompleted,
+    ProductChanged,
     BatchSignedOff,
     StockChanged,
     OrderPlaced,

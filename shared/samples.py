@@ -33,6 +33,7 @@ from shared.contracts import (
     LotRecalled,
     OrderCancelled,
     OrderPlaced,
+    ProductChanged,
     ReservationDeclined,
     ReservationReleased,
     SaleCompleted,
@@ -138,6 +139,21 @@ def batch_completed(
         unit_of_measure=line.product.unit_of_measure,
         serials=[*serials],
         worker_count=worker_count,
+    )
+
+
+def product_changed(line: Line, *, price_idr: int, active: bool = True) -> ProductChanged:
+    """A catalogue product's state as production announces it when added or changed."""
+    return ProductChanged.new(
+        sku=line.sku,
+        product_name=line.product.name,
+        upt_code=line.upt.code,
+        family=line.product.family,
+        tracking=line.product.tracking,
+        gtin=line.gtin,
+        unit_of_measure=line.product.unit_of_measure,
+        price_idr=price_idr,
+        active=active,
     )
 
 

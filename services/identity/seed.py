@@ -25,6 +25,8 @@ log = logging.getLogger("jejak")
 # A copy of the seeded master data of other services (services never import each other):
 # production's UPTs and workshops (services/production/catalogue.py) and sales' channels
 # (services/sales/db.py). Development only: a deployment adds its principals with `jejak identity`.
+# Workshops an administrator adds to production's catalogue later get no terminal here: add it
+# with `jejak identity add-terminal <workshop>`.
 DEV_UPTS = ("TGR1", "TGRP", "TGRW", "RTGR", "SRG", "CLG", "RKB", "PDG", "CGR")
 DEV_WORKSHOPS = {  # workshop -> its UPT
     "TGR1-BTN": "TGR1",

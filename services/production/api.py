@@ -4,17 +4,19 @@ Every write carries a client-generated id, so a terminal that was offline resend
 without creating anything twice.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.production import catalogue, db, labels
+from services.production import catalogue_api, db, labels
 from services.production.domain import WORKER_CODE_PATTERN, check_output
+from services.production.master import Catalogue
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.errors import Conflict
 from shared.http import CheckedRoute
@@ -22,6 +24,7 @@ from shared.identity import Claims
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["production"], route_class=CheckedRoute)
+router.include_router(catalogue_api.router)  # the catalogue's master data, for administrators
 
 WorkerCode = Annotated[str, Field(pattern=WORKER_CODE_PATTERN, examples=["WB-7F3K"])]
 
@@ -47,6 +50,15 @@ class RecordOutput(BaseModel):
         if len(set(codes)) != len(codes):
             raise ValueError("a worker code is listed twice")
         return codes
+
+
+class CompleteBatch(BaseModel):
+    """Food dates entered at completion; without them they follow from the WIB day of
+    completion and the product's shelf life. Goods without a shelf life carry none."""
+
+    model_config = ConfigDict(extra="forbid")
+    production_date: date | None = Field(None, description="The day it was made (WIB).")
+    best_before: date | None = Field(None, description="Best before; not before production.")
 
 
 class BatchView(BaseModel):
@@ -80,7 +92,7 @@ class ProductView(BaseModel):
     tracking: str
     unit_of_measure: str
     price_idr: int
-    gtin: str
+    gtin: str = Field(validation_alias="label_gtin", description="The GTIN on its labels.")
 
 
 class CatalogueView(BaseModel):
@@ -118,7 +130,7 @@ async def open_batch(
     if resent := await batches.resent(body.batch_id, body.workshop_code, body.sku):
         response.status_code = status.HTTP_200_OK
         return await _view(batches, resent)
-    origin = catalogue.origin(body.workshop_code, body.sku)
+    origin = await Catalogue(uow.session).origin(body.workshop_code, body.sku, opening=True)
     flow = uow.correlation_id or uuid4()  # completion, sign-off and stock follow this flow
     return await _view(batches, batches.open(origin, body.batch_id, flow, datetime.now(UTC)))
 
@@ -134,24 +146,33 @@ async def record_output(
 ) -> BatchView:
     """Record finished pieces and the pseudonymous codes of who made them."""
     batches = db.Batches(uow.session)
-    batch = _visible(caller, await batches.get(batch_id, lock=True))
+    batch = await _visible(caller, await batches.get(batch_id, lock=True), uow.session)
     if await batches.resent_output(batch, body.submission_id, body.quantity):
         response.status_code = status.HTTP_200_OK
         return await _view(batches, batch)
-    tracking = catalogue.PRODUCT_BY_SKU[batch.sku].tracking
+    tracking = (await Catalogue(uow.session).product(batch.sku)).tracking
     check_output(batch.status, tracking, batch.quantity, body.quantity)
     batches.add_output(batch, body, datetime.now(UTC))
     return await _view(batches, batch)
 
 
 @router.post("/batches/{batch_id}/complete", **allow("terminal", errors=[404, 409]))
-async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) -> BatchView:
+async def complete_batch(
+    batch_id: UUID,
+    uow: UnitOfWorkDep,
+    caller: CallerDep,
+    body: Annotated[CompleteBatch | None, Body()] = None,
+) -> BatchView:
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batches = db.Batches(uow.session)
-    batch = _visible(caller, await batches.get(batch_id, lock=True))
+    batch = await _visible(caller, await batches.get(batch_id, lock=True), uow.session)
     if batch.status == "completed":  # completing again is a resend of the same completion
         return await _view(batches, batch)
-    completed = await batches.complete(batch, datetime.now(UTC))
+    made = await Catalogue(uow.session).origin(batch.workshop_code, batch.sku)
+    dates = body or CompleteBatch()
+    completed = await batches.complete(
+        batch, made, datetime.now(UTC), dates.production_date, dates.best_before
+    )
     uow.emit(completed)
     return await _view(batches, batch, completed.serials)
 
@@ -160,7 +181,7 @@ async def complete_batch(batch_id: UUID, uow: UnitOfWorkDep, caller: CallerDep) 
 async def get_batch(batch_id: UUID, session: ReadSessionDep, caller: CallerDep) -> BatchView:
     """A batch with its lot code and serials once completed."""
     batches = db.Batches(session)
-    return await _view(batches, _visible(caller, await batches.get(batch_id)))
+    return await _view(batches, await _visible(caller, await batches.get(batch_id), session))
 
 
 @router.get(
@@ -186,11 +207,11 @@ async def get_labels(
 ) -> Response:
     """The batch's labels to print: each with the QR code of its GS1 Digital Link."""
     batches = db.Batches(session)
-    batch = _visible(caller, await batches.get(batch_id))
+    batch = await _visible(caller, await batches.get(batch_id), session)
     if batch.status != "completed" or batch.lot_code is None or batch.completed_at is None:
         reason = f"the batch is {batch.status}; its lot code, on every label, comes with completion"
         raise Conflict("batch_id", reason)
-    made = catalogue.origin(batch.workshop_code, batch.sku)
+    made = await Catalogue(session).origin(batch.workshop_code, batch.sku)
     base_url = runtime.settings.public_base_url
     serials = await batches.serials(batch)
     sheet = labels.batch_labels(base_url, made, batch.lot_code, serials, copies, batch.quantity)
@@ -201,10 +222,11 @@ async def get_labels(
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
-def _visible(caller: Claims, batch: db.BatchRow) -> db.BatchRow:
+async def _visible(caller: Claims, batch: db.BatchRow, session: AsyncSession) -> db.BatchRow:
     """A batch is its workshop's terminal's, and its UPT's administrator's to read."""
     if caller.role == "upt_admin":
-        require_binding(caller, "upt", catalogue.WORKSHOP_BY_CODE[batch.workshop_code].upt_code)
+        workshop = await Catalogue(session).workshop(batch.workshop_code)
+        require_binding(caller, "upt", workshop.upt_code)
     else:
         require_binding(caller, "workshop", batch.workshop_code)
     return batch

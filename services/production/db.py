@@ -1,16 +1,18 @@
 """Production's own tables and their store: catalogue, batches, outputs with worker codes, units."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ForeignKey, Integer, String, Uuid, func, insert, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.production import catalogue
 from services.production.domain import (
+    business_month,
     check_completable,
+    food_dates,
     lot_code,
     lot_sequence_scope,
     serials,
@@ -18,7 +20,6 @@ from services.production.domain import (
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import Conflict, NotFound
-from shared.uow import UnitOfWork
 
 
 class Base(DeclarativeBase):
@@ -32,6 +33,8 @@ class UptRow(Base):
     __tablename__ = "upts"
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16), doc="lapas, rutan, lpka, ...")
+    upt_class: Mapped[str] = mapped_column(String(4), doc="I, IIA, IIB or III")
 
 
 class WorkshopRow(Base):
@@ -44,6 +47,7 @@ class WorkshopRow(Base):
 
 class ProductRow(Base):
     __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("gtin", name="products_gtin_key"),)
     sku: Mapped[str] = mapped_column(String(16), primary_key=True)
     catalogue_number: Mapped[int] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -52,7 +56,16 @@ class ProductRow(Base):
     tracking: Mapped[str] = mapped_column(String(4))
     unit_of_measure: Mapped[str] = mapped_column(String(16))
     price_idr: Mapped[int]
-    gtin: Mapped[str] = mapped_column(String(14))
+    gtin: Mapped[str | None] = mapped_column(
+        String(14), doc="its own GTIN-14; without one, labels carry the internal code"
+    )
+    shelf_life_days: Mapped[int | None]
+    food_permit: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def label_gtin(self) -> str:
+        return catalogue.label_gtin(self.gtin, self.catalogue_number)
 
 
 class BatchRow(Base):
@@ -154,10 +167,18 @@ class Batches:
         )
         batch.quantity += submission.quantity
 
-    async def complete(self, batch: BatchRow, at: datetime) -> BatchCompleted:
-        """Give the batch its lot code (and unit serials); returns the event announcing it."""
+    async def complete(
+        self,
+        batch: BatchRow,
+        made: catalogue.Origin,
+        at: datetime,
+        production_date: date | None = None,
+        best_before: date | None = None,
+    ) -> BatchCompleted:
+        """Give the batch its lot code (and unit serials); returns the event announcing it.
+        Food gets its dates: entered, or from the WIB day of completion and its shelf life."""
         check_completable(batch.quantity)
-        made = catalogue.origin(batch.workshop_code, batch.sku)
+        made_on, best = food_dates(made.shelf_life_days, at, production_date, best_before)
         sequence = await self._next_lot_sequence(made.upt_code, at)
         lot = lot_code(made.upt_code, made.qc_family, at, sequence)
         unit_serials = serials(lot, batch.quantity) if made.tracking == "unit" else []
@@ -174,6 +195,8 @@ class Batches:
             quantity=batch.quantity,
             serials=unit_serials,
             worker_count=await self._worker_count(batch),
+            production_date=made_on,
+            best_before=best,
         )
 
     async def serials(self, batch: BatchRow) -> list[str]:
@@ -197,7 +220,7 @@ class Batches:
         code is given twice in the month of the upgrade.
         """
         scope = lot_sequence_scope(upt_code, at)
-        legacy = LotSequenceRow.prefix.like(f"{upt_code}-%-{at:%y%m}")
+        legacy = LotSequenceRow.prefix.like(f"{upt_code}-%-{business_month(at)}")
         after_legacy = select(func.coalesce(func.max(LotSequenceRow.last), 0) + 1).where(legacy)
         statement = (
             upsert(self.session, LotSequenceRow)
@@ -208,27 +231,3 @@ class Batches:
             .returning(LotSequenceRow.last)
         )
         return int((await self.session.execute(statement)).scalar_one())
-
-
-async def seed_catalogue(uow: UnitOfWork) -> None:
-    session = uow.session
-    """Insert the catalogue of the domain brief once; later starts leave it as it is."""
-    if await session.scalar(select(UptRow.code).limit(1)) is not None:
-        return
-    session.add_all(UptRow(code=upt.code, name=upt.name) for upt in catalogue.UPTS)
-    await session.flush()
-    session.add_all(
-        WorkshopRow(code=w.code, upt_code=w.upt_code, name=w.name, families=",".join(w.families))
-        for w in catalogue.WORKSHOPS
-    )
-    session.add_all(
-        ProductRow(
-            **row_values(
-                core_table(ProductRow),
-                product,
-                catalogue_number=catalogue.CATALOGUE_NUMBER[product.sku],
-                gtin=catalogue.gtin_of(product),
-            )
-        )
-        for product in catalogue.PRODUCTS
-    )

@@ -31,6 +31,7 @@ STORE = "CLG-STORE"
 
 def one_lot_of_shoes() -> list[Event]:
     """Every event of the story, in the order they happen."""
+    product = samples.product_changed(SHOES, price_idr=175_000)
     batch = samples.batch_completed(SHOES, LOT, 24, serials=SERIALS, worker_count=9)
     signed_off = samples.batch_signed_off(
         batch, rejected=SERIALS[22:], defect=("FTW-01", "sole bonding"), officer_code="PTG-CLG-07"
@@ -58,6 +59,7 @@ def one_lot_of_shoes() -> list[Event]:
     )
     gallery = samples.channel_changed("GALERI-SERANG", locations=["KANWIL-GALERI"])
     return [
+        product,
         batch,
         signed_off,
         stored,

@@ -34,6 +34,18 @@ POLICY: dict[str, dict[str, set[str]]] = {
     "production": OPERATIONS
     | {
         "GET /catalogue": SIGNED_IN,
+        "GET /catalogue/upts": SIGNED_IN,
+        "GET /catalogue/upts/{code}": SIGNED_IN,
+        "PUT /catalogue/upts/{code}": {"kanwil_admin"},
+        "POST /catalogue/upts/import": {"kanwil_admin"},
+        "GET /catalogue/workshops": SIGNED_IN,
+        "GET /catalogue/workshops/{code}": SIGNED_IN,
+        "PUT /catalogue/workshops/{code}": {"kanwil_admin"},
+        "POST /catalogue/workshops/import": {"kanwil_admin"},
+        "GET /catalogue/products": SIGNED_IN,
+        "GET /catalogue/products/{sku}": SIGNED_IN,
+        "PUT /catalogue/products/{sku}": {"kanwil_admin"},
+        "POST /catalogue/products/import": {"kanwil_admin"},
         "POST /batches": {"terminal"},
         "POST /batches/{batch_id}/output": {"terminal"},
         "POST /batches/{batch_id}/complete": {"terminal"},

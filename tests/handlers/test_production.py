@@ -3,23 +3,26 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from services.production import catalogue
 from services.production.api import RecordOutput
 from services.production.db import Batches, LotSequenceRow
+from services.production.master import Catalogue
 from tests.handlers.harness import Service
 
 NOVEMBER = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
-async def complete_one(production: Service, workshop: str, sku: str, quantity: int) -> list[str]:
+async def complete_one(
+    production: Service, workshop: str, sku: str, quantity: int, at: datetime = NOVEMBER
+) -> list[str]:
     """Open, fill and complete a batch in one transaction: its lot code, then its serials."""
     async with production.session() as session, session.begin():
         batches = Batches(session)
-        batch = batches.open(catalogue.origin(workshop, sku), uuid4(), uuid4(), NOVEMBER)
+        made = await Catalogue(session).origin(workshop, sku, opening=True)
+        batch = batches.open(made, uuid4(), uuid4(), at)
         await session.flush()
         output = RecordOutput(submission_id=uuid4(), quantity=quantity, worker_codes=["WB-0001"])
-        batches.add_output(batch, output, NOVEMBER)
-        completed = await batches.complete(batch, NOVEMBER)
+        batches.add_output(batch, output, at)
+        completed = await batches.complete(batch, made, at)
     return [completed.lot_code, *completed.serials]
 
 
@@ -49,3 +52,20 @@ async def test_the_month_of_the_upgrade_continues_after_the_old_per_family_count
 
     assert (await complete_one(production, "CLG-SPT", "FTW-SPT-OLR", 1))[0] == "CLG-FTW-2611-0006"
     assert (await complete_one(production, "CLG-ROT", "PAN-ROT-001", 10))[0] == "CLG-PAN-2611-0007"
+
+
+async def test_a_lot_completed_after_17_00_utc_on_the_last_day_is_next_months(
+    production: Service,
+) -> None:
+    """Lot months are WIB's: 2026-11-30T17:30Z is 1 December, 00:30 in Jakarta."""
+    late_november_utc = datetime(2026, 11, 30, 16, 59, tzinfo=UTC)
+    december_in_wib = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+
+    assert (await complete_one(production, "CLG-MBL", "KYU-MJT-HPL", 1, late_november_utc)) == [
+        "CLG-KYU-2611-0001",
+        "CLG-2611-0001-0001",
+    ]
+    assert (await complete_one(production, "CLG-MBL", "KYU-MJT-HPL", 1, december_in_wib)) == [
+        "CLG-KYU-2612-0001",
+        "CLG-2612-0001-0001",
+    ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, inspect
+from sqlalchemy import Column, Connection, Integer, MetaData, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
@@ -21,6 +21,7 @@ from shared.db import create_engine, ensure_database
 from shared.migrations import (
     SERVICE_NAMES,
     MigrationError,
+    baseline_tables,
     history,
     migrate,
     revision,
@@ -44,7 +45,7 @@ def database(backend: Backend, kind: str, tmp_path: Path, name: str) -> str:
 
 
 async def create_all(url: str, metadata: MetaData) -> None:
-    """The old way: what Runtime.prepare did before the migrations."""
+    """Tables made the old way (Runtime.prepare's create_all), with no version table."""
     await ensure_database(url)
     engine = create_engine(url)
     try:
@@ -54,21 +55,20 @@ async def create_all(url: str, metadata: MetaData) -> None:
         await engine.dispose()
 
 
-async def create_baseline(url: str, service: str) -> None:
-    """A database as create_all made it in the release before the migrations: the baseline
-    revision's tables, with no version table (once a service has a later revision, today's
-    models are no longer what that release made)."""
-    found = history(service)
+async def made_before_the_migrations(url: str, service: str) -> None:
+    """What create_all made before the migrations: the baseline revision's tables, without a
+    version table (later revisions change the models, so not the models' create_all)."""
     await ensure_database(url)
     engine = create_engine(url)
+    found = history(service)
 
-    def baseline(conn: Connection) -> None:
+    def baseline_without_version(conn: Connection) -> None:
         found.upgrade(conn, found.base)
-        Table(found.version_table, MetaData()).drop(conn)
+        conn.execute(text(f"DROP TABLE {found.version_table}"))
 
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(baseline)
+            await conn.run_sync(baseline_without_version)
     finally:
         await engine.dispose()
 
@@ -147,7 +147,7 @@ async def test_a_database_made_by_create_all_is_adopted_and_ends_as_one_migrated
     metadata = service_metadata(service)
     old = database(backend, kind, tmp_path, f"{service}_old")
     new = database(backend, kind, tmp_path, f"{service}_new")
-    await create_baseline(old, service)
+    await made_before_the_migrations(old, service)
 
     adopted = await migrate(service, old)
     fresh = await migrate(service, new)
@@ -189,6 +189,17 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
 
     assert first.changed
     assert (again.before, again.after, again.changed) == (first.after, first.after, False)
+
+
+async def test_the_baseline_makes_the_tables_of_the_models() -> None:
+    """Of the services with no revision after the baseline (later ones change the models)."""
+    for service in SERVICE_NAMES:
+        if history(service).head != history(service).base:
+            continue
+        metadata = service_metadata(service)
+        assert baseline_tables(service) == {
+            name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
+        }
 
 
 async def test_tables_that_are_not_the_baselines_are_not_adopted(tmp_path: Path) -> None:
@@ -255,3 +266,36 @@ def test_a_service_on_a_database_behind_its_migrations_exits_and_says_why(
     assert "behind this release's head" in log
     assert "jejak migrate --only quality" in log
     assert "s3cret" not in log
+
+
+async def test_production_0002_gives_the_seeded_rows_the_seeds_kinds_and_food_values(
+    tmp_path: Path,
+) -> None:
+    """A catalogue seeded before the catalogue was master data: the migration writes the seed's
+    UPT kinds and classes and food values, and drops the internal GTINs (labels make them)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'production.db'}"
+    engine = create_engine(url)
+    found = history("production")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: found.upgrade(c, "0001"))
+            await conn.execute(text("INSERT INTO upts VALUES ('TGRW', 'Lapas Perempuan')"))
+            await conn.execute(
+                text(
+                    "INSERT INTO products VALUES ('PAN-NST-500', 4, 'Nastar 500 g', 'TGRW', "
+                    "'PAN', 'lot', 'jar', 95000, '00200000000042')"
+                )
+            )
+        await migrate("production", url)
+        async with engine.connect() as conn:
+            upt = (await conn.execute(text("SELECT kind, upt_class FROM upts"))).one()
+            product = (
+                await conn.execute(
+                    text("SELECT gtin, shelf_life_days, food_permit, active FROM products")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+
+    assert tuple(upt) == ("lapas_perempuan", "IIA")
+    assert tuple(product) == (None, 60, "spp-irt", 1)

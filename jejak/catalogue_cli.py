@@ -1,0 +1,221 @@
+"""`jejak catalogue`: export production's catalogue (UPTs, workshops, products) to CSV or XLSX
+and import it back, through production's HTTP API as a Kanwil administrator.
+
+An import checks every row of the file first and lists every bad one (row number as the
+spreadsheet shows it, column, reason); then production applies all rows in one transaction,
+checking what only it knows (the UPT exists, a workshop makes the family, the GTIN is free) and
+again writing nothing unless every row is good. Importing the same file again changes nothing.
+The token comes from `--token` (JEJAK_ADMIN_TOKEN) or the credentials file, as for
+`jejak identity`; production's URL from `--url`, JEJAK_PRODUCTION_URL or the port offset.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from jejak.identity import CredentialsOption, TokenOption, admin_token
+from services.production.master import ProductSpec, UptSpec, WorkshopSpec
+from shared import tabular
+from shared.settings import Settings
+
+catalogue_app = typer.Typer(
+    name="catalogue",
+    help="Production's catalogue (UPTs, workshops, products) to and from CSV or XLSX.",
+    no_args_is_help=True,
+)
+console = Console()
+err_console = Console(stderr=True)
+SERVER_ROW = re.compile(r"^rows\.(\d+)(?:\.(.+))?$")
+
+
+class Kind(StrEnum):
+    upts = "upts"
+    workshops = "workshops"
+    products = "products"
+
+
+SPECS: dict[Kind, type[BaseModel]] = {
+    Kind.upts: UptSpec,
+    Kind.workshops: WorkshopSpec,
+    Kind.products: ProductSpec,
+}
+KindArgument = Annotated[Kind, typer.Argument(help="upts, workshops or products.")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", help="csv or xlsx (default: the file's extension; export: csv)."),
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        envvar="JEJAK_PRODUCTION_URL",
+        help="Production's base URL (default: this machine, plus the port offset).",
+    ),
+]
+PortOffsetOption = Annotated[
+    int, typer.Option(envvar="JEJAK_PORT_OFFSET", help="Same offset as given to `jejak run`.")
+]
+
+
+@dataclass
+class Production:
+    """Production's HTTP API, called as a Kanwil administrator."""
+
+    base_url: str
+    token: str
+
+    def call(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            with httpx.Client(base_url=self.base_url, headers=headers, timeout=300) as http:
+                return http.request(method, path, json=body, params=params)
+        except httpx.HTTPError as exc:
+            _fail(f"production at {self.base_url} cannot be reached: {exc}")
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"[bold red]Error:[/] {escape(message)}")
+    raise typer.Exit(1)
+
+
+def _production(
+    url: str | None, token: str | None, credentials: Path | None, port_offset: int
+) -> Production:
+    base = url or Settings().service_url("production", port_offset)
+    return Production(base.rstrip("/"), admin_token(credentials, token))
+
+
+def _format(given: str | None, path: Path | None) -> tabular.Format:
+    """--format, else the file's extension; CSV on standard output."""
+    for known in tabular.FORMATS:
+        if given == known:
+            return known
+    if given is not None:
+        _fail(f"--format {given}: say csv or xlsx")
+    if path is None:
+        return "csv"
+    try:
+        return tabular.format_of(path)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@catalogue_app.command("export")
+def export(
+    kind: KindArgument,
+    fmt: FormatOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The file (default: CSV on standard output, XLSX to <kind>.xlsx).",
+        ),
+    ] = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    credentials: CredentialsOption = None,
+    port_offset: PortOffsetOption = 0,
+) -> None:
+    """Write the catalogue's UPTs, workshops or products as a table to edit and import."""
+    chosen = _format(fmt, output)
+    answer = _production(url, token, credentials, port_offset).call("GET", f"/catalogue/{kind}")
+    if answer.is_error:
+        _fail(f"GET /catalogue/{kind}: HTTP {answer.status_code} {answer.text[:500]}")
+    spec = SPECS[kind]
+    known = set(tabular.columns(spec))
+    rows = [
+        spec.model_validate({k: v for k, v in item.items() if k in known}) for item in answer.json()
+    ]
+    if output is None and chosen == "csv":
+        tabular.write_csv(rows, spec, sys.stdout)
+        return
+    path = output or Path(f"{kind}.xlsx")
+    count = tabular.write(rows, spec, path, chosen)
+    err_console.print(f"Wrote {count} {kind} to {path}")
+
+
+@catalogue_app.command("import")
+def import_(
+    kind: KindArgument,
+    file: Annotated[Path, typer.Argument(help="A CSV or XLSX file with a header row.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and count; write nothing.")
+    ] = False,
+    fmt: FormatOption = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    credentials: CredentialsOption = None,
+    port_offset: PortOffsetOption = 0,
+) -> None:
+    """Add and change UPTs, workshops or products from a table: all rows or none."""
+    chosen = _format(fmt, file)
+    spec = SPECS[kind]
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(f"{file}: {exc}")
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+    ) as progress:
+        task = progress.add_task(f"checking {file.name}", total=None)
+
+        def checked(row: int) -> None:
+            if row % 500 == 0:
+                progress.update(task, description=f"checking {file.name}: row {row:,}")
+
+        try:
+            numbered = tabular.read_numbered(data, spec, chosen, on_row=checked)
+        except tabular.TableErrors as bad:
+            _report(file, bad.errors)
+        progress.update(task, description=f"production is applying {len(numbered):,} rows")
+        body = {"rows": [row.model_dump(mode="json", by_alias=True) for _n, row in numbered]}
+        answer = _production(url, token, credentials, port_offset).call(
+            "POST", f"/catalogue/{kind}/import", body, {"dry_run": dry_run}
+        )
+    if answer.status_code == 422:
+        _report(file, _server_errors(answer.json(), [number for number, _row in numbered]))
+    if answer.is_error:
+        _fail(f"POST /catalogue/{kind}/import: HTTP {answer.status_code} {answer.text[:500]}")
+    done = answer.json()
+    verb = "would be" if dry_run else "were"
+    console.print(
+        f"{file}: {len(numbered)} {kind}; {done['created']} {verb} added, {done['updated']} "
+        f"changed, {done['unchanged']} unchanged"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+
+
+def _server_errors(problem: dict[str, Any], numbers: list[int]) -> list[tabular.RowError]:
+    """Production's problems of rows (field rows.<index>.<column>) at the file's row numbers."""
+    errors = []
+    for error in problem.get("errors", []):
+        match = SERVER_ROW.match(str(error.get("field", "")))
+        if match is None:
+            errors.append(tabular.RowError(0, error.get("field"), str(error.get("reason"))))
+            continue
+        row = numbers[int(match[1])] if int(match[1]) < len(numbers) else 0
+        errors.append(tabular.RowError(row, match[2], str(error.get("reason"))))
+    return errors or [tabular.RowError(0, None, str(problem.get("detail", problem)))]
+
+
+def _report(file: Path, errors: list[tabular.RowError]) -> NoReturn:
+    rows = len({error.row for error in errors})
+    err_console.print(f"[bold red]{escape(str(file))}: nothing imported; {rows} row(s) to fix:[/]")
+    for error in errors:
+        err_console.print(f"  {escape(str(error))}")
+    raise typer.Exit(1)

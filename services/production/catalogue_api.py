@@ -1,0 +1,226 @@
+"""The catalogue as master data over HTTP: every signed-in caller reads UPTs, workshops and
+products; a Kanwil administrator adds and changes them with PUT by code (the same body again
+changes nothing), or many at once with POST .../import (`jejak catalogue import`): all rows in
+one transaction, every bad row reported, nothing written unless every row is good."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+
+from services.production.master import (
+    Catalogue,
+    ProductSpec,
+    ProductView,
+    UptSpec,
+    WorkshopSpec,
+    Written,
+    product_changed,
+)
+from shared.auth import SIGNED_IN, allow
+from shared.contracts import Event
+from shared.errors import Rejected
+from shared.http import CheckedRoute
+from shared.service import ReadSessionDep, UnitOfWorkDep
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/catalogue", tags=["catalogue"], route_class=CheckedRoute)
+
+ADMIN = "kanwil_admin"
+Code = Annotated[str, Path(max_length=16)]
+CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "Added to the catalogue"}}
+
+
+def _answer(written: Written, response: Response) -> None:
+    if written == "created":
+        response.status_code = status.HTTP_201_CREATED
+
+
+def _same_key(path_value: str, body_value: str, field: str) -> None:
+    if path_value != body_value:
+        raise Rejected(field, f"the body names {body_value!r}, the path {path_value!r}")
+
+
+def _product_view(row: object) -> ProductView:
+    return ProductView.model_validate(row)
+
+
+# ------------------------------------------------------------------ imports
+
+MAX_IMPORT_ROWS = 20_000
+Spec = TypeVar("Spec", UptSpec, WorkshopSpec, ProductSpec)
+DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
+
+
+class Rows(BaseModel, Generic[Spec]):
+    rows: list[Spec] = Field(max_length=MAX_IMPORT_ROWS)
+
+
+class Imported(BaseModel):
+    """What an import did (or, dry, would do)."""
+
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+async def _import(
+    uow: UnitOfWork,
+    rows: Sequence[Spec],
+    apply: Callable[[Spec], Awaitable[tuple[Written, Event | None]]],
+    dry_run: bool,
+) -> Imported:
+    """Every row in one savepoint: kept only when all are good and it is not a dry run."""
+    outcome = Imported(dry_run=dry_run)
+    problems: list[dict[str, Any]] = []
+    events: list[Event] = []
+    seen: dict[str, int] = {}
+    savepoint = await uow.session.begin_nested()
+    for index, row in enumerate(rows):
+        key_field = "sku" if isinstance(row, ProductSpec) else "code"
+        key = getattr(row, key_field)
+        if key in seen:
+            reason = f"{key} is also row {seen[key]} of this import"
+            problems.append({"loc": ("body", "rows", index, key_field), "msg": reason})
+            continue
+        seen[key] = index
+        try:
+            written, event = await apply(row)
+        except Rejected as rejected:
+            problems.append(
+                {"loc": ("body", "rows", index, rejected.field), "msg": rejected.reason}
+            )
+            continue
+        setattr(outcome, written, getattr(outcome, written) + 1)
+        events.extend([event] if event else [])
+    if problems or dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+        uow.emit(*events)
+    if problems:
+        raise RequestValidationError([{**p, "type": "rejected"} for p in problems])
+    return outcome
+
+
+async def _product_row(
+    catalogue: Catalogue, spec: ProductSpec, uow: UnitOfWork
+) -> tuple[Written, Event | None]:
+    written, row = await catalogue.put_product(spec)
+    event = None if written == "unchanged" else product_changed(row, uow.correlation_id)
+    return written, event
+
+
+@router.post("/upts/import", **allow(ADMIN))
+async def import_upts(body: Rows[UptSpec], uow: UnitOfWorkDep, dry_run: DryRun = False) -> Imported:
+    """Add or change many UPTs at once: all or nothing."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: UptSpec) -> tuple[Written, Event | None]:
+        return await catalogue.put_upt(spec), None
+
+    return await _import(uow, body.rows, apply, dry_run)
+
+
+@router.post("/workshops/import", **allow(ADMIN))
+async def import_workshops(
+    body: Rows[WorkshopSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many workshops at once: all or nothing."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: WorkshopSpec) -> tuple[Written, Event | None]:
+        return await catalogue.put_workshop(spec), None
+
+    return await _import(uow, body.rows, apply, dry_run)
+
+
+@router.post("/products/import", **allow(ADMIN))
+async def import_products(
+    body: Rows[ProductSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many products at once: all or nothing; each product added or changed is
+    announced as product-changed."""
+    catalogue = Catalogue(uow.session)
+
+    async def apply(spec: ProductSpec) -> tuple[Written, Event | None]:
+        return await _product_row(catalogue, spec, uow)
+
+    return await _import(uow, body.rows, apply, dry_run)
+
+
+# ------------------------------------------------------------------ UPTs
+
+
+@router.get("/upts", **allow(*SIGNED_IN))
+async def list_upts(session: ReadSessionDep) -> list[UptSpec]:
+    """Every UPT, by code."""
+    return [UptSpec.model_validate(row) for row in await Catalogue(session).upts()]
+
+
+@router.get("/upts/{code}", **allow(*SIGNED_IN, errors=[404]))
+async def get_upt(code: Code, session: ReadSessionDep) -> UptSpec:
+    return UptSpec.model_validate(await Catalogue(session).upt(code))
+
+
+@router.put("/upts/{code}", responses=CREATED, **allow(ADMIN))
+async def put_upt(code: Code, body: UptSpec, uow: UnitOfWorkDep, response: Response) -> UptSpec:
+    """Add a UPT, or change its name, kind or class."""
+    _same_key(code, body.code, "code")
+    _answer(await Catalogue(uow.session).put_upt(body), response)
+    return body
+
+
+# ------------------------------------------------------------------ workshops
+
+
+@router.get("/workshops", **allow(*SIGNED_IN))
+async def list_workshops(session: ReadSessionDep) -> list[WorkshopSpec]:
+    """Every workshop, by code, with the product families it makes."""
+    return [WorkshopSpec.model_validate(row) for row in await Catalogue(session).workshops()]
+
+
+@router.get("/workshops/{code}", **allow(*SIGNED_IN, errors=[404]))
+async def get_workshop(code: Code, session: ReadSessionDep) -> WorkshopSpec:
+    return WorkshopSpec.model_validate(await Catalogue(session).workshop(code))
+
+
+@router.put("/workshops/{code}", responses=CREATED, **allow(ADMIN))
+async def put_workshop(
+    code: Code, body: WorkshopSpec, uow: UnitOfWorkDep, response: Response
+) -> WorkshopSpec:
+    """Add a workshop to a UPT, or change it. A new workshop's terminal is added with
+    `jejak identity add-terminal`."""
+    _same_key(code, body.code, "code")
+    _answer(await Catalogue(uow.session).put_workshop(body), response)
+    return body
+
+
+# ------------------------------------------------------------------ products
+
+
+@router.get("/products", **allow(*SIGNED_IN))
+async def list_products(session: ReadSessionDep) -> list[ProductView]:
+    """Every product, in catalogue order, with the GTIN its labels carry."""
+    return [_product_view(row) for row in await Catalogue(session).products()]
+
+
+@router.get("/products/{sku}", **allow(*SIGNED_IN, errors=[404]))
+async def get_product(sku: Code, session: ReadSessionDep) -> ProductView:
+    return _product_view(await Catalogue(session).product(sku))
+
+
+@router.put("/products/{sku}", responses=CREATED, **allow(ADMIN))
+async def put_product(
+    sku: Code, body: ProductSpec, uow: UnitOfWorkDep, response: Response
+) -> ProductView:
+    """Add a product or change it; announced as product-changed when anything changed. Its
+    UPT, family, tracking and GTIN stay as they are once it has batches."""
+    _same_key(sku, body.sku, "sku")
+    written, event = await _product_row(Catalogue(uow.session), body, uow)
+    uow.emit(*([event] if event else []))
+    _answer(written, response)
+    return _product_view(await Catalogue(uow.session).product(sku))
