@@ -5,10 +5,8 @@ Inventory's business day is shifted four days ahead (JEJAK_BUSINESS_DATE_SHIFT_D
 drills and tests), so a lot made today, best before three days from now, passes QC today (it
 keeps its shelf life: PAN-03) and is already past its date where inventory reads it: it is
 received, then quarantined as expired by the job. The test only makes, signs off and watches.
-
-It needs production's completion to take the food dates (`production_date`, `best_before` in
-the body of POST /batches/{batch_id}/complete, issue 11's production part): until production
-has them it is skipped, saying so.
+The terminal enters the dates at completion (`production_date`, `best_before` in the body of
+POST /batches/{batch_id}/complete).
 """
 
 import uuid
@@ -48,23 +46,6 @@ def api(system: ServiceSet) -> Jejak:
     return api_of(system)
 
 
-def completion_takes_food_dates(api: Jejak) -> bool:
-    """Whether production's completion request has a best_before field (production's part of
-    issue 11)."""
-    document = api.http.get(api.urls["production"] + "/openapi.json").json()
-    body = document["paths"][COMPLETE]["post"].get("requestBody")
-    if body is None:
-        return False
-    schema = body["content"]["application/json"]["schema"]
-    choices = schema.get("anyOf", [schema])  # an optional body: the model or null
-    models = [
-        document["components"]["schemas"][choice["$ref"].rsplit("/", 1)[1]]
-        for choice in choices
-        if "$ref" in choice
-    ]
-    return any("best_before" in model.get("properties", {}) for model in [schema, *models])
-
-
 def made_today(api: Jejak, best_before_in_days: int) -> tuple[Any, str]:
     """Serang's ginger workshop makes 20 pouches today (WIB), best before in so many days: the
     batch completed, and its best-before date."""
@@ -95,8 +76,6 @@ def listed_with_nothing_available(api: Jejak) -> bool:
 
 
 def test_a_lot_past_its_best_before_date_leaves_the_catalogue_by_itself(api: Jejak) -> None:
-    if not completion_takes_food_dates(api):
-        pytest.skip("production's completion does not take best_before yet (issue 11)")
     batch, best_before = made_today(api, best_before_in_days=3)
 
     sign_off(api, batch, [])
