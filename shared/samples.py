@@ -246,8 +246,10 @@ def order_placed(
     serials: Sequence[str] = (),
     channel_code: str = DEFAULT_CHANNEL,
     occurred_at: datetime | None = None,
+    locations: Sequence[str] = (),
 ) -> OrderPlaced:
-    """An order of a sales channel: a new flow. `serials`: specific units asked for."""
+    """An order of a sales channel: a new flow. `serials`: specific units asked for;
+    `locations`: where it may be taken from (none: anywhere)."""
     return OrderPlaced.new(
         occurred_at=occurred_at,
         order_id=uuid4(),
@@ -255,6 +257,7 @@ def order_placed(
         sku=sku,
         quantity=quantity,
         serials=[*serials],
+        locations=[*locations],
     )
 
 

@@ -1,6 +1,6 @@
 """Inventory service: append-only stock ledger, reservations; emits stock changes."""
 
-from services.inventory import api, db, handlers
+from services.inventory import api, db, handlers, locations
 from shared.service import ServiceSpec, create_app
 
 spec = ServiceSpec(
@@ -10,5 +10,6 @@ spec = ServiceSpec(
     tables=db.delivery,
     router=api.router,
     events=handlers.events,
+    seed=locations.seed_locations,
 )
 app = create_app(spec)
