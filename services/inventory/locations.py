@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.inventory import db
 from services.inventory.domain import store_location
 from shared.auth import SIGNED_IN, allow
-from shared.contracts import LocationChanged, LocationCode, LocationKind
+from shared.contracts import LocationChanged, LocationKind
 from shared.db import core_table, upsert
 from shared.errors import NotFound, Rejected
 from shared.http import CheckedRoute

@@ -2,7 +2,8 @@
 
 `Stock` is every change inventory makes, each concept in its own module: the primitives (levels,
 `_move`, releasing an order, writing) in store.py, holds in holds.py, QC corrections in
-corrections.py, returns in returns.py, consignment transfers in transfers.py, and here receiving goods and answering orders.
+corrections.py, returns in returns.py, consignment transfers in transfers.py, and here
+receiving goods and answering orders.
 
 Orders, sales, holds, cancellations, returns and corrections all lock every level of their SKUs
 first, so they serialize on those row locks: whichever transaction takes them first is applied

@@ -7,15 +7,19 @@ from services.trace.steps import (
     holding,
     inspecting,
     recalling,
+    receiving,
     releases,
     returning,
     selling,
+    shipping,
     storing,
 )
 from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
+    GoodsReceived,
     GoodsReturned,
+    GoodsShipped,
     HoldClosed,
     LotHeld,
     LotRecalled,
@@ -78,6 +82,18 @@ async def record_closes(closes: list[HoldClosed], uow: UnitOfWork) -> None:
 async def record_returns(returns: list[GoodsReturned], uow: UnitOfWork) -> None:
     """Goods back from their buyer: a receiving step with disposition returned."""
     await Traces(uow.session).add_steps([step for back in returns for step in returning(back)])
+
+
+@events.subscriber
+async def record_shipping(shipments: list[GoodsShipped], uow: UnitOfWork) -> None:
+    """Goods sent on a consignment transfer: a shipping step, in transit."""
+    await Traces(uow.session).add_steps([step for sent in shipments for step in shipping(sent)])
+
+
+@events.subscriber
+async def record_receiving(receipts: list[GoodsReceived], uow: UnitOfWork) -> None:
+    """A transfer's goods arrived: a receiving step (sellable_accessible, or damaged)."""
+    await Traces(uow.session).add_steps([step for got in receipts for step in receiving(got)])
 
 
 @events.subscriber

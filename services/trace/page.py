@@ -1,9 +1,10 @@
 """The public page a buyer's phone opens from a label's QR code, rendered on the server.
 
 It is built from the public trace (timeline.public_view): what was made where, checked (and
-re-checked: a correction of QC, a hold released after a new check), stored, sold through which
-channel, returned, destroyed. The public trace carries no worker codes, buyer references or
-order ids, so the page cannot show them. No script, no web font, no CDN: one small HTML answer.
+re-checked: a correction of QC, a hold released after a new check), stored, sent on to a
+gallery or an outlet and received there, sold through which channel, returned, destroyed. The
+public trace carries no worker codes, buyer references or order ids, so the page cannot show
+them. No script, no web font, no CDN: one small HTML answer.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +14,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from services.trace.negotiation import Language
-from services.trace.timeline import hold_status, is_release, is_sign_off, latest_sign_off
+from services.trace.timeline import (
+    hold_status,
+    is_arrival,
+    is_release,
+    is_sign_off,
+    latest_sign_off,
+)
 from services.trace.wording import FAMILIES, MONTHS, TEXT
 from shared.timezones import WIB
 
@@ -139,6 +146,7 @@ def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
         "retail_selling": step.get("channel_code", ""),
         "receiving": step.get("location_code", ""),
         "destroying": step.get("upt_name", ""),
+        "shipping": f"{step.get('from_location', '')} → {step.get('to_location', '')}",
     }.get(step["biz_step"], "")
     quantity = step.get("quantity")
     detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""
@@ -148,13 +156,16 @@ def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
 def _label(step: dict[str, Any]) -> str:
     """The wording key of a step: its bizStep, unless the buyer must read more than it says.
     A recall is a holding step, a release after a new check and a correction of QC are
-    inspecting steps: each says what it is."""
+    inspecting steps, goods arriving on a transfer (whole or damaged) a receiving step as a
+    return is: each says what it is."""
     if step["disposition"] == "recalled":
         return "recalling"
     if is_release(step):
         return "released"
     if is_sign_off(step) and step.get("supersedes"):
         return "corrected_qc"
+    if is_arrival(step):
+        return "arrived_damaged" if step["disposition"] == "damaged" else "arrived"
     return str(step["biz_step"])
 
 

@@ -25,6 +25,7 @@ from services.inventory.transfers_api import (
     ship,
 )
 from shared import samples
+from shared.auth import Forbidden
 from shared.contracts import (
     BatchCompleted,
     GoodsReceived,
@@ -34,7 +35,6 @@ from shared.contracts import (
     StockChanged,
     StockReserved,
 )
-from shared.auth import Forbidden
 from shared.errors import Conflict, Rejected
 from shared.identity import Claims
 from tests.builders import GINGER, SHOES, batch_completed, batch_signed_off, order_placed
@@ -99,7 +99,10 @@ async def test_the_seeded_locations_are_listed_and_announced_once(inventory: Ser
         places = await list_locations(session)
         gallery = await get_location(GALLERY, session)
     codes = {place.code for place in places}
-    assert {f"{upt}-STORE" for upt in "TGR1 TGRP TGRW RTGR SRG CLG RKB PDG CGR".split()} < codes
+    assert {
+        f"{upt}-STORE"
+        for upt in ["TGR1", "TGRP", "TGRW", "RTGR", "SRG", "CLG", "RKB", "PDG", "CGR"]
+    } < codes
     assert {GALLERY, "PEMPROV-OUTLET", "EXPO-KP3B"} < codes
     assert len(codes) == 12
     assert (gallery.kind, gallery.owner, gallery.upt_code) == (
@@ -192,7 +195,8 @@ async def test_goods_traced_per_lot_are_shipped_and_received_with_short_and_dama
     assert await lots(inventory, batch.lot_code) == {"SRG-STORE": (8, 0, 0), GALLERY: (11, 0, 2)}
     [got] = await inventory.outbox(GoodsReceived)
     assert (got.received_quantity, got.short_quantity, got.damaged_quantity) == (9, 1, 2)
-    assert got.causation_id == event.event_id and got.correlation_id == event.correlation_id
+    assert got.causation_id == event.event_id
+    assert got.correlation_id == event.correlation_id
     there = [c for c in await inventory.outbox(StockChanged) if c.location_code == GALLERY]
     assert [(c.reason, c.available, c.on_hand, c.lot_code) for c in there] == [
         ("received", 11, 11, batch.lot_code),
