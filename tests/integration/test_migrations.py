@@ -126,7 +126,7 @@ def _options(index: Any) -> dict[str, Any]:
 async def test_a_database_made_by_create_all_is_adopted_and_ends_as_one_migrated_from_nothing(
     backend: Backend, tmp_path: Path, service: str, kind: str
 ) -> None:
-    metadata = service_metadata(service)
+    metadata = at_baseline(service_metadata(service), service)
     old = database(backend, kind, tmp_path, f"{service}_old")
     new = database(backend, kind, tmp_path, f"{service}_new")
     await create_all(old, metadata)
@@ -139,8 +139,19 @@ async def test_a_database_made_by_create_all_is_adopted_and_ends_as_one_migrated
     assert (fresh.before, fresh.after, fresh.adopted) == (None, head, False)
     assert (await revision(service, old)).up_to_date
     old_schema, new_schema = await inspected(old, schema), await inspected(new, schema)
-    assert set(old_schema) == set(metadata.tables)
+    assert set(old_schema) == set(service_metadata(service).tables)
     assert new_schema == old_schema
+
+
+def at_baseline(metadata: MetaData, service: str) -> MetaData:
+    """The models' tables that the baseline made: what create_all made before the histories
+    (tables added by later revisions came with their migration)."""
+    baseline = baseline_tables(service)
+    then = MetaData()
+    for table in metadata.sorted_tables:
+        if table.name in baseline:
+            table.to_metadata(then)
+    return then
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -174,10 +185,15 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 async def test_the_baseline_makes_the_tables_of_the_models() -> None:
+    """Each baseline table is a model's, with the model's columns (later revisions may add
+    tables)."""
     for service in SERVICE_NAMES:
         metadata = service_metadata(service)
-        assert baseline_tables(service) == {
-            name: frozenset(table.columns.keys()) for name, table in metadata.tables.items()
+        baseline = baseline_tables(service)
+        assert baseline == {
+            name: frozenset(metadata.tables[name].columns.keys())
+            for name in baseline
+            if name in metadata.tables
         }
 
 
