@@ -91,10 +91,19 @@ async def receive(
     (quarantined there, pending inspection); together what was shipped. The destination's
     administrator records it (Kanwil's for places no UPT runs). The same receipt again changes
     nothing; another one is a conflict."""
-    row = await find_transfer(uow.session, transfer_id)
-    destination = await uow.session.get(db.LocationRow, row.to_location)
-    require_binding(caller, "upt", destination.upt_code if destination else None)
-    async with changing_stock(uow, skus={row.sku}) as stock:
+    # Who may receive it, and its SKU to lock, read as values: the transfer itself is read
+    # once, under the locks, as the last receipt committed left it.
+    known = (
+        await uow.session.execute(
+            select(db.TransferRow.sku, db.LocationRow.upt_code)
+            .join(db.LocationRow, db.LocationRow.code == db.TransferRow.to_location, isouter=True)
+            .where(db.TransferRow.transfer_id == transfer_id)
+        )
+    ).one_or_none()
+    if known is None:
+        raise NotFound("transfer_id", f"no transfer {transfer_id}")
+    require_binding(caller, "upt", known.upt_code)
+    async with changing_stock(uow, skus={known.sku}) as stock:
         row = await find_transfer(uow.session, transfer_id, lock=True)
         counted = check_receipt(row, body)
         if row.status == "received":
