@@ -12,7 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,14 +83,29 @@ SEEDED = (
 )
 
 
+def _storable(text: str) -> str:
+    """Text a database can keep: no control characters (PostgreSQL cannot store a NUL) and no
+    lone surrogates (not UTF-8)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError("contains a control character")
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        raise ValueError("is not valid Unicode text") from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+
+
 class LocationBody(BaseModel):
     """A location as an administrator sets it (its code is the path's)."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
+    name: Text = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
     kind: LocationKind
-    address: str = Field(max_length=300, examples=["Kota Serang, Banten"])
-    owner: str = Field(min_length=1, max_length=120, examples=["Kanwil Ditjenpas Banten"])
+    address: Text = Field(max_length=300, examples=["Kota Serang, Banten"])
+    owner: Text = Field(min_length=1, max_length=120, examples=["Kanwil Ditjenpas Banten"])
     upt_code: str | None = Field(
         None, pattern=UPT_CODE, description="The UPT of a upt_store (required for one)."
     )
