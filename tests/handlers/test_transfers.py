@@ -372,3 +372,36 @@ async def test_units_are_taken_only_from_their_channels_locations(inventory: Ser
     }
     [reserved] = await inventory.outbox(StockReserved)
     assert reserved.allocations[0].serials == batch.serials[:1]
+
+
+async def test_a_hold_after_arrival_quarantines_the_lot_at_every_location(
+    inventory: Service,
+) -> None:
+    batch = await received(inventory, SHOES, 6)
+    body = shipment(batch, serials=batch.serials[:3])
+    await send(inventory, body)
+    await arrive(inventory, body.transfer_id)
+
+    await inventory.publish(samples.lot_held(batch, reason="soles come loose"))
+
+    assert await lots(inventory, batch.lot_code) == {"CLG-STORE": (3, 0, 3), GALLERY: (3, 0, 3)}
+    states = await statuses(inventory, batch.serials[:4])
+    assert {status for status, _ in states.values()} == {"quarantined"}
+    await assert_stock_adds_up(inventory)
+
+
+async def test_goods_of_a_hold_destroyed_in_transit_arrive_quarantined(
+    inventory: Service,
+) -> None:
+    batch = await received(inventory, SHOES, 4)
+    body = shipment(batch, serials=batch.serials[:2])
+    await send(inventory, body)
+    hold = samples.lot_held(batch, reason="soles come loose")
+    await inventory.publish(hold)
+    await inventory.publish(samples.hold_closed(hold, outcome="destroyed", reason="burnt"))
+    assert await lots(inventory, batch.lot_code) == {"CLG-STORE": (0, 0, 0)}
+
+    await arrive(inventory, body.transfer_id)
+
+    assert await lots(inventory, batch.lot_code) == {"CLG-STORE": (0, 0, 0), GALLERY: (2, 0, 2)}
+    await assert_stock_adds_up(inventory)
