@@ -21,6 +21,7 @@ from shared.contracts import (
     GoodsReturned,
     GoodsShipped,
     HoldClosed,
+    LocationChanged,
     LotHeld,
     LotRecalled,
     ReservationReleased,
@@ -100,3 +101,9 @@ async def record_receiving(receipts: list[GoodsReceived], uow: UnitOfWork) -> No
 async def record_releases(released: list[ReservationReleased], uow: UnitOfWork) -> None:
     """What an order gave back: rows for the recall report, no step of the public trace."""
     await Traces(uow.session).add_releases([row for event in released for row in releases(event)])
+
+
+@events.subscriber
+async def record_places(changes: list[LocationChanged], uow: UnitOfWork) -> None:
+    """A place added or changed: the page names it."""
+    await Traces(uow.session).keep_places(changes)

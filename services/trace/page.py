@@ -7,6 +7,7 @@ public trace carries no worker codes, buyer references or order ids, so the page
 them. No script, no web font, no CDN: one small HTML answer.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,9 +68,13 @@ class Page:
     journey: list[Moment] = field(default_factory=list)
 
 
-def trace_page(document: dict[str, Any], lang: Language) -> str:
-    """The page of a unit or a lot, from its public trace."""
-    return templates.get_template("trace.html").render(page=page_of(document, lang), t=TEXT[lang])
+def trace_page(
+    document: dict[str, Any], lang: Language, places: Mapping[str, str] | None = None
+) -> str:
+    """The page of a unit or a lot, from its public trace; `places`: names of places by code
+    (a place not in it is shown by its code)."""
+    page = page_of(document, lang, places or {})
+    return templates.get_template("trace.html").render(page=page, t=TEXT[lang])
 
 
 def problem_page(status: int, reason: str, lang: Language) -> str:
@@ -79,7 +84,9 @@ def problem_page(status: int, reason: str, lang: Language) -> str:
     )
 
 
-def page_of(document: dict[str, Any], lang: Language) -> Page:
+def page_of(
+    document: dict[str, Any], lang: Language, places: Mapping[str, str] | None = None
+) -> Page:
     product = document.get("product") or {}
     steps = document["timeline"]
     first = {step["biz_step"]: step for step in reversed(steps)}
@@ -109,7 +116,10 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
         ],
         food=family in FOOD_FAMILIES,
         notice=_notice(steps),
-        journey=[_moment(step, lang, counted=document["kind"] == "lot") for step in steps],
+        journey=[
+            _moment(step, lang, counted=document["kind"] == "lot", places=places or {})
+            for step in steps
+        ],
     )
 
 
@@ -137,16 +147,24 @@ def _notice(steps: list[dict[str, Any]]) -> str | None:
     return hold_status(steps)
 
 
-def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
-    """A step with where it happened; a lot's steps also say how many pieces."""
+def _moment(
+    step: dict[str, Any], lang: Language, *, counted: bool, places: Mapping[str, str]
+) -> Moment:
+    """A step with where it happened (places by their names where known); a lot's steps also
+    say how many pieces."""
+
+    def place(key: str) -> str:
+        code = str(step.get(key, ""))
+        return places.get(code, code)
+
     where = {
         "commissioning": step.get("workshop_name", ""),
         "inspecting": step.get("upt_name", ""),
-        "storing": step.get("location_code", ""),
+        "storing": place("location_code"),
         "retail_selling": step.get("channel_code", ""),
-        "receiving": step.get("location_code", ""),
+        "receiving": place("location_code"),
         "destroying": step.get("upt_name", ""),
-        "shipping": f"{step.get('from_location', '')} → {step.get('to_location', '')}",
+        "shipping": f"{place('from_location')} → {place('to_location')}",
     }.get(step["biz_step"], "")
     quantity = step.get("quantity")
     detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""

@@ -187,3 +187,24 @@ async def test_the_page_tells_the_journey_in_indonesian(trace: Service) -> None:
     assert "Diterima di tempat penjualan" in page
     journey = page[page.index('id="journey"') :]
     assert journey.index("Dikirim") < journey.index("Diterima di tempat") < journey.index("Dijual")
+
+
+async def test_the_page_names_the_places_inventory_announced(trace: Service) -> None:
+    batch = batch_completed(quantity=6)
+    _shipped, events = sent_to_the_gallery(batch)
+    store = samples.location_changed(
+        "CLG-STORE", "Gudang Lapas Kelas IIA Cilegon", kind="upt_store", upt_code="CLG"
+    )
+    renamed = samples.location_changed(GALLERY, "Galeri WBP")
+    gallery = samples.location_changed(GALLERY, "Galeri produk WBP")
+    await trace.deliver_batch([store, renamed, gallery])  # the latest change of a place wins
+    await trace.publish(*events)
+
+    async with trace.session() as session:
+        response = await resolve_unit(
+            batch.gtin, batch.lot_code, batch.serials[0], session, trace.runtime, KANWIL,
+            Client(HTML, "id"),
+        )  # fmt: skip
+
+    page = bytes(response.body).decode()
+    assert "Gudang Lapas Kelas IIA Cilegon → Galeri produk WBP" in page
