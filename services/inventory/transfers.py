@@ -188,6 +188,7 @@ class Transfers(Holds):
             quantity=take.quantity,
             serials=list(take.serials),
         )
+        self.events.append(shipped)  # before the stock change it causes
         await self._change_lot(take, on_hand=-take.quantity)
         await self._set_units(take.serials, status="in_transit")
         self._move(
@@ -198,7 +199,6 @@ class Transfers(Holds):
             on_hand=-take.quantity,
             transfer_id=shipment.transfer_id,
         )
-        self.events.append(shipped)
         row = db.TransferRow(
             transfer_id=shipment.transfer_id,
             sku=shipment.sku,
@@ -294,6 +294,7 @@ class Transfers(Holds):
             damaged_quantity=damaged,
             damaged_serials=list(counted.damaged_serials),
         )
+        self.events.append(event)  # before the stock changes it causes
         arrived = received + damaged
         if arrived:
             await self._arrive_at(row)
@@ -327,7 +328,6 @@ class Transfers(Holds):
             await self._follow_holds([(row.sku, whole)])
             await self._follow_destructions(row.sku, whole)
         await self._set_units(counted.short_serials, status="lost")
-        self.events.append(event)
         row.status = "received"
         row.received_at = event.occurred_at
         row.received_quantity, row.short_quantity = received, counted.short
