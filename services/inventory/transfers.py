@@ -295,11 +295,19 @@ class Transfers(Holds):
             damaged_serials=list(counted.damaged_serials),
         )
         self.events.append(event)  # before the stock changes it causes
+        rejected = await self._rejected_in_transit(
+            [*counted.received_serials, *counted.damaged_serials]
+        )
+        await self._set_units(rejected, location_code=row.to_location)
+        whole_serials = tuple(s for s in counted.received_serials if s not in rejected)
+        broken_serials = tuple(s for s in counted.damaged_serials if s not in rejected)
+        if row.tracking == "unit":  # units QC rejected on the way arrive out of stock
+            received, damaged = len(whole_serials), len(broken_serials)
         arrived = received + damaged
         if arrived:
             await self._arrive_at(row)
-            whole = Take(row.lot_code, row.to_location, received, counted.received_serials)
-            broken = Take(row.lot_code, row.to_location, damaged, counted.damaged_serials)
+            whole = Take(row.lot_code, row.to_location, received, whole_serials)
+            broken = Take(row.lot_code, row.to_location, damaged, broken_serials)
             await self._set_units(whole.serials, status="available", location_code=row.to_location)
             await self._set_units(
                 broken.serials, status="quarantined", location_code=row.to_location
@@ -335,6 +343,15 @@ class Transfers(Holds):
         row.received_serials = list(counted.received_serials)
         row.short_serials = list(counted.short_serials)
         row.damaged_serials = list(counted.damaged_serials)
+
+    async def _rejected_in_transit(self, serials: list[str]) -> set[str]:
+        """The units a QC correction rejected while they were in transit (corrections.py)."""
+        if not serials:
+            return set()
+        rows = await self.session.scalars(
+            select(UNITS.c.serial).where(UNITS.c.serial.in_(serials), UNITS.c.status == "rejected")
+        )
+        return set(rows)
 
     async def _arrive_at(self, row: db.TransferRow) -> None:
         """The destination's level (named as the SKU's other levels, all locked by the caller)

@@ -405,3 +405,22 @@ async def test_goods_of_a_hold_destroyed_in_transit_arrive_quarantined(
 
     assert await lots(inventory, batch.lot_code) == {"CLG-STORE": (0, 0, 0), GALLERY: (2, 0, 2)}
     await assert_stock_adds_up(inventory)
+
+
+async def test_a_unit_qc_rejects_in_transit_arrives_out_of_stock(inventory: Service) -> None:
+    batch = batch_completed(sku=SHOES, quantity=4)
+    first = batch_signed_off(batch)
+    await inventory.publish(first)
+    body = shipment(batch, serials=batch.serials[:3])
+    await send(inventory, body)
+    failed = batch.serials[1]
+    correction = samples.batch_signed_off(
+        batch, rejected=[failed], defect=("FTW-01", "sole bonding"), supersedes=first.inspection_id
+    )
+    await inventory.publish(correction)
+
+    await arrive(inventory, body.transfer_id)
+
+    assert (await statuses(inventory, [failed]))[failed] == ("rejected", GALLERY)
+    assert await lots(inventory, batch.lot_code) == {"CLG-STORE": (1, 0, 0), GALLERY: (2, 0, 0)}
+    await assert_stock_adds_up(inventory)
