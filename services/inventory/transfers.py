@@ -298,7 +298,7 @@ class Transfers(Holds):
         rejected = await self._rejected_in_transit(
             [*counted.received_serials, *counted.damaged_serials]
         )
-        await self._set_units(rejected, location_code=row.to_location)
+        await self._set_units(sorted(rejected), location_code=row.to_location)
         whole_serials = tuple(s for s in counted.received_serials if s not in rejected)
         broken_serials = tuple(s for s in counted.damaged_serials if s not in rejected)
         if row.tracking == "unit":  # units QC rejected on the way arrive out of stock
