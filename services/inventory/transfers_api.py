@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from services.inventory import db
 from services.inventory.domain import store_location
-from services.inventory.locations import active_places
+from services.inventory.locations import active_places, find
 from services.inventory.stock import changing_stock
 from services.inventory.transfers import (
     Receipt,
@@ -63,6 +63,13 @@ async def ship(
     """Ship goods of one lot (a quantity, or the units named) from one location to another:
     available goods only, taken off the source and in transit until received. A UPT
     administrator ships from its UPT's store."""
+    if (resent := await uow.session.get(db.TransferRow, body.transfer_id)) is not None:
+        # a resend answers as the first did, whatever became of the places since
+        require_binding(caller, "upt", (await find(uow.session, resent.from_location)).upt_code)
+        if not body.same_as(resent):
+            raise resent_conflict(body.transfer_id)
+        response.status_code = status.HTTP_200_OK
+        return TransferView.model_validate(resent)
     places = await active_places(uow.session, [body.from_location, body.to_location])
     source = places.get(body.from_location)
     if source is None:
@@ -73,7 +80,8 @@ async def ship(
     if body.to_location == body.from_location:
         raise Rejected("to_location", "goods are shipped to another location")
     async with changing_stock(uow, skus={body.sku}) as stock:
-        known = await uow.session.get(db.TransferRow, body.transfer_id)
+        # sent twice at once: the second finds the first here, under the SKU's locks
+        known = await uow.session.get(db.TransferRow, body.transfer_id, populate_existing=True)
         if known is not None:
             if not body.same_as(known):
                 raise resent_conflict(body.transfer_id)

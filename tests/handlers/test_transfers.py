@@ -264,6 +264,11 @@ async def test_a_resend_is_harmless_and_another_body_under_its_id_a_conflict(
     batch = await received(inventory, GINGER, 20)
     body = shipment(batch, quantity=5)
     first, _ = await send(inventory, body)
+    async with inventory.session() as session:  # the gallery closes meanwhile
+        view = await get_location(GALLERY, session)
+    gallery = LocationBody.model_validate(view.model_dump(exclude={"code"}))
+    async with inventory.runtime.units.begin() as uow:
+        await put_location(GALLERY, gallery.model_copy(update={"active": False}), uow, Response())
     again, code = await send(inventory, body)
     assert (code, again) == (200, first)
     with pytest.raises(Conflict):
