@@ -152,6 +152,8 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
     wait_for_stock(api, "FTW-SPT-OLR", 22)
     first = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
     sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-GS-0002")
+    consign(api, shoes, shoes["serials"][10:14], "KANWIL-GALERI")
+    sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-GS-0003")
 
     bread = produce(
         api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])]
@@ -183,6 +185,31 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         api, bread, "PAN-07", "jamur ditemukan pada sampel roti (mould found in a sample)"
     )
     destroy(api, bread, hold_id, "dimusnahkan disaksikan Kanwil (destroyed before witnesses)")
+
+
+def consign(api: Jejak, batch: Any, serials: list[str], to_location: str) -> Any:
+    """The Kanwil sends units of a lot from their UPT's store to a gallery on consignment, the
+    gallery records their arrival, and trace shows the journey; returns the transfer."""
+    store = f"{upt_of(batch['lot_code'])}-STORE"
+    transfer = {"transfer_id": str(uuid.uuid4()), "from_location": store,
+                "to_location": to_location, "sku": batch["sku"], "lot_code": batch["lot_code"],
+                "serials": serials}  # fmt: skip
+    api.call("inventory", "POST", "/transfers", transfer, as_=KANWIL)
+    path = f"/transfers/{transfer['transfer_id']}/receipt"
+    done = api.call("inventory", "POST", path, {}, as_=KANWIL)
+    wait_for(
+        f"{serials[0]} received at {to_location} in its trace",
+        lambda: (
+            (t := api.try_get("trace", f"/trace/{serials[0]}"))
+            and t["timeline"][-1]["biz_step"] == "receiving"
+            and t
+        ),
+    )
+    console.print(
+        f"{transfer['from_location']} sent {len(serials)} x {batch['sku']} to {to_location} "
+        f"on consignment: {done['received_quantity']} received {serials}"
+    )
+    return done
 
 
 def recall(api: Jejak, batch: Any, defect_code: str, reason: str) -> str:

@@ -17,7 +17,8 @@ On 2026-12-01 `reason` gained `expired` (food past its best-before date, quarant
 Batch-completed 1.1 adds the food dates and the permit a product is sold under, batch-signed-off
 1.2 the best-before date and the permits the sign-off relied on, order-placed 1.1 the locations
 an order may be taken from. Production's product-changed (1.0) carries a catalogue product's
-whole state whenever an administrator adds or changes it.
+whole state whenever an administrator adds or changes it. Stock-changed 1.1 adds `transfer_id` to
+the changes of a consignment transfer (shipped, and received at the destination).
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
@@ -276,6 +277,7 @@ class StockChanged(Event):
 
     producer_service = "inventory"
     event_name = "stock-changed"
+    minor_version = 1  # 1.1: transfer_id
     event_type: Literal["stock-changed"] = "stock-changed"
 
     sku: Sku
@@ -288,6 +290,11 @@ class StockChanged(Event):
     delta: int = Field(description="Change of `available`.")
     lot_code: LotCode | None = Field(None, description="Set when goods of one lot were received.")
     serials: list[Serial] = Field(default_factory=list, description="Units received, if any.")
+    transfer_id: UUID | None = Field(
+        None,
+        description="Goods shipped or received on a consignment transfer: its id (1.1). The "
+        "transfer's own events (goods-shipped, goods-received) say what moved where.",
+    )
 
 
 class OrderPlaced(Event):
@@ -493,6 +500,72 @@ class ChannelChanged(Event):
     active: bool
 
 
+LocationKind = Literal["upt_store", "gallery", "outlet", "expo_stand"]
+LocationCode = Annotated[
+    str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length=16, examples=["KANWIL-GALERI"])
+]
+
+
+class LocationChanged(Event):
+    """A place goods are kept or sold from was added or changed (or deactivated): a UPT's
+    store, a gallery, an outlet, an expo stand. Inventory owns the list; sales reads it."""
+
+    producer_service = "inventory"
+    event_name = "location-changed"
+    event_type: Literal["location-changed"] = "location-changed"
+
+    location_code: LocationCode
+    name: str = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
+    kind: LocationKind
+    address: str = Field(max_length=300, examples=["Serang, Banten"])
+    owner: str = Field(
+        min_length=1, max_length=120, description="Who runs it.", examples=["Kanwil Ditjenpas"]
+    )
+    upt_code: str | None = Field(None, description="The UPT whose store it is (upt_store).")
+    active: bool = Field(description="Inactive: no goods are sent to or from it any more.")
+
+
+class GoodsShipped(Event):
+    """Goods of one lot left a location on a consignment transfer: in transit until the
+    destination records their receipt (goods-received)."""
+
+    producer_service = "inventory"
+    event_name = "goods-shipped"
+    event_type: Literal["goods-shipped"] = "goods-shipped"
+
+    transfer_id: UUID = Field(description="Chosen by whoever sends the goods.")
+    sku: Sku
+    lot_code: LotCode
+    from_location: LocationCode
+    to_location: LocationCode
+    quantity: Quantity = Field(gt=0)
+    serials: list[Serial] = Field(
+        default_factory=list, description="The units shipped (goods traced per unit)."
+    )
+
+
+class GoodsReceived(Event):
+    """A transfer's goods arrived: what was received, what never arrived (short) and what
+    arrived damaged (received quarantined at the destination, pending inspection).
+    received + short + damaged is what was shipped."""
+
+    producer_service = "inventory"
+    event_name = "goods-received"
+    event_type: Literal["goods-received"] = "goods-received"
+
+    transfer_id: UUID
+    sku: Sku
+    lot_code: LotCode
+    from_location: LocationCode
+    to_location: LocationCode
+    received_quantity: Quantity = Field(description="Arrived whole, sellable at the destination.")
+    received_serials: list[Serial] = Field(default_factory=list)
+    short_quantity: Quantity = Field(0, description="Never arrived: out of stock.")
+    short_serials: list[Serial] = Field(default_factory=list)
+    damaged_quantity: Quantity = Field(0, description="Arrived damaged: quarantined there.")
+    damaged_serials: list[Serial] = Field(default_factory=list)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     BatchCompleted,
     ProductChanged,
@@ -509,4 +582,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     OrderCancelled,
     GoodsReturned,
     ChannelChanged,
+    LocationChanged,
+    GoodsShipped,
+    GoodsReceived,
 )

@@ -26,9 +26,13 @@ from shared.contracts import (
     ChannelChanged,
     Defect,
     Event,
+    GoodsReceived,
     GoodsReturned,
+    GoodsShipped,
     HoldClosed,
     Link,
+    LocationChanged,
+    LocationKind,
     LotHeld,
     LotRecalled,
     OrderCancelled,
@@ -263,8 +267,10 @@ def order_placed(
     serials: Sequence[str] = (),
     channel_code: str = DEFAULT_CHANNEL,
     occurred_at: datetime | None = None,
+    locations: Sequence[str] = (),
 ) -> OrderPlaced:
-    """An order of a sales channel: a new flow. `serials`: specific units asked for."""
+    """An order of a sales channel: a new flow. `serials`: specific units asked for;
+    `locations`: where it may be taken from (none: anywhere)."""
     return OrderPlaced.new(
         occurred_at=occurred_at,
         order_id=uuid4(),
@@ -272,6 +278,7 @@ def order_placed(
         sku=sku,
         quantity=quantity,
         serials=[*serials],
+        locations=[*locations],
     )
 
 
@@ -419,4 +426,79 @@ def channel_changed(
     """A channel as an administrator set it: where it sells from."""
     return ChannelChanged.new(
         channel_code=code, channel_name=name, kind=kind, locations=list(locations), active=active
+    )
+
+
+def location_changed(
+    code: str,
+    name: str,
+    *,
+    kind: LocationKind = "gallery",
+    address: str = "Kota Serang, Banten",
+    owner: str = "Kanwil Ditjenpas Banten",
+    upt_code: str | None = None,
+    active: bool = True,
+    occurred_at: datetime | None = None,
+) -> LocationChanged:
+    """A place goods are kept or sold from, added or changed: a new flow."""
+    return LocationChanged.new(
+        occurred_at=occurred_at,
+        location_code=code,
+        name=name,
+        kind=kind,
+        address=address,
+        owner=owner,
+        upt_code=upt_code,
+        active=active,
+    )
+
+
+def goods_shipped(
+    stored: StockChanged,
+    *,
+    to_location: str,
+    serials: Sequence[str] = (),
+    quantity: int | None = None,
+    occurred_at: datetime | None = None,
+) -> GoodsShipped:
+    """Goods of the lot `stored` received, sent on from where they are: the units named, or a
+    quantity (goods traced per lot). A transfer starts its own flow."""
+    if stored.lot_code is None:
+        raise ValueError("goods are shipped from a lot's stock: a received change names it")
+    return GoodsShipped.new(
+        occurred_at=occurred_at,
+        transfer_id=uuid4(),
+        sku=stored.sku,
+        lot_code=stored.lot_code,
+        from_location=stored.location_code,
+        to_location=to_location,
+        quantity=len(serials) if quantity is None else quantity,
+        serials=[*serials],
+    )
+
+
+def goods_received(
+    shipped: GoodsShipped,
+    *,
+    short: Sequence[str] | int = (),
+    damaged: Sequence[str] | int = (),
+    occurred_at: datetime | None = None,
+) -> GoodsReceived:
+    """What arrived of a shipment: all of it but the `short` and `damaged` units (or
+    quantities, for goods traced per lot)."""
+    short_serials = [] if isinstance(short, int) else [*short]
+    damaged_serials = [] if isinstance(damaged, int) else [*damaged]
+    short_quantity = short if isinstance(short, int) else len(short_serials)
+    damaged_quantity = damaged if isinstance(damaged, int) else len(damaged_serials)
+    gone = {*short_serials, *damaged_serials}
+    return GoodsReceived.new(
+        caused_by=shipped,
+        occurred_at=occurred_at,
+        source=shipped,
+        received_quantity=shipped.quantity - short_quantity - damaged_quantity,
+        received_serials=[serial for serial in shipped.serials if serial not in gone],
+        short_quantity=short_quantity,
+        short_serials=short_serials,
+        damaged_quantity=damaged_quantity,
+        damaged_serials=damaged_serials,
     )

@@ -40,8 +40,18 @@ PERSONAL_DATA_WORDS = frozenset(
         "birth",
     }
 )
+# Names that sound personal but are not; a field of one contract as Contract.field: a place's
+# name and address (a gallery's, a store's), never a person's.
 NOT_PERSONAL = frozenset(
-    {"product_name", "upt_name", "workshop_name", "worker_count", "channel_name"}
+    {
+        "product_name",
+        "upt_name",
+        "workshop_name",
+        "worker_count",
+        "channel_name",
+        "LocationChanged.name",
+        "LocationChanged.address",
+    }
 )
 
 by_stream = pytest.mark.parametrize("model", ALL_EVENTS, ids=lambda model: model.stream_suffix())
@@ -249,7 +259,7 @@ def test_contract_has_no_field_that_suggests_personal_data(model: type[Event]) -
         f"{part.__name__}.{name}"
         for part in models_within(model)
         for name in part.model_fields
-        if name not in NOT_PERSONAL and suggests_personal_data(name)
+        if not {name, f"{part.__name__}.{name}"} & NOT_PERSONAL and suggests_personal_data(name)
     ]
     assert not suspicious, f"events carry ids and quantities, never personal data: {suspicious}"
 

@@ -5,9 +5,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.inventory import db
+from services.inventory import db, locations, transfers_api
 from services.inventory.domain import store_location
 from shared.auth import CallerDep, allow
 from shared.contracts import Allocation
@@ -18,6 +19,8 @@ from shared.pagination import MAX_LIMIT, CursorPage, Page, PagingDep, count, pag
 from shared.service import ReadSessionDep
 
 router = APIRouter(tags=["inventory"], route_class=CheckedRoute)
+router.include_router(locations.router)
+router.include_router(transfers_api.router)
 
 
 class LevelView(BaseModel):
@@ -30,6 +33,9 @@ class LevelView(BaseModel):
     quarantined: int = Field(description="Held goods: on hand, neither reserved nor available.")
     available: int = Field(description="On hand minus reserved and quarantined.")
     version: int
+    in_transit: int = Field(
+        0, description="Shipped to this location on a transfer, not received yet (not on hand)."
+    )
 
 
 class LedgerLine(BaseModel):
@@ -74,8 +80,25 @@ async def list_stock(
     if (locations := _locations(caller)) is not None:
         query = query.where(db.LevelRow.location_code.in_(locations))
     rows, total = await page_of(session, query, paging)
-    items = [LevelView.model_validate(row) for row in rows]
+    coming = await _in_transit(session, {row.sku for row in rows})
+    items = [
+        LevelView.model_validate(row).model_copy(
+            update={"in_transit": coming.get((row.sku, row.location_code), 0)}
+        )
+        for row in rows
+    ]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+async def _in_transit(session: AsyncSession, skus: set[str]) -> dict[tuple[str, str], int]:
+    """Goods shipped and not received yet, by SKU and destination."""
+    transfers = db.TransferRow
+    rows = await session.execute(
+        select(transfers.sku, transfers.to_location, func.sum(transfers.quantity))
+        .where(transfers.sku.in_(skus), transfers.status == "shipped")
+        .group_by(transfers.sku, transfers.to_location)
+    )
+    return {(sku, place): int(quantity) for sku, place, quantity in rows.tuples()}
 
 
 @router.get("/ledger", **allow(*ADMINS, errors=[400]))

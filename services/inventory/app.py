@@ -1,6 +1,6 @@
 """Inventory service: append-only stock ledger, reservations; emits stock changes."""
 
-from services.inventory import api, db, expiry, handlers
+from services.inventory import api, db, expiry, handlers, locations
 from shared.service import ServiceSpec, create_app
 
 spec = ServiceSpec(
@@ -11,5 +11,6 @@ spec = ServiceSpec(
     router=api.router,
     events=handlers.events,
     jobs=(expiry.EXPIRY,),
+    seed=locations.seed_locations,
 )
 app = create_app(spec)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from services.inventory import db
 from services.inventory.domain import (
@@ -119,7 +119,14 @@ class Corrections(Holds):
 
     async def _reject_units(self, sign_off: BatchSignedOff, serials: Sequence[str]) -> None:
         """Failed units still on the shelf (available or quarantined) taken out, one change per
-        location; sold and destroyed ones stay as they are."""
+        location; failed units in transit on a transfer are rejected too (they are on no
+        shelf: no stock changes; they arrive rejected, see Transfers.receive_transfer); sold and
+        destroyed ones stay as they are."""
+        await self.session.execute(
+            update(UNITS)
+            .where(UNITS.c.serial.in_(serials), UNITS.c.status == "in_transit")
+            .values(status="rejected")
+        )
         rows = await self.session.execute(
             select(UNITS.c.serial, UNITS.c.status, UNITS.c.location_code)
             .where(

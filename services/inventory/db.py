@@ -9,7 +9,7 @@ migration: default 0, and NULL, an open hold.)
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Uuid, func
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import TYPE_MAP, delivery_tables
@@ -78,8 +78,9 @@ class UnitRow(Base):
     location_code: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(
         String(12),
-        doc="available, reserved, quarantined, sold, destroyed (a closed hold wrote it off) or "
-        "rejected (a superseding sign-off failed it after it was received)",
+        doc="available, reserved, quarantined, sold, destroyed (a closed hold wrote it off), "
+        "rejected (a superseding sign-off failed it after it was received), in_transit (shipped "
+        "on a transfer, at its source until received) or lost (shipped, never arrived)",
     )
     order_id: Mapped[UUID | None] = mapped_column(Uuid)
 
@@ -142,3 +143,47 @@ class ReturnRow(Base):
     location_code: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int]
     event_id: Mapped[UUID] = mapped_column(Uuid)
+
+
+class LocationRow(Base):
+    """A place goods are kept or sold from: a UPT's store, a gallery, an outlet, an expo stand
+    (locations.py). Stock levels, lots and units name these codes."""
+
+    __tablename__ = "locations"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12), doc="upt_store, gallery, outlet or expo_stand")
+    address: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(120), doc="who runs it")
+    upt_code: Mapped[str | None] = mapped_column(String(8), doc="the UPT of a upt_store")
+    active: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TransferRow(Base):
+    """Goods of one lot sent from one location to another on consignment (transfers.py):
+    shipped (in transit: off the source's stock, on nobody's shelf), then received (what
+    arrived, what never did, what arrived damaged)."""
+
+    __tablename__ = "stock_transfers"
+    transfer_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(16))
+    lot_code: Mapped[str] = mapped_column(String(24), index=True)
+    from_location: Mapped[str] = mapped_column(String(16))
+    to_location: Mapped[str] = mapped_column(String(16))
+    tracking: Mapped[str] = mapped_column(String(4))
+    quantity: Mapped[int]
+    serials: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), doc="shipped (in transit) or received")
+    shipped_at: Mapped[datetime]
+    shipped_event_id: Mapped[UUID] = mapped_column(Uuid, doc="the goods-shipped")
+    correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the transfer's flow")
+    received_at: Mapped[datetime | None]
+    received_quantity: Mapped[int | None]
+    received_serials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    short_quantity: Mapped[int | None]
+    short_serials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    damaged_quantity: Mapped[int | None]
+    damaged_serials: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (Index("ix_transfers_sku_status", "sku", "status"),)

@@ -73,9 +73,10 @@ class Unavailable(Exception):
 
 
 class Shortage(Unavailable):
-    def __init__(self, requested: int, available: int) -> None:
-        message = f"requested {requested}, only {available} available"
-        super().__init__(message, f"only {available} available", available)
+    def __init__(self, requested: int, available: int, locations: Sequence[str] = ()) -> None:
+        where = f" at {', '.join(locations)}" if locations else ""
+        message = f"requested {requested}, only {available} available{where}"
+        super().__init__(message, f"only {available} available{where}", available)
         self.requested = requested
         self.available: int = available
 
@@ -99,24 +100,30 @@ def take_units(units: Iterable[tuple[str, str, str]]) -> list[Take]:
 
 
 def check_units(
-    asked: Sequence[str], quantity: int, available: Iterable[str], held: Iterable[str] = ()
+    asked: Sequence[str],
+    quantity: int,
+    available: Iterable[str],
+    held: Iterable[str] = (),
+    locations: Sequence[str] = (),
 ) -> None:
     """An order naming its units gets them all, or is declined saying which are missing (and
-    which of those are on hold, `held`)."""
+    which of those are on hold, `held`; where they were looked for, `locations`)."""
     missing = sorted(set(asked) - set(available))
     if missing:
         on_hold = sorted(set(missing) & set(held))
         why = f" (on hold: {', '.join(on_hold)})" if on_hold else ""
-        raise UnitsUnavailable(f"units not available: {', '.join(missing)}{why}")
+        where = f" at {', '.join(locations)}" if locations else ""
+        raise UnitsUnavailable(f"units not available{where}: {', '.join(missing)}{why}")
     if len(asked) != quantity:
         raise UnitsUnavailable(f"{len(asked)} serials given for a quantity of {quantity}")
 
 
-def allocate_fifo(lots: list[LotStock], quantity: int) -> list[Take]:
-    """Take from the oldest lots first; all or nothing."""
+def allocate_fifo(lots: list[LotStock], quantity: int, locations: Sequence[str] = ()) -> list[Take]:
+    """Take from the oldest lots first; all or nothing. `locations`: where the lots were looked
+    for (the order's channel's), named when there is not enough."""
     available = sum(lot.available for lot in lots)
     if quantity > available:
-        raise Shortage(quantity, available)
+        raise Shortage(quantity, available, locations)
     takes: list[Take] = []
     remaining = quantity
     for lot in lots:

@@ -2,7 +2,8 @@
 
 `Stock` is every change inventory makes, each concept in its own module: the primitives (levels,
 `_move`, releasing an order, writing) in store.py, holds in holds.py, QC corrections in
-corrections.py, returns in returns.py, and here receiving goods and answering orders.
+corrections.py, returns in returns.py, consignment transfers in transfers.py, and here
+receiving goods and answering orders.
 
 Orders, sales, holds, cancellations, returns and corrections all lock every level of their SKUs
 first, so they serialize on those row locks: whichever transaction takes them first is applied
@@ -32,6 +33,7 @@ from services.inventory.domain import (
 )
 from services.inventory.returns import Returns
 from services.inventory.store import LOTS, UNITS
+from services.inventory.transfers import Transfers
 from shared.contracts import (
     Allocation,
     BatchSignedOff,
@@ -44,7 +46,7 @@ from shared.contracts import (
 from shared.uow import UnitOfWork
 
 
-class Stock(Corrections, Returns):
+class Stock(Corrections, Returns, Transfers):
     """Inventory's stock as one unit of work changes it (see the module's docstring)."""
 
     # ------------------------------------------------------------------ receiving
@@ -117,17 +119,20 @@ class Stock(Corrections, Returns):
         if tracking == "unit":
             return await self._choose_units(order)
         free = LOTS.c.on_hand - LOTS.c.reserved - LOTS.c.quarantined  # held goods excluded
-        lots = await self.session.execute(
-            select(LOTS.c.lot_code, LOTS.c.location_code, free)
-            .where(LOTS.c.sku == order.sku, free > 0)
-            .order_by(LOTS.c.received_at, LOTS.c.lot_code)
+        query = select(LOTS.c.lot_code, LOTS.c.location_code, free).where(
+            LOTS.c.sku == order.sku, free > 0
         )
-        return allocate_fifo([LotStock(*row) for row in lots], order.quantity)
+        if order.locations:  # the channel's places only; none: anywhere (orders before 1.1)
+            query = query.where(LOTS.c.location_code.in_(order.locations))
+        lots = await self.session.execute(query.order_by(LOTS.c.received_at, LOTS.c.lot_code))
+        return allocate_fifo([LotStock(*row) for row in lots], order.quantity, order.locations)
 
     async def _choose_units(self, order: OrderPlaced) -> list[Take]:
         query = select(UNITS.c.serial, UNITS.c.lot_code, UNITS.c.location_code).where(
             UNITS.c.sku == order.sku, UNITS.c.status == "available"
         )
+        if order.locations:
+            query = query.where(UNITS.c.location_code.in_(order.locations))
         if order.serials:
             rows = await self.session.execute(query.where(UNITS.c.serial.in_(order.serials)))
             units = [tuple(row) for row in rows]
@@ -137,13 +142,17 @@ class Stock(Corrections, Returns):
                 )
             )
             check_units(
-                order.serials, order.quantity, (serial for serial, _, _ in units), held.all()
+                order.serials,
+                order.quantity,
+                (serial for serial, _, _ in units),
+                held.all(),
+                order.locations,
             )
         else:
             rows = await self.session.execute(query.order_by(UNITS.c.serial).limit(order.quantity))
             units = [tuple(row) for row in rows]
             if len(units) < order.quantity:
-                raise Shortage(order.quantity, len(units))
+                raise Shortage(order.quantity, len(units), order.locations)
         return take_units(units)
 
     async def reserve(self, order: OrderPlaced, takes: Sequence[Take]) -> None:

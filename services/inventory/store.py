@@ -42,6 +42,7 @@ LOT_REASONS: tuple[StockReason, ...] = (
     "rejected",
     "returned",
     "expired",
+    "shipped",
 )
 
 
@@ -125,9 +126,10 @@ class Store:
         reserved: int = 0,
         quarantined: int = 0,
         order_id: UUID | None = None,
+        transfer_id: UUID | None = None,
     ) -> None:
         """One change of a level: its ledger line and the stock-changed event (naming the lot
-        and units for the reasons of LOT_REASONS)."""
+        and units for the reasons of LOT_REASONS, and the transfer that moved them, if one)."""
         key = (sku, take.location_code)
         level = self.levels[key]
         available_before = level.available
@@ -159,6 +161,7 @@ class Store:
                 delta=level.available - available_before,
                 lot_code=take.lot_code if reason in LOT_REASONS else None,
                 serials=list(take.serials) if reason in LOT_REASONS else [],
+                transfer_id=transfer_id,
             )
         )
 

@@ -174,7 +174,8 @@ async def _negotiated(
         return _varying(HTMLResponse(page, problem.status_code))
     base_url = runtime.settings.public_base_url
     if client.media == HTML:
-        page = trace_page(public_view(trace_document(found, base_url)), client.language)
+        document = public_view(trace_document(found, base_url))
+        page = trace_page(document, client.language, await Traces(session).place_names())
         return _varying(HTMLResponse(page))
     if client.media == EPCIS:
         return _varying(json_response(object_document(found, base_url), media_type=EPCIS))

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.trace.timeline import rejected_serials
-from shared.contracts import BatchCompleted
-from shared.db import TYPE_MAP, core_table, delivery_tables, row_values
+from shared.contracts import BatchCompleted, LocationChanged
+from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
 from shared.errors import NotFound
 
 
@@ -101,8 +101,18 @@ class ReleaseRow(Base):
     released_at: Mapped[datetime]
 
 
+class PlaceRow(Base):
+    """A place goods are kept or sold from, as inventory announces it (location-changed): the
+    page names places by their names, not their codes."""
+
+    __tablename__ = "places"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12))
+
+
 LOTS, UNITS, STEPS = core_table(LotRow), core_table(UnitRow), core_table(StepRow)
-RELEASES = core_table(ReleaseRow)
+RELEASES, PLACES = core_table(ReleaseRow), core_table(PlaceRow)
 
 # A batch of 200 lots of 1,000 units would otherwise build 200,000 parameter rows at once.
 UNIT_ROWS_PER_STATEMENT = 5_000
@@ -167,6 +177,25 @@ class Traces:
     async def add_releases(self, releases: Sequence[dict[str, Any]]) -> None:
         if releases:
             await self.session.execute(insert(RELEASES), releases)
+
+    async def keep_places(self, changes: Sequence[LocationChanged]) -> None:
+        """The places as last announced (a batch's later change of a place wins)."""
+        latest = {change.location_code: change for change in changes}
+        for change in latest.values():
+            statement = upsert(self.session, PLACES).values(
+                code=change.location_code, name=change.name, kind=change.kind
+            )
+            await self.session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["code"],
+                    set_={"name": statement.excluded.name, "kind": statement.excluded.kind},
+                )
+            )
+
+    async def place_names(self) -> dict[str, str]:
+        """Every known place's name, by code (a few dozen)."""
+        rows = await self.session.execute(select(PLACES.c.code, PLACES.c.name))
+        return dict(rows.tuples().all())
 
     async def releases(self, lot_code: str) -> list[Row[Any]]:
         """What orders gave back of a lot, oldest first."""

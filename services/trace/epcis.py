@@ -21,6 +21,12 @@ event's id and the event's part, so every export gives an event the same id.
   supersedes (`jejak:supersedes`, an inspection id as `jejak:inspectionID` gives every sign-off).
 - receiving: OBSERVE, returned, of the units (or the lot's quantity) back from their buyer, at
   the place they came back to; the channel, the return's id and reason in extension fields.
+- shipping (a consignment transfer): OBSERVE, in_transit, read at the source, no bizLocation
+  (the goods are between places); sourceList and destinationList name the two locations
+  (type `location`), the transfer's id an extension field.
+- receiving on a transfer: OBSERVE, sellable_accessible for what arrived whole and damaged
+  for what arrived damaged (quarantined there), read at and located in the destination;
+  sourceList and destinationList as for the shipping. Goods that never arrived get no event.
 
 Goods traced per unit are listed by their Digital Links (`epcList`, instance level: GTIN and
 serial, `<base>/01/<gtin>/21/<serial>`, as EPCIS names a unit), goods
@@ -50,7 +56,8 @@ QUERY_NAME = "SimpleEventQuery"
 ACTIONS = {"commissioning": "ADD", "destroying": "DELETE"}
 # Steps whose goods are at no location afterwards: sold goods leave with their buyer, destroyed
 # goods are gone.
-NOWHERE_AFTER = frozenset({"retail_selling", "destroying"})
+# Shipped goods are in transit: no place until they are received.
+NOWHERE_AFTER = frozenset({"retail_selling", "destroying", "shipping"})
 # UN/CEFACT Rec. 20 codes of the units of measure Jejak uses; counted goods (pair, piece,
 # pouch) have none: a quantity without `uom` counts instances.
 UOM = {"kg": "KGM", "g": "GRM", "m2": "MTK", "m": "MTR", "l": "LTR"}
@@ -64,6 +71,7 @@ HOLD_FIELDS = {
 }
 RETURN_FIELDS = {"channel_code": "channel", "return_id": "returnID", "reason": "reason"}
 SIGN_OFF_FIELDS = {"inspection_id": "inspectionID", "supersedes": "supersedes"}
+TRANSFER_FIELDS = {"transfer_id": "transferID"}
 
 
 class Step(timeline.Step, Protocol):
@@ -239,7 +247,9 @@ def _parts(
     extensions: dict[str, Any] = {}
     if step.biz_step == "retail_selling" and "channel_code" in data:
         extensions = {"jejak:channel": data["channel_code"]}
-    if step.biz_step == "receiving":
+    if "transfer_id" in data:  # shipped or received on a consignment transfer
+        extensions = _extensions(data, TRANSFER_FIELDS)
+    elif step.biz_step == "receiving":
         extensions = _extensions(data, RETURN_FIELDS)
     if "hold_id" in data:  # a hold, a recall, or the close of one
         extensions = _extensions(data, HOLD_FIELDS)
@@ -283,4 +293,10 @@ def _event(step: Step, lot: Lot, base_url: str, part: _Part | None) -> dict[str,
     }
     if step.biz_step not in NOWHERE_AFTER:
         event["bizLocation"] = {"id": place}
+    if "transfer_id" in step.data:
+        source, destination = step.data["from_location"], step.data["to_location"]
+        event["sourceList"] = [{"type": "location", "source": location(base_url, source)}]
+        event["destinationList"] = [
+            {"type": "location", "destination": location(base_url, destination)}
+        ]
     return event | extensions

@@ -7,16 +7,21 @@ from services.trace.steps import (
     holding,
     inspecting,
     recalling,
+    receiving,
     releases,
     returning,
     selling,
+    shipping,
     storing,
 )
 from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
+    GoodsReceived,
     GoodsReturned,
+    GoodsShipped,
     HoldClosed,
+    LocationChanged,
     LotHeld,
     LotRecalled,
     ReservationReleased,
@@ -81,6 +86,24 @@ async def record_returns(returns: list[GoodsReturned], uow: UnitOfWork) -> None:
 
 
 @events.subscriber
+async def record_shipping(shipments: list[GoodsShipped], uow: UnitOfWork) -> None:
+    """Goods sent on a consignment transfer: a shipping step, in transit."""
+    await Traces(uow.session).add_steps([step for sent in shipments for step in shipping(sent)])
+
+
+@events.subscriber
+async def record_receiving(receipts: list[GoodsReceived], uow: UnitOfWork) -> None:
+    """A transfer's goods arrived: a receiving step (sellable_accessible, or damaged)."""
+    await Traces(uow.session).add_steps([step for got in receipts for step in receiving(got)])
+
+
+@events.subscriber
 async def record_releases(released: list[ReservationReleased], uow: UnitOfWork) -> None:
     """What an order gave back: rows for the recall report, no step of the public trace."""
     await Traces(uow.session).add_releases([row for event in released for row in releases(event)])
+
+
+@events.subscriber
+async def record_places(changes: list[LocationChanged], uow: UnitOfWork) -> None:
+    """A place added or changed: the page names it."""
+    await Traces(uow.session).keep_places(changes)

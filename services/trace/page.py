@@ -1,11 +1,13 @@
 """The public page a buyer's phone opens from a label's QR code, rendered on the server.
 
 It is built from the public trace (timeline.public_view): what was made where, checked (and
-re-checked: a correction of QC, a hold released after a new check), stored, sold through which
-channel, returned, destroyed. The public trace carries no worker codes, buyer references or
-order ids, so the page cannot show them. No script, no web font, no CDN: one small HTML answer.
+re-checked: a correction of QC, a hold released after a new check), stored, sent on to a
+gallery or an outlet and received there, sold through which channel, returned, destroyed. The
+public trace carries no worker codes, buyer references or order ids, so the page cannot show
+them. No script, no web font, no CDN: one small HTML answer.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +15,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from services.trace.negotiation import Language
-from services.trace.timeline import hold_status, is_release, is_sign_off, latest_sign_off
+from services.trace.timeline import (
+    hold_status,
+    is_arrival,
+    is_release,
+    is_sign_off,
+    latest_sign_off,
+)
 from services.trace.wording import FAMILIES, MONTHS, TEXT
 from shared.timezones import WIB
 
@@ -74,9 +82,13 @@ class Page:
     journey: list[Moment] = field(default_factory=list)
 
 
-def trace_page(document: dict[str, Any], lang: Language) -> str:
-    """The page of a unit or a lot, from its public trace."""
-    return templates.get_template("trace.html").render(page=page_of(document, lang), t=TEXT[lang])
+def trace_page(
+    document: dict[str, Any], lang: Language, places: Mapping[str, str] | None = None
+) -> str:
+    """The page of a unit or a lot, from its public trace; `places`: names of places by code
+    (a place not in it is shown by its code)."""
+    page = page_of(document, lang, places or {})
+    return templates.get_template("trace.html").render(page=page, t=TEXT[lang])
 
 
 def problem_page(status: int, reason: str, lang: Language) -> str:
@@ -86,7 +98,9 @@ def problem_page(status: int, reason: str, lang: Language) -> str:
     )
 
 
-def page_of(document: dict[str, Any], lang: Language) -> Page:
+def page_of(
+    document: dict[str, Any], lang: Language, places: Mapping[str, str] | None = None
+) -> Page:
     product = document.get("product") or {}
     steps = document["timeline"]
     first = {step["biz_step"]: step for step in reversed(steps)}
@@ -128,7 +142,10 @@ def page_of(document: dict[str, Any], lang: Language) -> Page:
             )
             for permit in food.get("permits", [])
         ],
-        journey=[_moment(step, lang, counted=document["kind"] == "lot") for step in steps],
+        journey=[
+            _moment(step, lang, counted=document["kind"] == "lot", places=places or {})
+            for step in steps
+        ],
     )
 
 
@@ -156,15 +173,24 @@ def _notice(steps: list[dict[str, Any]]) -> str | None:
     return hold_status(steps)
 
 
-def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
-    """A step with where it happened; a lot's steps also say how many pieces."""
+def _moment(
+    step: dict[str, Any], lang: Language, *, counted: bool, places: Mapping[str, str]
+) -> Moment:
+    """A step with where it happened (places by their names where known); a lot's steps also
+    say how many pieces."""
+
+    def place(key: str) -> str:
+        code = str(step.get(key, ""))
+        return places.get(code, code)
+
     where = {
         "commissioning": step.get("workshop_name", ""),
         "inspecting": step.get("upt_name", ""),
-        "storing": step.get("location_code", ""),
+        "storing": place("location_code"),
         "retail_selling": step.get("channel_code", ""),
-        "receiving": step.get("location_code", ""),
+        "receiving": place("location_code"),
         "destroying": step.get("upt_name", ""),
+        "shipping": f"{place('from_location')} → {place('to_location')}",
     }.get(step["biz_step"], "")
     quantity = step.get("quantity")
     detail = f"{quantity} {TEXT[lang]['pieces']}" if counted and quantity else ""
@@ -174,13 +200,16 @@ def _moment(step: dict[str, Any], lang: Language, *, counted: bool) -> Moment:
 def _label(step: dict[str, Any]) -> str:
     """The wording key of a step: its bizStep, unless the buyer must read more than it says.
     A recall is a holding step, a release after a new check and a correction of QC are
-    inspecting steps: each says what it is."""
+    inspecting steps, goods arriving on a transfer (whole or damaged) a receiving step as a
+    return is: each says what it is."""
     if step["disposition"] == "recalled":
         return "recalling"
     if is_release(step):
         return "released"
     if is_sign_off(step) and step.get("supersedes"):
         return "corrected_qc"
+    if is_arrival(step):
+        return "arrived_damaged" if step["disposition"] == "damaged" else "arrived"
     return str(step["biz_step"])
 
 

@@ -25,6 +25,7 @@ from services.trace.timeline import (
     UnitState,
     hold_status,
     is_release,
+    is_return,
     latest_sign_off,
     open_hold,
     unit_states,
@@ -175,7 +176,7 @@ def _quantity_lines(steps: Sequence[Step], made: int, releases: Sequence[Release
             store = store or step.data.get("location_code")
         elif step.biz_step == "retail_selling":
             sales.append(_sold(step))
-        elif step.biz_step == "receiving":
+        elif is_return(step):
             sales, sale = _take_back(sales, str(step.data["order_id"]), int(step.data["quantity"]))
             back.append(_returned(step, sale))
         elif is_release(step):

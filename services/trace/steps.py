@@ -9,7 +9,9 @@ from shared.contracts import (
     BatchCompleted,
     BatchSignedOff,
     Event,
+    GoodsReceived,
     GoodsReturned,
+    GoodsShipped,
     HoldClosed,
     LotHeld,
     LotRecalled,
@@ -66,8 +68,9 @@ def inspecting(sign_off: BatchSignedOff) -> Step:
 
 
 def storing(change: StockChanged) -> list[Step]:
-    """Goods of a lot received into a store; other stock changes are not steps of a lot."""
-    if change.reason != "received" or change.lot_code is None:
+    """Goods of a lot received into a store; other stock changes are not steps of a lot, nor
+    are goods received on a transfer (their goods-received is the step: `receiving`)."""
+    if change.reason != "received" or change.lot_code is None or change.transfer_id is not None:
         return []
     data = {"location_code": change.location_code, "quantity": change.delta}
     return [_step(change, change.lot_code, "storing", "sellable_not_accessible", data)]
@@ -148,6 +151,58 @@ def returning(returned: GoodsReturned) -> list[Step]:
         else:
             steps.append(_step(returned, lot, "receiving", "returned", data))
     return steps
+
+
+def shipping(shipped: GoodsShipped) -> list[Step]:
+    """Goods sent on a transfer, in transit: one step per unit (per lot for goods traced per
+    lot), read where they left."""
+    data = {
+        "transfer_id": str(shipped.transfer_id),
+        "from_location": shipped.from_location,
+        "to_location": shipped.to_location,
+        "location_code": shipped.from_location,
+        "quantity": shipped.quantity,
+    }
+    return _per_unit(shipped, shipped.lot_code, "shipping", "in_transit", data, shipped.serials)
+
+
+def receiving(received: GoodsReceived) -> list[Step]:
+    """A transfer's goods arrived: sellable_accessible for what arrived whole, damaged for what
+    arrived damaged (quarantined there), read where they arrived. Goods that never arrived get
+    no step: their last is the shipping, in transit; the transfer's counts go in the data."""
+    data = {
+        "transfer_id": str(received.transfer_id),
+        "from_location": received.from_location,
+        "to_location": received.to_location,
+        "location_code": received.to_location,
+        "short_quantity": received.short_quantity,
+    }
+    lot = received.lot_code
+    whole = data | {"quantity": received.received_quantity}
+    broken = data | {"quantity": received.damaged_quantity}
+    steps = []
+    if received.received_quantity:
+        steps += _per_unit(
+            received, lot, "receiving", "sellable_accessible", whole, received.received_serials
+        )
+    if received.damaged_quantity:
+        steps += _per_unit(received, lot, "receiving", "damaged", broken, received.damaged_serials)
+    return steps
+
+
+def _per_unit(
+    event: Event,
+    lot_code: str,
+    biz_step: str,
+    disposition: str,
+    data: dict[str, Any],
+    serials: list[str],
+) -> list[Step]:
+    """One step per unit named (each of quantity 1), or one for the lot when none are."""
+    if not serials:
+        return [_step(event, lot_code, biz_step, disposition, data)]
+    one = data | {"quantity": 1}
+    return [_step(event, lot_code, biz_step, disposition, one, serial) for serial in serials]
 
 
 def releases(released: ReservationReleased) -> list[dict[str, Any]]:

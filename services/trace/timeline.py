@@ -63,6 +63,18 @@ def is_close(step: StepLike) -> bool:
     return "outcome" in data and "hold_id" in data
 
 
+def is_return(step: StepLike) -> bool:
+    """Goods back from their buyer (a receiving step that is no transfer's)."""
+    biz_step, _disposition, data = _fields(step)
+    return biz_step == "receiving" and "transfer_id" not in data
+
+
+def is_arrival(step: StepLike) -> bool:
+    """Goods of a consignment transfer arrived (received whole or damaged)."""
+    biz_step, _disposition, data = _fields(step)
+    return biz_step == "receiving" and "transfer_id" in data
+
+
 def is_release(step: StepLike) -> bool:
     """A hold released after its re-inspection: the goods are sellable again."""
     return is_close(step) and _fields(step)[2]["outcome"] == "released"
@@ -148,9 +160,14 @@ def lot_timeline(steps: Sequence[Step], lot: Lot | None) -> list[dict[str, Any]]
 
 def _group_of(step: Step) -> str:
     """What a unit's step belongs to on a lot's line: its return, its order (a sale) or its
-    hold (a hold, recall, release or destruction)."""
+    hold (a hold, recall, release or destruction), or its transfer."""
     data = step.data
-    return str(data.get("return_id") or data.get("order_id") or data.get("hold_id"))
+    return str(
+        data.get("return_id")
+        or data.get("order_id")
+        or data.get("hold_id")
+        or data.get("transfer_id")
+    )
 
 
 HELD = {"recalled": "recalled", "non_sellable_other": "on_hold"}  # holding dispositions
@@ -187,8 +204,9 @@ def hold_status(steps: Iterable[StepLike]) -> str | None:
 class UnitState:
     """Where a unit is after its steps, and what the recall report says of it.
 
-    `where`: unknown, awaiting_qc, passed_qc, in_stock, rejected, sold, returned or destroyed;
-    `location`: the store or the place it came back to (none once sold); `sale` and `back`: its
+    `where`: unknown, awaiting_qc, passed_qc, in_stock, in_transit, rejected, sold, returned or
+    destroyed; `location`: the store, the place it was sent to (in transit or arrived there) or
+    the place it came back to (none once sold); `sale` and `back`: its
     last sale and last return; `hold`: an open hold on it (open_hold)."""
 
     where: str
@@ -200,7 +218,7 @@ class UnitState:
 
 # Where a unit still is in the UPT's hands (in the workshop or a store): QC's rejection and a
 # destruction apply to it there, never to goods with their buyer.
-IN_HAND = frozenset({"unknown", "awaiting_qc", "passed_qc", "in_stock", "returned"})
+IN_HAND = frozenset({"unknown", "awaiting_qc", "passed_qc", "in_stock", "returned", "in_transit"})
 
 
 def unit_state(steps: Sequence[StepLike], rejects: Callable[[StepLike], bool]) -> UnitState:
@@ -224,7 +242,11 @@ def unit_state(steps: Sequence[StepLike], rejects: Callable[[StepLike], bool]) -
             where, location = "in_stock", data.get("location_code")
         elif biz_step == "retail_selling":
             where, location, sale = "sold", None, step
-        elif biz_step == "receiving":
+        elif biz_step == "shipping" and where in IN_HAND:
+            where, location = "in_transit", data.get("to_location")
+        elif is_arrival(step) and where == "in_transit":
+            where, location = "in_stock", data.get("location_code")
+        elif is_return(step):
             where, location, back = "returned", data.get("location_code"), step
         elif is_release(step) and where == "returned":
             where = "rejected" if rejected else "in_stock"

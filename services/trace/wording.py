@@ -67,6 +67,9 @@ TEXT: dict[Language, dict[str, str]] = {
         "released": "Dilepas setelah diperiksa ulang",
         "destroying": "Dimusnahkan",
         "receiving": "Dikembalikan pembeli",
+        "shipping": "Dikirim",
+        "arrived": "Diterima di tempat penjualan",
+        "arrived_damaged": "Diterima dalam keadaan rusak (dikarantina untuk diperiksa)",
         "corrected_qc": "Koreksi hasil QC",
         "on_hold": "Lot ini sedang ditahan untuk diperiksa ulang. Mohon jangan dikonsumsi atau "
         "digunakan dulu; hubungi tempat Anda membeli.",
@@ -119,6 +122,9 @@ TEXT: dict[Language, dict[str, str]] = {
         "released": "Released after a new check",
         "destroying": "Destroyed",
         "receiving": "Returned by its buyer",
+        "shipping": "Sent on",
+        "arrived": "Received where it is sold",
+        "arrived_damaged": "Received damaged (quarantined for a check)",
         "corrected_qc": "QC result corrected",
         "on_hold": "This lot is on hold for a new check. Please do not eat or use it for now; "
         "ask the shop where you bought it.",

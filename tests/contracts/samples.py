@@ -1,7 +1,8 @@
 """One realistic event of every contract, built the way producers build them (shared/samples.py):
 a lot of 24 pairs of shoes from Cilegon made, 2 rejected at QC, 22 stored, an order of 2 pairs
 reserved and sold, a larger order declined, the lot held and recalled, the hold closed, an order
-cancelled, the pair returned, and the sign-off corrected. The product facts are
+cancelled, the pair returned, the sign-off corrected, and four pairs sent to Kanwil's gallery
+(one never arrived, one arrived damaged). The product facts are
 written out here so that the contract tests do not depend on production's catalogue.
 """
 
@@ -57,7 +58,10 @@ def one_lot_of_shoes() -> list[Event]:
         officer_code="PTG-CLG-07",
         supersedes=signed_off.inspection_id,
     )
-    gallery = samples.channel_changed("GALERI-SERANG", locations=["KANWIL-GALERI"])
+    channel = samples.channel_changed("GALERI-SERANG", locations=["KANWIL-GALERI"])
+    gallery = samples.location_changed("KANWIL-GALERI", "Galeri produk WBP")
+    shipped = samples.goods_shipped(stored, to_location="KANWIL-GALERI", serials=SERIALS[10:14])
+    arrived = samples.goods_received(shipped, short=SERIALS[10:11], damaged=SERIALS[11:12])
     return [
         product,
         batch,
@@ -75,6 +79,9 @@ def one_lot_of_shoes() -> list[Event]:
         returned,
         corrected,
         gallery,
+        channel,
+        shipped,
+        arrived,
     ]
 
 

@@ -74,6 +74,13 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /stock": ADMINS,
         "GET /ledger": ADMINS,
         "GET /reservations/{order_id}": {"kanwil_admin"},
+        "GET /locations": SIGNED_IN,
+        "GET /locations/{code}": SIGNED_IN,
+        "PUT /locations/{code}": {"kanwil_admin"},
+        "POST /transfers": ADMINS,
+        "GET /transfers": ADMINS,
+        "GET /transfers/{transfer_id}": ADMINS,
+        "POST /transfers/{transfer_id}/receipt": ADMINS,
     },
     "sales": OPERATIONS
     | {
