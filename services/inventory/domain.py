@@ -74,7 +74,7 @@ class Unavailable(Exception):
 
 class Shortage(Unavailable):
     def __init__(self, requested: int, available: int, locations: Sequence[str] = ()) -> None:
-        where = f" at {', '.join(locations)}" if locations else ""
+        where = places(locations)
         message = f"requested {requested}, only {available} available{where}"
         super().__init__(message, f"only {available} available{where}", available)
         self.requested = requested
@@ -112,10 +112,20 @@ def check_units(
     if missing:
         on_hold = sorted(set(missing) & set(held))
         why = f" (on hold: {', '.join(on_hold)})" if on_hold else ""
-        where = f" at {', '.join(locations)}" if locations else ""
+        where = places(locations)
         raise UnitsUnavailable(f"units not available{where}: {', '.join(missing)}{why}")
     if len(asked) != quantity:
         raise UnitsUnavailable(f"{len(asked)} serials given for a quantity of {quantity}")
+
+
+def places(locations: Sequence[str]) -> str:
+    """Where an order looked, for its reason: a few places by name, more by count (a reason is
+    short; the channel knows its own locations)."""
+    if not locations:
+        return ""
+    if len(locations) > 2:
+        return f" at the channel's {len(locations)} locations"
+    return f" at {' and '.join(locations)}"
 
 
 def allocate_fifo(lots: list[LotStock], quantity: int, locations: Sequence[str] = ()) -> list[Take]:

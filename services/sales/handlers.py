@@ -2,6 +2,7 @@
 from inventory, holds on lots and their closes from quality."""
 
 from services.sales.db import Catalogue, Orders
+from services.sales.domain import clipped
 from services.sales.webhooks import queue_deliveries
 from shared.contracts import (
     HoldClosed,
@@ -39,7 +40,8 @@ async def reject_orders(declines: list[ReservationDeclined], uow: UnitOfWork) ->
     """Inventory could not reserve: the order is rejected with inventory's reason."""
     orders = Orders(uow.session)
     for declined in declines:
-        await orders.answer(declined.order_id, declined, "rejected", reason=declined.reason)
+        reason = clipped(declined.reason)  # another service's text: kept as long as it fits
+        await orders.answer(declined.order_id, declined, "rejected", reason=reason)
 
 
 @events.subscriber

@@ -50,6 +50,17 @@ def test_an_order_beyond_stock_takes_nothing_and_says_what_is_there() -> None:
     assert str(shortage.value) == "requested 16, only 15 available"
 
 
+def test_a_shortage_says_where_it_looked_by_name_or_by_count() -> None:
+    stores = [f"{upt}-STORE" for upt in ("TGR1", "SRG", "CLG", "RKB", "PDG", "CGR")]
+    with pytest.raises(Shortage) as at_the_stand:
+        allocate_fifo([], 1, ["EXPO-KP3B"])
+    with pytest.raises(Shortage) as at_the_stores:
+        allocate_fifo([], 1, stores)
+
+    assert at_the_stand.value.reason == "only 0 available at EXPO-KP3B"
+    assert at_the_stores.value.reason == "only 0 available at the channel's 6 locations"
+
+
 def test_an_order_with_no_stock_at_all_is_short_of_everything() -> None:
     with pytest.raises(Shortage) as shortage:
         allocate_fifo([], 1)

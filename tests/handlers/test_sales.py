@@ -14,6 +14,7 @@ from services.sales.api import (
     get_order,
     place_order,
 )
+from services.sales.domain import REASON_LENGTH
 from shared.contracts import Allocation, OrderPlaced
 from shared.identity import Claims
 from tests.builders import (
@@ -157,6 +158,23 @@ async def test_a_declined_reservation_rejects_the_order_with_the_reason(sales: S
     rejected = await order(sales, placed)
     assert (rejected.status, rejected.reason) == ("rejected", "only 2 available")
     assert rejected.allocations == []
+
+
+async def test_a_decline_with_a_reason_longer_than_an_order_keeps_is_kept_clipped(
+    sales: Service,
+) -> None:
+    await sales.publish(stock_changed(available=2, version=1))
+    placed = await place(sales, quantity=5)
+    long_reason = "units not available: " + ", ".join(f"CLG-2611-0001-{n:04d}" for n in range(20))
+    declined = reservation_declined(placed, available=2).model_copy(update={"reason": long_reason})
+
+    await sales.publish(declined)
+
+    rejected = await order(sales, placed)
+    assert rejected.status == "rejected"
+    assert rejected.reason is not None
+    assert (len(rejected.reason), rejected.reason[-1]) == (REASON_LENGTH, "…")
+    assert long_reason.startswith(rejected.reason[:-1])
 
 
 async def test_an_answer_to_an_order_already_answered_changes_nothing(sales: Service) -> None:
