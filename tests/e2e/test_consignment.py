@@ -15,12 +15,13 @@ JOURNEY = ["commissioning", "inspecting", "storing", "shipping", "receiving", "r
 
 
 def ship(api: Jejak, lot_code: str, quantity: int, to_location: str) -> str:
-    transfer = {"transfer_id": str(uuid.uuid4()), "from_location": "CLG-STORE",
+    transfer_id = str(uuid.uuid4())
+    transfer = {"transfer_id": transfer_id, "from_location": "CLG-STORE",
                 "to_location": to_location, "sku": BREAD, "lot_code": lot_code,
                 "quantity": quantity}  # fmt: skip
     shipped = api.call("inventory", "POST", "/transfers", transfer, as_=Who.upt_admin("CLG"))
     assert shipped["status"] == "shipped"
-    return transfer["transfer_id"]
+    return transfer_id
 
 
 def receive(api: Jejak, transfer_id: str, receipt: dict[str, Any]) -> Any:
