@@ -1,6 +1,6 @@
 """The catalogue as master data, end to end: a Kanwil administrator adds a product with
 `jejak catalogue import` (the real command, against the running system), a workshop makes it,
-QC signs it off and a gallery sells it; the export round-trips as CSV and as XLSX."""
+QC signs it off and the marketplace sells it; the export round-trips as CSV and as XLSX."""
 
 import os
 import subprocess
@@ -118,7 +118,7 @@ def test_a_product_imported_from_a_file_is_made_signed_off_and_sold(
     assert len(batch["serials"]) == 3
     sign_off(api, batch, [])
     wait_for_stock(api, CHAIR, 3)
-    order = sell(api, "GALERI-SERANG", CHAIR, 1, "BUYER-KRS-1")
+    order = sell(api, "MARKETPLACE", CHAIR, 1, "BUYER-KRS-1")  # sells from the UPT stores
     assert order["status"] == "completed"
     path = f"/trace/{batch['lot_code']}"
     trace = wait_for("the chair lot's trace", lambda: api.try_get("trace", path, as_=KANWIL))
