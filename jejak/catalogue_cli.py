@@ -1,12 +1,14 @@
-"""`jejak catalogue`: export production's catalogue (UPTs, workshops, products) to CSV or XLSX
-and import it back, through production's HTTP API as a Kanwil administrator.
+"""`jejak catalogue`: export master data to CSV or XLSX and import it back, through the HTTP
+API of the service that owns it, as a Kanwil administrator: production's catalogue (UPTs,
+workshops, products), inventory's locations and sales' channels.
 
 An import checks every row of the file first and lists every bad one (row number as the
-spreadsheet shows it, column, reason); then production applies all rows in one transaction,
-checking what only it knows (the UPT exists, a workshop makes the family, the GTIN is free) and
-again writing nothing unless every row is good. Importing the same file again changes nothing.
-The token comes from `--token` (JEJAK_ADMIN_TOKEN) or the credentials file, as for
-`jejak identity`; production's URL from `--url`, JEJAK_PRODUCTION_URL or the port offset.
+spreadsheet shows it, column, reason); then the owning service applies all rows in one
+transaction, checking what only it knows (the UPT exists, a workshop makes the family, the GTIN
+is free, a channel's locations are known) and again writing nothing unless every row is good.
+Importing the same file again changes nothing. The token comes from `--token`
+(JEJAK_ADMIN_TOKEN) or the credentials file, as for `jejak identity`; the service's URL from
+`--url`, JEJAK_<SERVICE>_URL (JEJAK_PRODUCTION_URL, ...) or the port offset.
 """
 
 from __future__ import annotations
@@ -26,13 +28,19 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from jejak.identity import CredentialsOption, TokenOption, admin_token
+from services.inventory.locations import LocationView
 from services.production.master import ProductSpec, UptSpec, WorkshopSpec
+from services.sales.channel_api import ChannelSpec
 from shared import tabular
+from shared.pagination import MAX_LIMIT
 from shared.settings import Settings
 
 catalogue_app = typer.Typer(
     name="catalogue",
-    help="Production's catalogue (UPTs, workshops, products) to and from CSV or XLSX.",
+    help=(
+        "Master data to and from CSV or XLSX: production's UPTs, workshops and products, "
+        "inventory's locations, sales' channels."
+    ),
     no_args_is_help=True,
 )
 console = Console()
@@ -40,18 +48,35 @@ err_console = Console(stderr=True)
 SERVER_ROW = re.compile(r"^rows\.(\d+)(?:\.(.+))?$")
 
 
+@dataclass(frozen=True)
+class MasterData:
+    """A kind of master data: the service owning it, where it is read (GET `path`) and
+    imported (POST `path`/import), and a row of its table."""
+
+    service: str
+    path: str
+    row: type[BaseModel]
+    paged: bool = False  # GET answers a Page (items, total), read `MAX_LIMIT` at a time
+
+
 class Kind(StrEnum):
     upts = "upts"
     workshops = "workshops"
     products = "products"
+    locations = "locations"
+    channels = "channels"
 
 
-SPECS: dict[Kind, type[BaseModel]] = {
-    Kind.upts: UptSpec,
-    Kind.workshops: WorkshopSpec,
-    Kind.products: ProductSpec,
+KINDS: dict[Kind, MasterData] = {
+    Kind.upts: MasterData("production", "/catalogue/upts", UptSpec),
+    Kind.workshops: MasterData("production", "/catalogue/workshops", WorkshopSpec),
+    Kind.products: MasterData("production", "/catalogue/products", ProductSpec),
+    Kind.locations: MasterData("inventory", "/locations", LocationView),
+    Kind.channels: MasterData("sales", "/channels", ChannelSpec, paged=True),
 }
-KindArgument = Annotated[Kind, typer.Argument(help="upts, workshops or products.")]
+KindArgument = Annotated[
+    Kind, typer.Argument(help="upts, workshops, products, locations or channels.")
+]
 FormatOption = Annotated[
     str | None,
     typer.Option("--format", help="csv or xlsx (default: the file's extension; export: csv)."),
@@ -60,8 +85,10 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--url",
-        envvar="JEJAK_PRODUCTION_URL",
-        help="Production's base URL (default: this machine, plus the port offset).",
+        help=(
+            "The owning service's base URL (default: JEJAK_<SERVICE>_URL, else this machine "
+            "plus the port offset)."
+        ),
     ),
 ]
 PortOffsetOption = Annotated[
@@ -70,9 +97,11 @@ PortOffsetOption = Annotated[
 
 
 @dataclass
-class Production:
-    """Production's HTTP API, called as a Kanwil administrator."""
+class Owner:
+    """The HTTP API of the service owning a kind of master data, called as a Kanwil
+    administrator."""
 
+    service: str
     base_url: str
     token: str
 
@@ -84,7 +113,22 @@ class Production:
             with httpx.Client(base_url=self.base_url, headers=headers, timeout=300) as http:
                 return http.request(method, path, json=body, params=params)
         except httpx.HTTPError as exc:
-            _fail(f"production at {self.base_url} cannot be reached: {exc}")
+            _fail(f"{self.service} at {self.base_url} cannot be reached: {exc}")
+
+    def read_all(self, data: MasterData) -> list[Any]:
+        """Every item GET `path` answers, page after page when it pages."""
+        items: list[Any] = []
+        while True:
+            params = {"limit": MAX_LIMIT, "offset": len(items)} if data.paged else None
+            answer = self.call("GET", data.path, params=params)
+            if answer.is_error:
+                _fail(f"GET {data.path}: HTTP {answer.status_code} {answer.text[:500]}")
+            if not data.paged:
+                return list(answer.json())
+            page = answer.json()
+            items.extend(page["items"])
+            if not page["items"] or len(items) >= page["total"]:
+                return items
 
 
 def _fail(message: str) -> NoReturn:
@@ -92,11 +136,11 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _production(
-    url: str | None, token: str | None, credentials: Path | None, port_offset: int
-) -> Production:
-    base = url or Settings().service_url("production", port_offset)
-    return Production(base.rstrip("/"), admin_token(credentials, token))
+def _owner(
+    data: MasterData, url: str | None, token: str | None, credentials: Path | None, offset: int
+) -> Owner:
+    base = url or Settings().service_url(data.service, offset)
+    return Owner(data.service, base.rstrip("/"), admin_token(credentials, token))
 
 
 def _format(given: str | None, path: Path | None) -> tabular.Format:
@@ -131,16 +175,13 @@ def export(
     credentials: CredentialsOption = None,
     port_offset: PortOffsetOption = 0,
 ) -> None:
-    """Write the catalogue's UPTs, workshops or products as a table to edit and import."""
+    """Write UPTs, workshops, products, locations or channels as a table to edit and import."""
     chosen = _format(fmt, output)
-    answer = _production(url, token, credentials, port_offset).call("GET", f"/catalogue/{kind}")
-    if answer.is_error:
-        _fail(f"GET /catalogue/{kind}: HTTP {answer.status_code} {answer.text[:500]}")
-    spec = SPECS[kind]
+    data = KINDS[kind]
+    items = _owner(data, url, token, credentials, port_offset).read_all(data)
+    spec = data.row
     known = set(tabular.columns(spec))
-    rows = [
-        spec.model_validate({k: v for k, v in item.items() if k in known}) for item in answer.json()
-    ]
+    rows = [spec.model_validate({k: v for k, v in item.items() if k in known}) for item in items]
     if output is None and chosen == "csv":
         tabular.write_csv(rows, spec, sys.stdout)
         return
@@ -162,9 +203,11 @@ def import_(
     credentials: CredentialsOption = None,
     port_offset: PortOffsetOption = 0,
 ) -> None:
-    """Add and change UPTs, workshops or products from a table: all rows or none."""
+    """Add and change UPTs, workshops, products, locations or channels from a table: all rows
+    or none."""
     chosen = _format(fmt, file)
-    spec = SPECS[kind]
+    master = KINDS[kind]
+    spec = master.row
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -182,15 +225,15 @@ def import_(
             numbered = tabular.read_numbered(data, spec, chosen, on_row=checked)
         except tabular.TableErrors as bad:
             _report(file, bad.errors)
-        progress.update(task, description=f"production is applying {len(numbered):,} rows")
+        progress.update(task, description=f"{master.service} is applying {len(numbered):,} rows")
         body = {"rows": [row.model_dump(mode="json", by_alias=True) for _n, row in numbered]}
-        answer = _production(url, token, credentials, port_offset).call(
-            "POST", f"/catalogue/{kind}/import", body, {"dry_run": dry_run}
+        answer = _owner(master, url, token, credentials, port_offset).call(
+            "POST", f"{master.path}/import", body, {"dry_run": dry_run}
         )
     if answer.status_code == 422:
         _report(file, _server_errors(answer.json(), [number for number, _row in numbered]))
     if answer.is_error:
-        _fail(f"POST /catalogue/{kind}/import: HTTP {answer.status_code} {answer.text[:500]}")
+        _fail(f"POST {master.path}/import: HTTP {answer.status_code} {answer.text[:500]}")
     done = answer.json()
     verb = "would be" if dry_run else "were"
     console.print(
@@ -201,7 +244,7 @@ def import_(
 
 
 def _server_errors(problem: dict[str, Any], numbers: list[int]) -> list[tabular.RowError]:
-    """Production's problems of rows (field rows.<index>.<column>) at the file's row numbers."""
+    """The service's problems of rows (field rows.<index>.<column>) at the file's row numbers."""
     errors = []
     for error in problem.get("errors", []):
         match = SERVER_ROW.match(str(error.get("field", "")))

@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.inventory import db
 from services.inventory.domain import store_location
 from shared.auth import SIGNED_IN, allow
-from shared.contracts import LocationChanged, LocationKind
+from shared.contracts import Event, LocationChanged, LocationCode, LocationKind
 from shared.db import core_table, upsert
 from shared.errors import NotFound, Rejected
 from shared.http import CheckedRoute
+from shared.imports import DryRun, Imported, Rows, Written, import_rows
 from shared.service import ReadSessionDep, UnitOfWorkDep
 from shared.uow import UnitOfWork
 
@@ -113,9 +114,15 @@ class LocationBody(BaseModel):
     active: bool = True
 
 
-class LocationView(LocationBody):
-    model_config = ConfigDict(from_attributes=True)
-    code: str
+class Coded(BaseModel):
+    code: LocationCode
+
+
+class LocationView(LocationBody, Coded):
+    """A location with its code: what GET answers and a row of an import (the code comes
+    first: fields of the last base come first)."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 def check_location(code: str, body: LocationBody) -> None:
@@ -165,19 +172,44 @@ async def put_location(
 ) -> LocationView:
     """Add a location or change one (deactivate it: `active` false). Announced as
     location-changed when anything changed; the same body again changes nothing."""
-    check_location(code, body)
-    row = await uow.session.get(db.LocationRow, code, with_for_update=True)
-    if row is None:
-        row = db.LocationRow(code=code, **body.model_dump())
-        uow.session.add(row)
+    written, event = await put(uow.session, code, body, uow.correlation_id)
+    uow.emit(*([event] if event else []))
+    if written == "created":
         response.status_code = status.HTTP_201_CREATED
+    return LocationView(code=code, **body.model_dump())
+
+
+@router.post("/locations/import", **allow("kanwil_admin"))
+async def import_locations(
+    body: Rows[LocationView], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many locations at once (`jejak catalogue import locations`): all rows or
+    none, every bad row reported; each location added or changed is announced."""
+
+    async def apply(row: LocationView) -> tuple[Written, Event | None]:
+        location = LocationBody(**row.model_dump(exclude={"code"}))
+        return await put(uow.session, row.code, location, uow.correlation_id)
+
+    return await import_rows(uow, body.rows, "code", apply, dry_run)
+
+
+async def put(
+    session: AsyncSession, code: str, body: LocationBody, correlation_id: UUID | None = None
+) -> tuple[Written, LocationChanged | None]:
+    """Add or change a location: what was done, and the event announcing it (None when
+    nothing changed)."""
+    check_location(code, body)
+    row = await session.get(db.LocationRow, code, with_for_update=True)
+    if row is None:
+        session.add(db.LocationRow(code=code, **body.model_dump()))
+        written: Written = "created"
     elif LocationBody.model_validate(row, from_attributes=True) == body:
-        return LocationView.model_validate(row)
+        return "unchanged", None
     else:
         for name, value in body.model_dump().items():
             setattr(row, name, value)
-    uow.emit(changed(code, body, uow.correlation_id))
-    return LocationView(code=code, **body.model_dump())
+        written = "updated"
+    return written, changed(code, body, correlation_id)
 
 
 async def find(session: AsyncSession, code: str) -> db.LocationRow:

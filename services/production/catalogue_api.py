@@ -3,12 +3,9 @@ products; a Kanwil administrator adds and changes them with PUT by code (the sam
 changes nothing), or many at once with POST .../import (`jejak catalogue import`): all rows in
 one transaction, every bad row reported, nothing written unless every row is good."""
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Response, status
 
 from services.production.master import (
     Catalogue,
@@ -16,13 +13,13 @@ from services.production.master import (
     ProductView,
     UptSpec,
     WorkshopSpec,
-    Written,
     product_changed,
 )
 from shared.auth import SIGNED_IN, allow
 from shared.contracts import Event
 from shared.errors import Rejected
 from shared.http import CheckedRoute
+from shared.imports import DryRun, Imported, Rows, Written, import_rows
 from shared.service import ReadSessionDep, UnitOfWorkDep
 from shared.uow import UnitOfWork
 
@@ -49,62 +46,6 @@ def _product_view(row: object) -> ProductView:
 
 # ------------------------------------------------------------------ imports
 
-MAX_IMPORT_ROWS = 20_000
-Spec = TypeVar("Spec", UptSpec, WorkshopSpec, ProductSpec)
-DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
-
-
-class Rows(BaseModel, Generic[Spec]):
-    rows: list[Spec] = Field(max_length=MAX_IMPORT_ROWS)
-
-
-class Imported(BaseModel):
-    """What an import did (or, dry, would do)."""
-
-    dry_run: bool
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-async def _import(
-    uow: UnitOfWork,
-    rows: Sequence[Spec],
-    apply: Callable[[Spec], Awaitable[tuple[Written, Event | None]]],
-    dry_run: bool,
-) -> Imported:
-    """Every row in one savepoint: kept only when all are good and it is not a dry run."""
-    outcome = Imported(dry_run=dry_run)
-    problems: list[dict[str, Any]] = []
-    events: list[Event] = []
-    seen: dict[str, int] = {}
-    savepoint = await uow.session.begin_nested()
-    for index, row in enumerate(rows):
-        key_field = "sku" if isinstance(row, ProductSpec) else "code"
-        key = getattr(row, key_field)
-        if key in seen:
-            reason = f"{key} is also row {seen[key]} of this import"
-            problems.append({"loc": ("body", "rows", index, key_field), "msg": reason})
-            continue
-        seen[key] = index
-        try:
-            written, event = await apply(row)
-        except Rejected as rejected:
-            problems.append(
-                {"loc": ("body", "rows", index, rejected.field), "msg": rejected.reason}
-            )
-            continue
-        setattr(outcome, written, getattr(outcome, written) + 1)
-        events.extend([event] if event else [])
-    if problems or dry_run:
-        await savepoint.rollback()
-    else:
-        await savepoint.commit()
-        uow.emit(*events)
-    if problems:
-        raise RequestValidationError([{**p, "type": "rejected"} for p in problems])
-    return outcome
-
 
 async def _product_row(
     catalogue: Catalogue, spec: ProductSpec, uow: UnitOfWork
@@ -122,7 +63,7 @@ async def import_upts(body: Rows[UptSpec], uow: UnitOfWorkDep, dry_run: DryRun =
     async def apply(spec: UptSpec) -> tuple[Written, Event | None]:
         return await catalogue.put_upt(spec), None
 
-    return await _import(uow, body.rows, apply, dry_run)
+    return await import_rows(uow, body.rows, "code", apply, dry_run)
 
 
 @router.post("/workshops/import", **allow(ADMIN))
@@ -135,7 +76,7 @@ async def import_workshops(
     async def apply(spec: WorkshopSpec) -> tuple[Written, Event | None]:
         return await catalogue.put_workshop(spec), None
 
-    return await _import(uow, body.rows, apply, dry_run)
+    return await import_rows(uow, body.rows, "code", apply, dry_run)
 
 
 @router.post("/products/import", **allow(ADMIN))
@@ -149,7 +90,7 @@ async def import_products(
     async def apply(spec: ProductSpec) -> tuple[Written, Event | None]:
         return await _product_row(catalogue, spec, uow)
 
-    return await _import(uow, body.rows, apply, dry_run)
+    return await import_rows(uow, body.rows, "sku", apply, dry_run)
 
 
 # ------------------------------------------------------------------ UPTs

@@ -21,6 +21,7 @@ from services.production.domain import INTERNAL_GTIN_PREFIX
 from shared.contracts import ProductChanged, Sku
 from shared.errors import NotFound, Rejected
 from shared.gs1 import gtin_problem
+from shared.imports import Written
 from shared.uow import UnitOfWork
 
 UptCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,5}$", examples=["CLG"])]
@@ -83,9 +84,6 @@ class ProductSpec(BaseModel):
 class ProductView(ProductSpec):
     label_gtin: str = Field(description="The GTIN on its labels: its own or the internal code.")
     catalogue_number: int = Field(description="Makes the internal GTIN; never changes.")
-
-
-Written = Literal["created", "updated", "unchanged"]
 
 
 class Catalogue:

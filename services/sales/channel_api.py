@@ -17,10 +17,11 @@ from services.sales.db import ChannelRow, DeliveryRow, WebhookRow
 from services.sales.feed import ENTRY_ID, START, stock_feed, text_of
 from services.sales.webhooks import new_secret
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
-from shared.contracts import StockChanged
+from shared.contracts import Event, StockChanged
 from shared.errors import Conflict, NotFound, Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
+from shared.imports import DryRun, Imported, Rows, Written, import_rows
 from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
@@ -28,6 +29,7 @@ router = APIRouter(tags=["channels"], route_class=CheckedRoute)
 
 ChannelKind = Literal["gallery", "outlet", "expo", "e-catalogue", "marketplace"]
 LocationCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
+ChannelCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,19}$")]
 
 
 class ChannelView(BaseModel):
@@ -49,6 +51,18 @@ class PutChannel(BaseModel):
     active: bool = True
 
 
+class Coded(BaseModel):
+    code: ChannelCode
+
+
+class ChannelSpec(PutChannel, Coded):
+    """A channel with its code: a row of an import (the code comes first: fields of the last
+    base come first)."""
+
+    def channel(self) -> Channel:
+        return Channel(self.code, self.name, self.kind, tuple(self.locations), self.active)
+
+
 @router.get("/channels", **allow(*SIGNED_IN))
 async def list_channels(session: ReadSessionDep, paging: PagingDep) -> Page[ChannelView]:
     """Sales channels and their locations, a page at a time."""
@@ -63,18 +77,28 @@ async def get_channel(code: str, session: ReadSessionDep) -> ChannelView:
 
 
 @router.put("/channels/{code}", **allow("kanwil_admin"))
-async def put_channel(
-    code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,19}$")],
-    body: PutChannel,
-    uow: UnitOfWorkDep,
-) -> ChannelView:
-    """Create or change a channel (idempotent): channel-changed announces it. Orders placed
-    from now on take goods only from its locations; open ones keep theirs."""
-    channel = Channel(code, body.name, body.kind, tuple(body.locations), body.active)
+async def put_channel(code: ChannelCode, body: PutChannel, uow: UnitOfWorkDep) -> ChannelView:
+    """Create or change a channel (idempotent): channel-changed announces it. Its locations
+    are ones inventory announced and active (422 lists the known ones). Orders placed from
+    now on take goods only from its locations; open ones keep theirs."""
     channels = Channels(uow.session)
-    if event := await channels.put(channel):
-        uow.emit(event)
+    _written, event = await channels.put(ChannelSpec(code=code, **body.model_dump()).channel())
+    uow.emit(*([event] if event else []))
     return ChannelView.model_validate(await channels.get(code))
+
+
+@router.post("/channels/import", **allow("kanwil_admin"))
+async def import_channels(
+    body: Rows[ChannelSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+) -> Imported:
+    """Add or change many channels at once (`jejak catalogue import channels`): all rows or
+    none, every bad row reported; each channel added or changed is announced."""
+    channels = Channels(uow.session)
+
+    async def apply(row: ChannelSpec) -> tuple[Written, Event | None]:
+        return await channels.put(row.channel())
+
+    return await import_rows(uow, body.rows, "code", apply, dry_run)
 
 
 # --------------------------------------------------------------------------- stock feed

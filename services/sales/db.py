@@ -56,6 +56,20 @@ class ChannelRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class LocationRow(Base):
+    """A place goods are kept or sold from, as inventory last announced it (location-changed):
+    a channel may sell only from places known here and active."""
+
+    __tablename__ = "locations"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool]
+    changed_at: Mapped[datetime] = mapped_column(
+        doc="when the change kept here happened: an older change read later is ignored"
+    )
+
+
 class WebhookRow(Base):
     """Where a channel wants its stock changes POSTed, and the secret they are signed with
     (kept, not hashed: signing needs it)."""

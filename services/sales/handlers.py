@@ -1,11 +1,13 @@
-"""Sales' subscribers: the channel catalogue from stock changes, order answers and releases
-from inventory, holds on lots and their closes from quality."""
+"""Sales' subscribers: the channel catalogue from stock changes, order answers, releases and
+locations from inventory, holds on lots and their closes from quality."""
 
+from services.sales.channels import Places
 from services.sales.db import Catalogue, Orders
 from services.sales.domain import clipped
 from services.sales.webhooks import queue_deliveries
 from shared.contracts import (
     HoldClosed,
+    LocationChanged,
     LotHeld,
     ReservationDeclined,
     ReservationReleased,
@@ -64,3 +66,10 @@ async def close_held_lots(closes: list[HoldClosed], uow: UnitOfWork) -> None:
     """Quality closed a hold: released units may be ordered again; destroyed ones are still
     refused, the refusal saying they were destroyed (they are gone, not merely held)."""
     await Orders(uow.session).close(closes)
+
+
+@events.subscriber
+async def keep_locations(changes: list[LocationChanged], uow: UnitOfWork) -> None:
+    """Inventory added or changed a location: channels may sell from it while it is active.
+    The newest change of a location wins; an older one read later changes nothing."""
+    await Places(uow.session).keep_newest(changes)

@@ -12,12 +12,13 @@ from pydantic import ValidationError
 
 from services.production.api import CompleteBatch, RecordOutput
 from services.production.catalogue import PRODUCTS
-from services.production.catalogue_api import Rows, import_products, put_product, put_workshop
+from services.production.catalogue_api import import_products, put_product, put_workshop
 from services.production.db import Batches, ProductRow
 from services.production.domain import internal_gtin
 from services.production.master import Catalogue, ProductSpec, WorkshopSpec
 from shared.contracts import BatchCompleted, ProductChanged
 from shared.errors import Rejected
+from shared.imports import Rows
 from tests.handlers.harness import Service
 
 CHAIR: dict[str, Any] = {
