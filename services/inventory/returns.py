@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from services.inventory import db
 from services.inventory.domain import Take
-from services.inventory.store import LEDGER, LOTS, UNITS, Store
+from services.inventory.store import LEDGER, UNITS, Store
 from shared.contracts import Allocation, GoodsReturned
 
 
@@ -46,15 +46,7 @@ class Returns(Store):
         await self.lock_levels({(returned.sku, returned.location_code): name})
 
     async def _take_back(self, returned: GoodsReturned, allocation: Allocation) -> None:
-        sold_from = (
-            await self.session.execute(
-                select(LOTS).where(
-                    LOTS.c.lot_code == allocation.lot_code,
-                    LOTS.c.location_code == allocation.location_code,
-                    LOTS.c.sku == returned.sku,
-                )
-            )
-        ).one_or_none()
+        sold_from = await self._lot_at(allocation.lot_code, allocation.location_code, returned.sku)
         if sold_from is None:
             raise ValueError(
                 f"return {returned.return_id}: no lot {allocation.lot_code} of {returned.sku} "

@@ -11,9 +11,10 @@ QC corrections in corrections.py, returns in returns.py; `Stock` (stock.py) is a
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory import db
@@ -166,6 +167,13 @@ class Store:
         )
 
     # ------------------------------------------------------------------ lots and units
+
+    async def _lot_at(self, lot_code: str, location_code: str, sku: str) -> Row[Any] | None:
+        """A lot's row at one location, if goods of it were ever there."""
+        query = select(LOTS).where(
+            LOTS.c.lot_code == lot_code, LOTS.c.location_code == location_code, LOTS.c.sku == sku
+        )
+        return (await self.session.execute(query)).one_or_none()
 
     async def _ensure_lot(
         self, lot_code: str, location_code: str, sku: str, tracking: str, received_at: datetime

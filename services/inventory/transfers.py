@@ -220,15 +220,7 @@ class Transfers(Holds):
         return row
 
     async def _source_lot(self, shipment: Shipment) -> Any:
-        lot = (
-            await self.session.execute(
-                select(LOTS).where(
-                    LOTS.c.lot_code == shipment.lot_code,
-                    LOTS.c.location_code == shipment.from_location,
-                    LOTS.c.sku == shipment.sku,
-                )
-            )
-        ).one_or_none()
+        lot = await self._lot_at(shipment.lot_code, shipment.from_location, shipment.sku)
         if lot is None:
             raise Rejected(
                 "lot_code",
