@@ -1,8 +1,10 @@
 """`jejak demo`: a realistic day driven through the HTTP APIs of the running system.
 
 Cilegon makes 24 pairs of sports shoes, QC passes 22 and rejects 2 for sole bonding, the
-gallery sells 3 pairs to two buyers; the bakery's bread is produced and sold by quantity;
-an order larger than the stock is declined. Then the trace of a sold pair is printed.
+marketplace sells 3 pairs from Cilegon's store to two buyers, 4 pairs go on consignment to
+Kanwil's gallery, which sells one; the bakery's bread is produced and sold by quantity; an
+order larger than the stock is declined. Then the trace of the pair sold at the gallery is
+printed, and the bread lot is recalled and destroyed.
 """
 
 import time
@@ -150,10 +152,11 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
         api, shoes, [{"defect_code": "FTW-01", "quantity": 2, "serials": shoes["serials"][-2:]}]
     )
     wait_for_stock(api, "FTW-SPT-OLR", 22)
-    first = sell(api, "MARKETPLACE", "FTW-SPT-OLR", 2, "BUYER-GS-0001")
-    sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-GS-0002")
-    consign(api, shoes, shoes["serials"][10:14], "KANWIL-GALERI")
-    sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-GS-0003")
+    sell(api, "MARKETPLACE", "FTW-SPT-OLR", 2, "BUYER-MP-0001")
+    sell(api, "MARKETPLACE", "FTW-SPT-OLR", 1, "BUYER-MP-0002")
+    consigned = shoes["serials"][10:14]
+    consign(api, shoes, consigned, "KANWIL-GALERI")
+    sell(api, "GALERI-SERANG", "FTW-SPT-OLR", 1, "BUYER-GS-0001", consigned[:1])
 
     bread = produce(
         api, "CLG-ROT", "PAN-ROT-001", [(200, ["WB-R2B6", "WB-K9L1", "WB-P3V7", "WB-S5N2"])]
@@ -163,7 +166,7 @@ def run_demo(urls: dict[str, str], tokens: Tokens) -> None:
     sell(api, "E-KATALOG", "PAN-ROT-001", 50, "BUYER-EX-0107")
     sell(api, "E-KATALOG", "PAN-ROT-001", 500, "BUYER-EK-0031")  # more than there is: declined
 
-    sold_serial = first["allocations"][0]["serials"][0]
+    sold_serial = consigned[0]  # made, checked, stored, sent to the gallery, sold there
     trace = wait_for(
         f"the sale of {sold_serial} in its trace",
         lambda: (
@@ -285,6 +288,8 @@ def print_trace(trace: dict[str, Any]) -> None:
             "inspecting": f"QC {step.get('qc_decision')} "
             f"{[d['code'] for d in step.get('defects', [])] or ''}",
             "storing": f"{step.get('location_code')}",
+            "shipping": f"{step.get('from_location')} -> {step.get('to_location')}",
+            "receiving": f"at {step.get('to_location')}",
             "retail_selling": f"{step.get('channel_code')}",
         }.get(step["biz_step"], "")
         table.add_row(step["biz_step"], step["disposition"], step["occurred_at"][:19], detail)
