@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sales.channels import Channel, Channels
 from services.sales.db import ChannelRow, DeliveryRow, WebhookRow
-from services.sales.feed import ENTRY_ID, START, stock_feed, text_of
+from services.sales.feed import ENTRY_ID, START, newest_entry, stock_feed
 from services.sales.webhooks import new_secret
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.contracts import Event, StockChanged
@@ -137,10 +137,9 @@ async def stock_feed_route(
     if last_event_id is not None and not ENTRY_ID.match(last_event_id):
         raise Rejected("Last-Event-ID", f"{last_event_id!r} is not an event id of this feed")
     stream = StockChanged.stream(runtime.settings.namespace)
-    after = last_event_id or (START if since == "start" else "$")
-    if after == "$":  # XREAD's "$" is per call: pin it to the newest entry once
-        newest = await runtime.redis.xrevrange(stream, count=1)
-        after = text_of(newest[0][0]) if newest else START
+    after = last_event_id or (
+        START if since == "start" else await newest_entry(runtime.redis, stream)
+    )
     events = stock_feed(runtime.redis, stream, channel.locations, after)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)

@@ -40,16 +40,30 @@ def text_of(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+async def _stream_info(redis: Redis, stream: str) -> dict[str, Any] | None:
+    """XINFO STREAM, or None when there is no stream yet (nothing announced so far)."""
+    try:
+        info: dict[str, Any] = await redis.xinfo_stream(stream)
+    except ResponseError as error:
+        if "no such key" in str(error).lower():
+            return None
+        raise
+    return info
+
+
+async def newest_entry(redis: Redis, stream: str) -> str:
+    """The id of the stream's newest entry (START when it has none): where `since=now` begins.
+    XREAD's own `$` means "newest" anew on every call, so a reader would skip what came
+    between its calls."""
+    info = await _stream_info(redis, stream)
+    return text_of(info.get("last-generated-id", START)) if info else START
+
+
 async def trimmed_past(redis: Redis, stream: str, after: str) -> bool:
     """Whether retention deleted entries newer than `after`: the client missed some."""
-    if after == START:
+    info = await _stream_info(redis, stream) if after != START else None
+    if info is None:
         return False
-    try:
-        info = await redis.xinfo_stream(stream)
-    except ResponseError as error:  # no stream yet: nothing was ever trimmed
-        if "no such key" in str(error).lower():
-            return False
-        raise
     deleted = text_of(info.get("max-deleted-entry-id", START))
     return entry_key(deleted) > entry_key(after)
 

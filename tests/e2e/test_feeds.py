@@ -10,6 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -88,21 +89,29 @@ def stand_at_cilegon(api: Jejak, receiver: str) -> None:
 
 
 def read_feed(
-    api: Jejak, *, last_event_id: str | None = None, stop_after: int | None = None
+    api: Jejak,
+    *,
+    last_event_id: str | None = None,
+    stop_after: int | None = None,
+    since: str = "start",
+    connected: threading.Event | None = None,
+    quiet_s: float = QUIET_S,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(id, stock change) of the stand's feed until it is quiet, or `stop_after` events, then
-    hang up."""
+    """(id, stock change) of the stand's feed until it is quiet for `quiet_s`, or `stop_after`
+    events, then hang up; `connected` is set once the feed has answered."""
     headers = api.tokens.header(Who.sales_channel(EXPO))
     if last_event_id:
         headers["Last-Event-ID"] = last_event_id
     got: list[tuple[str, dict[str, Any]]] = []
     fields: dict[str, str] = {}
-    timeout = httpx.Timeout(10, read=QUIET_S)
-    url = api.urls["sales"] + "/feed/stock"
+    timeout = httpx.Timeout(10, read=quiet_s)
+    url = api.urls["sales"] + f"/feed/stock?since={since}"
     try:
         with httpx.stream("GET", url, headers=headers, timeout=timeout) as response:
             assert response.status_code == 200, response.read()
             assert response.headers["content-type"].startswith("text/event-stream")
+            if connected is not None:
+                connected.set()
             for line in response.iter_lines():
                 if line:
                     name, _, value = line.partition(": ")
@@ -142,6 +151,23 @@ def test_the_feed_goes_on_live_after_what_was_missed(api: Jejak) -> None:
     assert [(change["reason"], change["available"]) for _, change in new] == [
         ("reserved", 2),
         ("sold", 2),
+    ]
+
+
+@pytest.mark.usefixtures("stand_at_cilegon")
+def test_a_feed_since_now_gets_only_the_changes_after_it_connected(api: Jejak) -> None:
+    connected = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(
+            read_feed, api, since="now", stop_after=2, connected=connected, quiet_s=20
+        )
+        assert connected.wait(10), "the feed did not answer"
+        sell(api, EXPO, SHOES, 1, "BUYER-FEED-3")
+        new = reading.result()
+
+    assert [(change["reason"], change["location_code"]) for _, change in new] == [
+        ("reserved", "CLG-STORE"),
+        ("sold", "CLG-STORE"),
     ]
 
 
