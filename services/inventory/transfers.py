@@ -40,6 +40,7 @@ from shared.contracts import (
     Serial,
     Sku,
 )
+from shared.db import core_table, row_values
 from shared.errors import Conflict, NotFound, Rejected
 
 
@@ -180,11 +181,7 @@ class Transfers(Holds):
         take = await self._shippable(shipment, lot)
         shipped = GoodsShipped.new(
             correlation_id=correlation_id,
-            transfer_id=shipment.transfer_id,
-            sku=shipment.sku,
-            lot_code=shipment.lot_code,
-            from_location=shipment.from_location,
-            to_location=shipment.to_location,
+            source=shipment,
             quantity=take.quantity,
             serials=list(take.serials),
         )
@@ -200,21 +197,20 @@ class Transfers(Holds):
             transfer_id=shipment.transfer_id,
         )
         row = db.TransferRow(
-            transfer_id=shipment.transfer_id,
-            sku=shipment.sku,
-            lot_code=shipment.lot_code,
-            from_location=shipment.from_location,
-            to_location=shipment.to_location,
-            tracking=lot.tracking,
-            quantity=take.quantity,
-            serials=list(take.serials),
-            status="shipped",
-            shipped_at=shipped.occurred_at,
-            shipped_event_id=shipped.event_id,
-            correlation_id=shipped.correlation_id,
-            received_serials=[],
-            short_serials=[],
-            damaged_serials=[],
+            **row_values(
+                core_table(db.TransferRow),
+                shipment,
+                tracking=lot.tracking,
+                quantity=take.quantity,
+                serials=list(take.serials),
+                status="shipped",
+                shipped_at=shipped.occurred_at,
+                shipped_event_id=shipped.event_id,
+                correlation_id=shipped.correlation_id,
+                received_serials=[],
+                short_serials=[],
+                damaged_serials=[],
+            )
         )
         self.session.add(row)
         return row
