@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from shared.contracts import ALL_EVENTS, StockChanged
 from shared.delivery.dead_letters import dead_letter_stream, failure_key
+from shared.settings import SERVICE_PORTS
 
 CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 CONNECTION = ["+ping", "+client|setname"]
@@ -82,7 +83,7 @@ def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list
     """Every service's user (from its subscriptions and the contracts it produces) and every
     channel's; `passwords` gains the ones not made yet."""
     made: list[RedisUser] = []
-    for service in ("production", "quality", "inventory", "sales", "trace", "identity"):
+    for service in SERVICE_PORTS:  # the console and identity consume and produce nothing
         spec = import_module(f"services.{service}.app").spec
         produces = [c.stream(namespace) for c in ALL_EVENTS if c.producer_service == service]
         consumes = [sub.contract.stream(namespace) for sub in spec.events]

@@ -1,0 +1,192 @@
+"""Browser sessions: the cookie, the CSRF check of every unsafe request, who is signed in,
+and the person's access token, refreshed with the refresh token when it runs out.
+
+The cookie holds only a random session id (HttpOnly, SameSite=Lax, Secure over https); the
+tokens stay in the console's database (db.py) and never reach a page or its scripts. Every
+visitor of the sign-in form gets an anonymous session first, so the sign-in form is protected
+by a CSRF token like every other form, and a person's session starts under a new id (a session
+id planted before the sign-in is worth nothing after it).
+"""
+
+import asyncio
+import hmac
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+
+from services.console.db import SessionRow, Sessions, Tokens
+from services.console.upstream import SignInRefused, Upstream
+from shared.db import Database
+from shared.identity import Claims, Role
+
+COOKIE = "jejak_session"
+ANONYMOUS_LIFETIME = timedelta(hours=2)  # a sign-in form left open this long must be reloaded
+REFRESH_BEFORE = timedelta(seconds=30)  # clocks differ a little; refresh a bit early
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_HEADER = "X-CSRF-Token"  # what htmx sends (hx-headers on <body>)
+CSRF_FIELD = "csrf_token"  # what a plain form sends (a hidden field)
+
+
+class SignInRequired(Exception):
+    """No session, a forged or ended one, or tokens identity no longer honours."""
+
+
+class CsrfRefused(Exception):
+    """An unsafe request without the session's CSRF token: 403, nothing done."""
+
+
+class NotForYourRole(Exception):
+    """A signed-in person asked for a page of another role: 403."""
+
+
+@dataclass
+class Console:
+    """What the console's routes share: its database (sessions) and the services behind it."""
+
+    db: Database
+    upstream: Upstream
+    person_lifetime: timedelta
+    # One refresh at a time per session in this process; the compare-and-set in
+    # Sessions.replace_tokens settles a race between replicas.
+    _refreshing: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def refresh_lock(self, row: SessionRow) -> asyncio.Lock:
+        return self._refreshing.setdefault(row.id_hash, asyncio.Lock())
+
+
+def console_of(request: Request) -> Console:
+    console: Console = request.app.state.console
+    return console
+
+
+ConsoleDep = Annotated[Console, Depends(console_of)]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A signed-in person: their session and what their token says they are."""
+
+    row: SessionRow
+    claims: Claims
+
+
+async def browser_session(request: Request, console: ConsoleDep) -> SessionRow | None:
+    """The live session the cookie names, or None (no cookie, forged, ended)."""
+    if hasattr(request.state, "session"):
+        found: SessionRow | None = request.state.session
+        return found
+    session_id = request.cookies.get(COOKIE)
+    row = None
+    if session_id:
+        async with console.db.sessions() as session:
+            row = await Sessions(session).find(session_id, datetime.now(UTC))
+    request.state.session = row  # the error pages read it too
+    return row
+
+
+BrowserSessionDep = Annotated[SessionRow | None, Depends(browser_session)]
+
+
+async def check_csrf(request: Request, row: BrowserSessionDep) -> None:
+    """Every unsafe request carries its session's CSRF token (header or form field); one of
+    another session, none, or no session at all is refused before the route runs."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if row is None or sent is None or not hmac.compare_digest(sent, row.csrf_token):
+        raise CsrfRefused()
+
+
+async def signed_in(row: BrowserSessionDep) -> Person:
+    if row is None or row.person is None:
+        raise SignInRequired()
+    return Person(row, row.person)
+
+
+PersonDep = Annotated[Person, Depends(signed_in)]
+
+
+def role(*roles: Role) -> Any:
+    """A dependency: the signed-in person, if their role is one of `roles`."""
+
+    async def of_role(person: PersonDep) -> Person:
+        if person.claims.role not in roles:
+            raise NotForYourRole()
+        return person
+
+    return Depends(of_role)
+
+
+async def access_token(console: Console, person: Person) -> str:
+    """The person's access token, refreshed first when it has (nearly) run out. A refused
+    refresh (expired, revoked, used elsewhere) ends the session: SignInRequired."""
+    tokens = person.row.tokens()
+    if tokens is None:
+        raise SignInRequired()
+    if tokens.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
+        return tokens.access_token
+    async with console.refresh_lock(person.row):
+        fresh = await _stored_tokens(console, person.row)
+        if fresh is None:
+            raise SignInRequired()
+        if fresh.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
+            return fresh.access_token  # another request refreshed while this one waited
+        return await _refreshed(console, person.row, fresh)
+
+
+async def _refreshed(console: Console, row: SessionRow, old: Tokens) -> str:
+    try:
+        new = await console.upstream.refresh(old.refresh_token)
+    except SignInRefused:
+        # Refused because another replica used it a moment ago? Then its pair is stored.
+        stored = await _stored_tokens(console, row)
+        if stored is not None and stored.refresh_token != old.refresh_token:
+            return stored.access_token
+        await end_session(console, row)
+        raise SignInRequired() from None
+    async with console.db.transaction() as session:
+        # False: another replica stored its own new pair first; ours is as valid meanwhile.
+        await Sessions(session).replace_tokens(row, old.refresh_token, new)
+    return new.access_token
+
+
+async def _stored_tokens(console: Console, row: SessionRow) -> Tokens | None:
+    async with console.db.sessions() as session:
+        current = await session.get(SessionRow, row.id_hash)
+    return current.tokens() if current is not None else None
+
+
+async def start_session(
+    console: Console, claims: Claims | None = None, tokens: Tokens | None = None
+) -> tuple[str, SessionRow]:
+    lifetime = ANONYMOUS_LIFETIME if claims is None else console.person_lifetime
+    async with console.db.transaction() as session:
+        return await Sessions(session).start(datetime.now(UTC), lifetime, claims, tokens)
+
+
+async def end_session(console: Console, row: SessionRow) -> None:
+    async with console.db.transaction() as session:
+        await Sessions(session).end(row)
+
+
+def set_cookie(request: Request, response: Response, session_id: str, row: SessionRow) -> None:
+    response.set_cookie(
+        COOKIE,
+        session_id,
+        expires=row.expires_at,
+        path="/",
+        httponly=True,  # no page script reads it
+        secure=request.url.scheme == "https",
+        samesite="lax",  # sent on links from elsewhere, never on their forms' POSTs
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
