@@ -77,7 +77,7 @@ lock-check: $(UV)
 # and the Redis users (`jejak redis-users`). Existing files are kept. The folder is 0700; the
 # files 0644, because the containers read them as their own users through bind mounts.
 SECRETS  := deploy/secrets
-SERVICES := production quality inventory sales trace identity
+SERVICES := production quality inventory sales trace identity console
 secrets: venv
 	@umask 077 && mkdir -p $(SECRETS)/redis && chmod 700 $(SECRETS)
 	@for name in postgres $(addsuffix _db,$(SERVICES)); do \

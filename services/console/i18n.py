@@ -46,8 +46,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "inspections.product": "Produk",
         "inspections.quantity": "Jumlah",
         "inspections.made": "Diproduksi",
-        "inspections.tracking.unit": "per unit",
-        "inspections.tracking.lot": "per lot",
+        "inspections.tracking.unit": "dilacak per unit",
+        "inspections.tracking.lot": "dilacak per lot",
         "error.title": "Tidak bisa ditampilkan",
         "error.forbidden": "Halaman ini bukan untuk peran Anda.",
         "error.csrf": "Formulir ini kedaluwarsa atau tidak berasal dari konsol. Muat ulang "
@@ -89,8 +89,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "inspections.product": "Product",
         "inspections.quantity": "Quantity",
         "inspections.made": "Made",
-        "inspections.tracking.unit": "per unit",
-        "inspections.tracking.lot": "per lot",
+        "inspections.tracking.unit": "tracked per unit",
+        "inspections.tracking.lot": "tracked per lot",
         "error.title": "Cannot be shown",
         "error.forbidden": "This page is not for your role.",
         "error.csrf": "This form has expired or did not come from the console. Reload the "

@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from services.console.db import Tokens
+from shared.correlation import HEADER as CORRELATION_HEADER
+from shared.correlation import request_flow
 from shared.settings import Settings
 
 
@@ -64,6 +66,9 @@ class Upstream:
         self, service: str, method: str, url: str, token: str, **kwargs: Any
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"}
+        flow = request_flow()
+        if flow is not None:  # the service's answer (and what it emits) joins the page's flow
+            headers[CORRELATION_HEADER] = str(flow.correlation_id)
         try:
             response = await self.http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
