@@ -28,7 +28,13 @@ from services.console.sessions import (
     end_session,
     is_htmx,
 )
-from services.console.upstream import Forbidden, TokenRejected, Upstream, UpstreamUnavailable
+from services.console.upstream import (
+    Forbidden,
+    NotFound,
+    TokenRejected,
+    Upstream,
+    UpstreamUnavailable,
+)
 from services.console.views import render
 from shared.service import Job, ServiceSpec, create_app
 from shared.settings import Settings
@@ -115,6 +121,10 @@ async def forbidden(request: Request, _exc: Exception) -> Response:
     return render(request, "error.html", status_code=403, message="error.forbidden")
 
 
+async def not_found(request: Request, _exc: Exception) -> Response:
+    return render(request, "error.html", status_code=404, message="error.not_found")
+
+
 async def csrf_refused(request: Request, _exc: Exception) -> Response:
     return render(request, "error.html", status_code=403, message="error.csrf")
 
@@ -131,6 +141,7 @@ HANDLERS = {
     TokenRejected: token_rejected,
     NotForYourRole: forbidden,
     Forbidden: forbidden,
+    NotFound: not_found,
     CsrfRefused: csrf_refused,
     UpstreamUnavailable: unavailable,
 }

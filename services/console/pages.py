@@ -1,29 +1,24 @@
-"""The console's pages: sign-in and sign-out, the home page, and the QC officer's queue.
+"""The console's pages: sign-in and sign-out, the home page, and the pages of each role
+(qc.py: the QC officer's).
 
 Every route is under the router's CSRF check (sessions.check_csrf): an unsafe request without
 its session's token never reaches a route. Pages are for people, not part of the OpenAPI
 document (the console's API is only /health and its kin).
 """
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict
 
+from services.console import qc
 from services.console.sessions import (
     BrowserSessionDep,
     ConsoleDep,
-    Person,
     PersonDep,
-    access_token,
     check_csrf,
     end_session,
-    is_htmx,
-    role,
     set_cookie,
     start_session,
 )
@@ -31,6 +26,7 @@ from services.console.upstream import SignInRefused
 from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
+router.include_router(qc.router)  # under the same CSRF check
 SEE_OTHER = 303
 
 
@@ -111,36 +107,3 @@ async def sign_out(row: BrowserSessionDep, console: ConsoleDep) -> Response:
 
 def sign_in_url(path: str) -> str:
     return "/sign-in?" + urlencode({"next": path})
-
-
-# --------------------------------------------------------------------------- QC officer
-
-
-class PendingInspection(BaseModel):
-    """What the queue shows of quality's inspection view (other fields are ignored)."""
-
-    model_config = ConfigDict(extra="ignore")
-    batch_id: UUID
-    lot_code: str
-    sku: str
-    product_name: str
-    tracking: Literal["unit", "lot"]
-    quantity: int
-    production_date: date | None = None
-
-
-QUEUE_LIMIT = 100  # the page shows the first hundred and says how many wait in all
-
-QcOfficer = Annotated[Person, role("qc_officer")]
-
-
-@router.get("/qc/inspections")
-async def pending_inspections(request: Request, person: QcOfficer, console: ConsoleDep) -> Response:
-    """The officer's UPT's inspections waiting for QC, oldest first (quality's order)."""
-    token = await access_token(console, person)
-    page = await console.upstream.get(
-        "quality", "/inspections", token, status="pending", limit=QUEUE_LIMIT
-    )
-    inspections = [PendingInspection.model_validate(item) for item in page["items"]]
-    template = "inspections_list.html" if is_htmx(request) else "inspections.html"
-    return render(request, template, inspections=inspections, total=page["total"])

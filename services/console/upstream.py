@@ -33,6 +33,10 @@ class TokenRejected(Exception):
     """A service answered 401 to the person's token (revoked, say): sign in again."""
 
 
+class NotFound(Exception):
+    """The service knows nothing at that path (an old link, a batch of another UPT's)."""
+
+
 @dataclass
 class Forbidden(Exception):
     """A service answered 403: the person's role or binding does not reach this."""
@@ -60,7 +64,15 @@ class Upstream:
         Forbidden on 403, UpstreamUnavailable when it does not answer or fails."""
         url = self.settings.service_url(service) + path
         response = await self._send(service, "GET", url, token, params=params)
+        if response.status_code == 404:
+            raise NotFound(path)
         return response.json()
+
+    async def post(self, service: str, path: str, token: str, body: Any) -> httpx.Response:
+        """POST JSON as the person: the answer when it is the service's decision (2xx, or a
+        4xx naming what is wrong); TokenRejected, Forbidden, UpstreamUnavailable as `get`."""
+        url = self.settings.service_url(service) + path
+        return await self._send(service, "POST", url, token, json=body)
 
     async def _send(
         self, service: str, method: str, url: str, token: str, **kwargs: Any

@@ -147,3 +147,38 @@ def test_an_ended_session_sends_the_whole_page_to_the_sign_in_and_back(
     wait_for("the sign-in page", lambda: "/sign-in" in page.driver.current_url or None)
     page.driver.get(f"{console}/qc/inspections")
     assert "/sign-in" in page.driver.current_url, "signed out"
+
+
+def fill(page: Page, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        element = page.driver.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(value)
+
+
+def test_the_officer_signs_the_batch_off_with_two_rejects_and_sees_a_refusal_first(
+    browser: Browser, system: ServiceSet, completed: Any, output_dir: Path
+) -> None:
+    console = system.url("console")
+    page = browser.open(f"{console}/qc/inspections", accept_language="id")
+    if "/sign-in" in page.driver.current_url:
+        sign_in(page, *officer_password(system))
+    page.click(f"#inspection-{completed['batch_id']} h2 a")
+    shows(page, "h1", f"Tanda tangan QC: {completed['lot_code']}")
+    shown(page, "qc-sign-off", output_dir)
+
+    fill(page, {"passed_quantity": "5", "rejected_quantity": "0"})
+    page.click("#submit-sign-off")
+    shows(page, "#error-passed_quantity", "Lulus 5 + ditolak 0 = 5, tetapi batch ini berisi 6.")
+    shown(page, "qc-sign-off-refused", output_dir)
+
+    rejected = completed["serials"][-2:]
+    fill(page, {"passed_quantity": "4", "rejected_quantity": "2", "quantity-FTW-01": "2"})
+    fill(page, {"serials-FTW-01": " ".join(rejected)})
+    page.click("#submit-sign-off")
+
+    shows(page, "#signed-off", "Sudah ditandatangani oleh QC-CLG-07: 4 lulus, 2 ditolak.")
+    page.screenshot(output_dir / "screenshots" / "console-qc-signed-off-phone.png")
+    page.click("main p a")  # back to the queue
+    shows(page, "h1", "Pemeriksaan yang menunggu")
+    assert completed["lot_code"] not in page.text("#inspections")
