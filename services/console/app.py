@@ -97,8 +97,8 @@ async def sign_in_again(request: Request, _exc: Exception) -> Response:
         response: Response = Response(status_code=401, headers={"HX-Redirect": target})
     else:
         response = RedirectResponse(target, status_code=303)
-    if COOKIE in request.cookies:
-        response.delete_cookie(COOKIE, path="/")
+    if COOKIE in request.cookies and getattr(request.state, "session", None) is None:
+        response.delete_cookie(COOKIE, path="/")  # forged or ended; an anonymous one stays
     return response
 
 

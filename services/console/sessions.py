@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from weakref import WeakValueDictionary
 
 from fastapi import Depends, Request, Response
 
@@ -48,12 +49,17 @@ class Console:
     db: Database
     upstream: Upstream
     person_lifetime: timedelta
-    # One refresh at a time per session in this process; the compare-and-set in
-    # Sessions.replace_tokens settles a race between replicas.
-    _refreshing: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # One refresh at a time per session in this process (a lock lives while a request holds
+    # or awaits it); between replicas, _refreshed settles who stored the new pair.
+    _refreshing: "WeakValueDictionary[str, asyncio.Lock]" = field(
+        default_factory=WeakValueDictionary
+    )
 
     def refresh_lock(self, row: SessionRow) -> asyncio.Lock:
-        return self._refreshing.setdefault(row.id_hash, asyncio.Lock())
+        lock = self._refreshing.get(row.id_hash)
+        if lock is None:
+            lock = self._refreshing[row.id_hash] = asyncio.Lock()
+        return lock
 
 
 def console_of(request: Request) -> Console:

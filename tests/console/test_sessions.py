@@ -1,6 +1,7 @@
 """Sessions, CSRF and sign-in of the console, over HTTP against the real identity and quality
 apps (tests/console/harness.py): what a browser sees, and what the session table holds."""
 
+import asyncio
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -291,3 +292,23 @@ async def test_the_language_switch_sets_english_and_indonesian_is_the_default(
     assert ">Sign in</h1>" in english.text
     assert browser.http.cookies.get("jejak_lang") == "en"
     assert '<html lang="en">' in remembered.text
+
+
+async def test_two_pages_asked_at_once_with_an_expired_token_both_load_after_one_refresh(
+    system: ConsoleSystem,
+) -> None:
+    async with system.browser() as browser:
+        await system.signed_in(browser)
+        session_id = str(browser.session_id)
+        before = await system.session_row(session_id)
+        assert before is not None
+        await system.change_session(session_id, access_expires_at=now() - timedelta(seconds=1))
+
+        pages = await asyncio.gather(
+            *(browser.http.get("/qc/inspections", headers=HX) for _ in range(3))
+        )
+        after = await system.session_row(session_id)
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert after is not None
+    assert after.refresh_token != before.refresh_token, "refreshed, and the session lives on"
