@@ -7,13 +7,13 @@ document (the console's API is only /health and its kin).
 """
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.console import qc
 from services.console.sessions import (
+    COOKIE,
     BrowserSessionDep,
     ConsoleDep,
     PersonDep,
@@ -101,9 +101,5 @@ async def sign_out(row: BrowserSessionDep, console: ConsoleDep) -> Response:
     assert row is not None  # check_csrf refused the request otherwise
     await end_session(console, row)
     response = see_other("/sign-in")
-    response.delete_cookie("jejak_session", path="/")
+    response.delete_cookie(COOKIE, path="/")
     return response
-
-
-def sign_in_url(path: str) -> str:
-    return "/sign-in?" + urlencode({"next": path})

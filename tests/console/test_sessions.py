@@ -312,3 +312,54 @@ async def test_two_pages_asked_at_once_with_an_expired_token_both_load_after_one
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert after is not None
     assert after.refresh_token != before.refresh_token, "refreshed, and the session lives on"
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/x", "/\\evil"])
+async def test_signing_in_leads_back_only_to_a_page_of_the_console(
+    system: ConsoleSystem, elsewhere: str
+) -> None:
+    principal = system.principal("qc_officer", upt="CLG")
+    async with system.browser() as browser:
+        form = {
+            "csrf_token": await browser.csrf_token(),
+            "username": str(principal.username),
+            "password": str(principal.password),
+            "next": elsewhere,
+        }
+        answer = await browser.http.post("/sign-in", data=form)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/qc/inspections"
+
+
+async def test_signing_in_leads_back_to_the_page_asked_for(system: ConsoleSystem) -> None:
+    async with system.browser() as browser:
+        asked = await browser.http.get("/qc/inspections?lang=id")
+        form_page = await browser.http.get(asked.headers["location"])
+        principal = system.principal("qc_officer", upt="CLG")
+        fields = form_fields(form_page.text)
+        answer = await browser.http.post(
+            "/sign-in",
+            data={
+                **fields,
+                "username": str(principal.username),
+                "password": str(principal.password),
+            },
+        )
+
+    assert fields["next"] == "/qc/inspections"
+    assert answer.headers["location"] == "/qc/inspections"
+
+
+async def test_a_service_that_does_not_answer_is_said_on_the_page(system: ConsoleSystem) -> None:
+    upstream = system.console.state.console.upstream
+    async with system.browser() as browser:
+        await system.signed_in(browser)
+        upstream.settings = upstream.settings.model_copy(
+            update={"quality_url": "http://127.0.0.1:1"}  # nothing listens there
+        )
+        page = await browser.http.get("/qc/inspections")
+
+    assert page.status_code == 503
+    assert "Layanan quality tidak menjawab." in page.text
+    assert 'id="sign-out"' in page.text, "still in the frame, still signed in"
