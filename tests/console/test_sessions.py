@@ -363,3 +363,17 @@ async def test_a_service_that_does_not_answer_is_said_on_the_page(system: Consol
     assert page.status_code == 503
     assert "Layanan quality tidak menjawab." in page.text
     assert 'id="sign-out"' in page.text, "still in the frame, still signed in"
+
+
+async def test_pages_allow_only_the_consoles_own_scripts_and_styles(system: ConsoleSystem) -> None:
+    async with system.browser() as browser:
+        page = await browser.http.get("/sign-in")
+        docs = await browser.http.get("/docs")
+        htmx = await browser.http.get("/static/vendor/htmx.min.js")
+
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "Content-Security-Policy" not in docs.headers, "Swagger UI comes from its CDN"
+    assert htmx.status_code == 200
+    assert "no-store" not in htmx.headers.get("Cache-Control", "")
