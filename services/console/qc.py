@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.console.i18n import language_of, translator
-from services.console.sessions import ConsoleDep, Person, access_token, is_htmx, role
+from services.console.sessions import Console, ConsoleDep, Person, access_token, is_htmx, role
 from services.console.views import render
 
 router = APIRouter()
@@ -93,12 +93,12 @@ async def sign_off(
     return render(request, "sign_off.html", status_code=status, **context)
 
 
-async def _inspection(console: Any, token: str, batch_id: UUID) -> Inspection:
+async def _inspection(console: Console, token: str, batch_id: UUID) -> Inspection:
     answer = await console.upstream.get("quality", f"/inspections/{batch_id}", token)
     return Inspection.model_validate(answer)
 
 
-async def _defect_codes(console: Any, token: str, family: str) -> dict[str, str]:
+async def _defect_codes(console: Console, token: str, family: str) -> dict[str, str]:
     """The family's defect codes and what each means (quality's words, in English)."""
     every: dict[str, dict[str, str]] = await console.upstream.get("quality", "/defect-codes", token)
     return every.get(family, {})
