@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from jejak.launcher import run_redis_url
 from jejak.streams import (
     DeadLetter,
     DeadLetterError,
@@ -59,7 +60,8 @@ def _columns(rows: list[tuple[str, ...]]) -> list[str]:
 def list_letters() -> None:
     """Every dead letter: id, time, source stream and group, reason, deliveries, event."""
     settings = _settings()
-    letters = dead_letters(settings.redis_url, settings.namespace)
+    redis_url = run_redis_url(settings)
+    letters = dead_letters(redis_url, settings.namespace)
     streams = f"{dead_letter_prefix(settings.namespace)}*"
     if not letters:
         typer.echo(f"No dead letters in {streams}.")
@@ -86,8 +88,9 @@ def list_letters() -> None:
 def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead-letter id.")]) -> None:
     """One dead letter whole: where it came from, why, and the original entry."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
-        [letter] = dead_letters_by_id(settings.redis_url, settings.namespace, [letter_id])
+        [letter] = dead_letters_by_id(redis_url, settings.namespace, [letter_id])
     except DeadLetterError as exc:
         raise _fail(exc) from None
     typer.echo("\n".join(describe(letter)))
@@ -139,9 +142,10 @@ def replay(
     """Put the entries the letters name back on their source streams (re-read there, by id),
     then delete the letters."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
         replayed = replay_dead_letters(
-            settings.redis_url,
+            redis_url,
             settings.namespace,
             ids,
             inbox_retention=timedelta(seconds=settings.inbox_retention_s),
@@ -168,12 +172,13 @@ def drop(
 ) -> None:
     """Delete dead letters for good."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
         if not yes:
-            for letter in dead_letters_by_id(settings.redis_url, settings.namespace, ids):
+            for letter in dead_letters_by_id(redis_url, settings.namespace, ids):
                 typer.echo(f"{letter.letter_id}  {letter.reason}  {letter.event}")
             typer.confirm(f"Drop these {len(ids)} dead letter(s) for good?", abort=True)
-        dropped = drop_dead_letters(settings.redis_url, settings.namespace, ids)
+        dropped = drop_dead_letters(redis_url, settings.namespace, ids)
     except DeadLetterError as exc:
         raise _fail(exc) from None
     typer.echo(f"Dropped {dropped} dead letter(s).")
