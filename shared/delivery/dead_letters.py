@@ -10,7 +10,7 @@ from its source stream (jejak/streams.py) instead of trusting the letter's copy.
 
 import logging
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
@@ -65,6 +65,7 @@ class DeadLetters:
 
     def __init__(self, redis: Redis, namespace: str, service: str) -> None:
         self.redis = redis
+        self.service = service
         self.stream = dead_letter_stream(namespace, service)
         self.errors = failure_key(namespace, service)
 
@@ -81,11 +82,13 @@ class DeadLetters:
             b"dead_at": datetime.now(UTC).isoformat(),
         }
         fields.update({ORIGINAL_PREFIX + key: value for key, value in entry.fields.items()})
-        await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
+        letter_id: Any = await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
         metrics.dead_lettered(entry.stream, group, reason)
         log.warning(
-            "entry %s set aside as a dead letter (%s): %s",
+            "entry %s set aside as dead letter %s/%s (%s): %s",
             entry.entry_id,
+            self.service,
+            letter_id.decode() if isinstance(letter_id, bytes) else letter_id,
             reason,
             error[:500],
             extra={"stream": entry.stream, "group": group, "entry_id": entry.entry_id},
