@@ -235,29 +235,30 @@ def dead_letters_by_id(redis_url: str, namespace: str, ids: Sequence[str]) -> li
         client.close()
 
 
-def source_entry(client: redis.Redis, letter: DeadLetter) -> dict[bytes, bytes] | None:
-    """The entry the letter names, as its source stream holds it (None: not there)."""
-    if not ENTRY_ID.match(letter.source_entry_id):
-        return None
-    entry_id = letter.source_entry_id
-    entries: Any = client.xrange(letter.source_stream, min=entry_id, max=entry_id, count=1)
-    return dict(entries[0][1]) if entries else None
-
-
-def forbidden(letter: DeadLetter, namespace: str, source: dict[bytes, bytes] | None) -> str | None:
-    """Why this letter names nothing its group may have replayed (None: it names an entry of
-    a stream its group consumes). Not even `--force` replays such a letter."""
+def source_entry(
+    client: redis.Redis, letter: DeadLetter, namespace: str
+) -> dict[bytes, bytes] | str:
+    """The entry the letter names, re-read from its source stream by id; or why there is none
+    its group may have replayed, not even with `--force`: the letter names another group than
+    the one whose dead letters hold it, a stream that group does not consume (its spec's
+    subscriptions), or an entry not there (trimmed, deleted, or never there)."""
     group = f"{namespace}.{letter.service}"
     if letter.source_group != group:
         return f"it names group {letter.source_group!r} but is in the dead letters of {group}"
     if letter.source_stream not in consumed_streams(letter.service, namespace):
         return f"its group {group} does not consume {letter.source_stream!r}"
-    if source is None:
+    entry_id = letter.source_entry_id
+    entries: Any = (
+        client.xrange(letter.source_stream, min=entry_id, max=entry_id, count=1)
+        if ENTRY_ID.match(entry_id)
+        else []
+    )
+    if not entries:
         return (
-            f"its source entry {letter.source_entry_id!r} is not on {letter.source_stream} "
+            f"its source entry {entry_id!r} is not on {letter.source_stream} "
             "(trimmed, deleted, or never there)"
         )
-    return None
+    return dict(entries[0][1])
 
 
 def replay_refusal(
@@ -302,15 +303,11 @@ def replay_dead_letters(
     client = redis.Redis.from_url(redis_url)
     try:
         letters = find_dead_letters(client, namespace, ids)
-        sources = [source_entry(client, letter) for letter in letters]
-        forbidden_ones = [
-            f"{letter.letter_id}: {reason}"
-            for letter, source in zip(letters, sources, strict=True)
-            if (reason := forbidden(letter, namespace, source))
-        ]
-        if forbidden_ones:
-            raise ReplayForbidden("not replayed: " + "; ".join(forbidden_ones))
-        found = [(x, source) for x, source in zip(letters, sources, strict=True) if source]
+        checked = [(letter, source_entry(client, letter, namespace)) for letter in letters]
+        forbidden = [f"{x.letter_id}: {why}" for x, why in checked if isinstance(why, str)]
+        if forbidden:
+            raise ReplayForbidden("not replayed: " + "; ".join(forbidden))
+        found = [(x, source) for x, source in checked if not isinstance(source, str)]
         if not force:
             now = datetime.now(UTC)
             refusals = [

@@ -142,6 +142,7 @@ async def test_replay_refuses_a_letter_naming_what_its_group_does_not_consume_or
     other_group = await letter_by(
         quality, namespace, Entry(batches, batch_id, forged), f"{namespace}.trace"
     )
+    fine = await letter_by(quality, namespace, Entry(batches, batch_id, forged))
     async with Redis.from_url(system_env["REDIS_URL"]) as admin:
         before = await lengths(admin, batches, stock, dead_letter_stream(namespace, "quality"))
 
@@ -154,6 +155,8 @@ async def test_replay_refuses_a_letter_naming_what_its_group_does_not_consume_or
                 refused = replay(system_env, *args)
                 assert refused.exit_code == 2, (args, refused.output)
                 assert f"Error: not replayed: {letter_id}: {why}" in refused.stderr
+        with_a_good_one = replay(system_env, fine, not_consumed)  # all or nothing
+        assert with_a_good_one.exit_code == 2, with_a_good_one.output
 
         assert (
             await lengths(admin, batches, stock, dead_letter_stream(namespace, "quality")) == before
