@@ -392,7 +392,8 @@ def streams(
     console.print(f"Dead letters: {len(letters)}")
     for letter in letters[-10:]:
         where = f"{letter.source_stream} [{letter.source_group}]"
-        console.print(f"  {where} {letter.reason}: {letter.error[:160]}")
+        line = f"  {letter.letter_id} {where} {letter.reason}: {letter.error[:160]}"
+        console.print(escape(line))  # "[group]" is no markup
 
 
 # --------------------------------------------------------------------------- labels

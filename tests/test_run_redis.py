@@ -67,3 +67,6 @@ def test_streams_and_dead_letters_read_the_redis_of_jejak_run_redis_port(
     shown = jejak("streams")
     assert shown.returncode == 0, shown.stderr
     assert "Dead letters: 1" in shown.stdout
+    # The letter's id as jejak dead-letters takes it, and its group (once swallowed as markup).
+    assert "  quality/" in shown.stdout
+    assert f"s [{namespace}.quality] invalid" in shown.stdout
