@@ -76,7 +76,7 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.service_database_url())
         self.redis: Redis = Redis.from_url(settings.redis_url)
-        self.dead_letters = DeadLetters(self.redis, settings.namespace)
+        self.dead_letters = DeadLetters(self.redis, settings.namespace, settings.service)
         self.relay = Relay(
             self.db,
             spec.tables,
