@@ -122,9 +122,14 @@ class Verifier:
                 discovery.raise_for_status()
                 jwks = await http.get(discovery.json()["jwks_uri"])
                 jwks.raise_for_status()
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
+        except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             raise Unauthorized(f"the token issuer {self.issuer} cannot be reached: {exc}") from exc
-        keys = jwt.PyJWKSet.from_dict(jwks.json()).keys
+        try:
+            keys = jwt.PyJWKSet.from_dict(jwks.json()).keys
+        except (jwt.PyJWTError, ValueError) as exc:  # not JSON, or no key PyJWT can use
+            raise Unauthorized(
+                f"the token issuer {self.issuer} publishes no usable key: {exc}"
+            ) from exc
         self._keys = {str(key.key_id): key for key in keys}
 
 
