@@ -163,9 +163,11 @@ class Principals:
     async def revoke(self, principal_id: UUID, at: datetime) -> PrincipalRow:
         """No more tokens or refreshes; its last access token expires on its own. The last
         active Kanwil administrator stays: without one, nobody could administer identity."""
-        row = await self.get(principal_id, lock=True)
+        row = await self.get(principal_id)
         if row.role == "kanwil_admin" and row.revoked_at is None:
-            await self._keep_a_kanwil_admin(row)
+            await self._keep_a_kanwil_admin(row)  # locks every active one, this one too
+        else:
+            row = await self.get(principal_id, lock=True)
         row.revoked_at = row.revoked_at or at
         await self.session.execute(
             update(RefreshTokenRow)
@@ -175,11 +177,12 @@ class Principals:
         return row
 
     async def _keep_a_kanwil_admin(self, leaving: PrincipalRow) -> None:
-        # Every active Kanwil administrator's row locked: two revoking each other at once
-        # take turns, and the second sees the first's revocation.
+        # Every active Kanwil administrator's row locked, in one order: two revoking each
+        # other at once take turns (no deadlock), and the second sees the first's revocation.
         active = await self.session.scalars(
             select(PrincipalRow.id)
             .where(PrincipalRow.role == "kanwil_admin", PrincipalRow.revoked_at.is_(None))
+            .order_by(PrincipalRow.id)
             .with_for_update()
         )
         if set(active) <= {leaving.id}:

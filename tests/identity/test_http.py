@@ -2,8 +2,10 @@
 6749 errors; refresh rotation; revocation; key rotation with overlapping keys; administration
 by a Kanwil administrator only; the development seed and its credentials file."""
 
+import asyncio
 import json
 import stat
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -523,3 +525,27 @@ async def test_the_database_holding_the_signing_key_is_readable_by_its_owner_onl
 
 def file_modes(folder: Path) -> dict[str, int]:
     return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
+
+
+async def test_two_kanwil_admins_revoking_each_other_at_once_leave_one_of_them(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # On the run's PostgreSQL when it has one: there the two transactions really overlap.
+    server = backend.system_env(tmp_path, f"id-{uuid.uuid4().hex[:6]}").get("DATABASE_URL")
+    settings = identity_settings(backend, tmp_path, database_url=server)
+    async with running_identity(settings) as identity:
+        first = await identity.bearer()
+        body = {"role": "kanwil_admin", "name": "kanwil-2"}
+        added = (await identity.http.post("/principals", json=body, headers=first)).json()
+        signed_in = await identity.token(
+            {"grant_type": "password", "username": "kanwil-2", "password": added["password"]}
+        )
+        second = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        ids = await principal_ids(identity, first)
+
+        answers = await asyncio.gather(
+            identity.http.post(f"/principals/{ids['kanwil-2']}/revoke", headers=first),
+            identity.http.post(f"/principals/{ids['kanwil-admin']}/revoke", headers=second),
+        )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
