@@ -546,6 +546,7 @@ class ServiceSet:
             self.python, "-m", "uvicorn", f"services.{name}.app:app",
             "--host", self.host,
             "--port", str(self.ports[name]),
+            "--no-proxy-headers",  # whom to believe is the services' own rule (shared/ratelimit.py)
             *self.uvicorn_args,
         ]  # fmt: skip
 

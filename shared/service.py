@@ -270,7 +270,9 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
-    app.state.public_rate_limit = PublicRateLimit(settings.public_rate_limit)
+    app.state.public_rate_limit = PublicRateLimit(
+        settings.public_rate_limit, settings.trusted_proxy_networks
+    )
     app.add_middleware(RequestObserver)  # inside the correlation middleware: knows the flow
     app.add_middleware(CorrelationMiddleware)
     install_problems(app)  # every error an RFC 9457 problem (shared/http.py)
