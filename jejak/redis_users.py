@@ -143,6 +143,7 @@ def provision(admin_url: str, namespace: str, data_dir: Path) -> dict[str, str]:
         admin.close()
     data_dir.mkdir(parents=True, exist_ok=True)
     store.touch(mode=0o600)
+    store.chmod(0o600)  # touch sets the mode only on a file it creates
     store.write_text(json.dumps(passwords, indent=2))
     return {user.name.removeprefix(f"{namespace}-"): user.url(admin_url) for user in made}
 
@@ -177,6 +178,7 @@ def write_deployment_files(out: Path, namespace: str, redis_host: str = "redis:6
         files[out / f"{name}.env"] = f"REDIS_URL={user.url(f'redis://{redis_host}/0')}\n"
     for path, text in files.items():
         path.touch(mode=0o600)
+        path.chmod(0o600)  # touch sets the mode only on a file it creates
         path.write_text(text)
     return sorted(files)
 
