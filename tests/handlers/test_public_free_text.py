@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from services.trace.negotiation import EPCIS, HTML, JSON
+from services.trace.views import TraceDocument
 from shared import samples
 from shared.auth import PUBLIC, ROLES_EXTENSION
 from shared.contracts import BatchCompleted, Event, SaleCompleted
@@ -88,6 +89,8 @@ async def test_no_public_answer_carries_a_typed_reason(trace: Service) -> None:
 
     found: list[Any] = []
     for asking, response in answers:
+        if response.headers["content-type"] == JSON and asking.startswith(("/trace", "/01")):
+            TraceDocument.model_validate(response.json())  # as the OpenAPI document says
         if not asking.startswith(("/health", "/metrics")):  # the harness runs no relay
             assert response.status_code == 200, (asking, response.text)
         found += [(asking, typed) for typed in TYPED if typed in response.text]
@@ -101,6 +104,9 @@ async def test_the_administrators_trace_still_reads_the_reasons(trace: Service) 
     await trace.publish(*life)
 
     lot = await look_up(trace, batch.lot_code)  # as the Kanwil
+
+    TraceDocument.model_validate(lot)
+    TraceDocument.model_validate(await look_up(trace, batch.serials[0]))
 
     reasons = {step.get("reason") for step in lot["timeline"]}
     assert reasons >= set(TYPED)
