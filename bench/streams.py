@@ -15,7 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bench.events import Entry
-from shared.delivery.dead_letters import dead_letter_stream
+from shared.delivery.dead_letters import dead_letter_owner, dead_letter_prefix
 
 EntryId = tuple[int, int]
 
@@ -142,11 +142,10 @@ async def watch_drain(
 
 async def unsettled(redis: Redis, namespace: str) -> dict[str, int]:
     """Pending plus not-yet-delivered entries per group, for every stream of a namespace."""
-    dead = dead_letter_stream(namespace)
     totals: dict[str, int] = {}
     async for key in redis.scan_iter(match=f"{namespace}.*", _type="stream"):
         stream = key.decode()
-        if stream == dead:
+        if dead_letter_owner(namespace, stream) is not None:
             continue
         info: Any = await redis.xinfo_stream(stream)
         last_generated = parse_id(info["last-generated-id"])
@@ -162,4 +161,8 @@ async def unsettled(redis: Redis, namespace: str) -> dict[str, int]:
 
 
 async def dead_letter_count(redis: Redis, namespace: str) -> int:
-    return int(await redis.xlen(dead_letter_stream(namespace)))
+    """Letters in every consuming service's dead letters."""
+    count = 0
+    async for key in redis.scan_iter(match=f"{dead_letter_prefix(namespace)}*", _type="stream"):
+        count += int(await redis.xlen(key))
+    return count

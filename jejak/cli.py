@@ -32,6 +32,8 @@ from jejak.launcher import (
     describe_exit,
     ensure_port_free,
     offset_ports,
+    record_run_redis,
+    run_redis_url,
     tail,
 )
 from jejak.logs_cli import logs
@@ -142,7 +144,8 @@ def run(
         float, typer.Option(help="Seconds to wait for every service to become healthy.")
     ] = 90.0,
 ) -> None:
-    """Start Redis (embedded, unless REDIS_URL is set) and the services; Ctrl-C stops all."""
+    """Start Redis (embedded, unless REDIS_URL is set) and the services; Ctrl-C stops all.
+    The other commands use the same Redis (recorded in the data directory)."""
     names = parse_only(only)
     ports = offset_ports(port_offset)
     settings = _settings()
@@ -175,6 +178,7 @@ def run(
                 f"{redis.url} (embedded, pid {redis.pid}, append-only file in {data_dir / 'redis'})"
             )
         admin_url = env.get("REDIS_URL", settings.redis_url)
+        record_run_redis(data_dir, admin_url)  # for jejak demo, streams, dead-letters
         redis_users = provision(admin_url, settings.namespace, data_dir)
         services = ServiceSet(
             env,
@@ -351,7 +355,7 @@ def demo(
     except (DemoError, httpx.ConnectError, httpx.HTTPStatusError) as exc:
         err_console.print(f"[bold red]Demo failed:[/] {exc}\nIs `jejak run` up?")
         raise typer.Exit(1) from None
-    _wait_until_settled(settings.redis_url, settings.namespace)
+    _wait_until_settled(run_redis_url(settings), settings.namespace)
     streams(wait=0)
 
 
@@ -371,12 +375,13 @@ def streams(
 ) -> None:
     """Every stream and consumer group: entries, pending, unread; and the dead letters."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     if wait:
-        _wait_until_settled(settings.redis_url, settings.namespace, wait)
+        _wait_until_settled(redis_url, settings.namespace, wait)
     table = Table(title=f"Streams of namespace {settings.namespace!r}", title_justify="left")
     for column in ("stream", "group", "entries", "pending", "unread"):
         table.add_column(column, justify="left" if column in ("stream", "group") else "right")
-    for status in group_statuses(settings.redis_url, settings.namespace):
+    for status in group_statuses(redis_url, settings.namespace):
         style = "" if status.settled else "yellow"
         unread = "?" if status.lag is None else str(status.lag)
         table.add_row(
@@ -388,11 +393,12 @@ def streams(
             style=style,
         )
     console.print(table)
-    letters = dead_letters(settings.redis_url, settings.namespace)
+    letters = dead_letters(redis_url, settings.namespace)
     console.print(f"Dead letters: {len(letters)}")
     for letter in letters[-10:]:
         where = f"{letter.source_stream} [{letter.source_group}]"
-        console.print(f"  {where} {letter.reason}: {letter.error[:160]}")
+        line = f"  {letter.letter_id} {where} {letter.reason}: {letter.error[:160]}"
+        console.print(escape(line))  # "[group]" is no markup
 
 
 # --------------------------------------------------------------------------- labels

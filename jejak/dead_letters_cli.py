@@ -1,10 +1,13 @@
 """`jejak dead-letters`: list, show, replay and drop the entries consumer groups set aside.
 
-Replay puts the original entry back on its source stream for the group that gave up on it (a
-copy: every group of that stream sees it, and those that applied the event already skip it by
-their inbox), then deletes the letter. It refuses a letter whose event is older than the inbox
-retention (groups may have forgotten they applied it) or that would still be invalid, unless
-`--force`. Unknown ids end the command with exit code 2 and change nothing.
+Every consuming service has its own dead letters (`<namespace>.dead-letters.<service>`); a
+letter's id is `<service>/<entry id>`. Replay re-reads the entry the letter names from its
+source stream and puts a copy of that back (every group of that stream sees it, and those that
+applied the event already skip it by their inbox), then deletes the letter. It refuses a letter
+whose event is older than the inbox retention (groups may have forgotten they applied it) or
+that would still be invalid, unless `--force` (exit code 1); a letter whose source stream its
+group does not consume, or whose entry is not there, is never replayed. Unknown ids and letters
+never replayed end the command with exit code 2; either refusal changes nothing.
 """
 
 import json
@@ -13,16 +16,18 @@ from typing import Annotated
 
 import typer
 
+from jejak.launcher import run_redis_url
 from jejak.streams import (
     DeadLetter,
     DeadLetterError,
+    ReplayForbidden,
     UnknownDeadLetter,
     dead_letters,
     dead_letters_by_id,
     drop_dead_letters,
     replay_dead_letters,
 )
-from shared.delivery.dead_letters import dead_letter_stream
+from shared.delivery.dead_letters import dead_letter_prefix
 from shared.settings import Settings
 
 dead_letters_app = typer.Typer(
@@ -40,7 +45,7 @@ def _settings() -> Settings:
 
 def _fail(exc: DeadLetterError) -> typer.Exit:
     typer.echo(f"Error: {exc}", err=True)
-    return typer.Exit(2 if isinstance(exc, UnknownDeadLetter) else 1)
+    return typer.Exit(2 if isinstance(exc, UnknownDeadLetter | ReplayForbidden) else 1)
 
 
 def _columns(rows: list[tuple[str, ...]]) -> list[str]:
@@ -55,14 +60,16 @@ def _columns(rows: list[tuple[str, ...]]) -> list[str]:
 def list_letters() -> None:
     """Every dead letter: id, time, source stream and group, reason, deliveries, event."""
     settings = _settings()
-    letters = dead_letters(settings.redis_url, settings.namespace)
+    redis_url = run_redis_url(settings)
+    letters = dead_letters(redis_url, settings.namespace)
+    streams = f"{dead_letter_prefix(settings.namespace)}*"
     if not letters:
-        typer.echo(f"No dead letters in {dead_letter_stream(settings.namespace)}.")
+        typer.echo(f"No dead letters in {streams}.")
         return
     header = ("ID", "DEAD AT", "SOURCE STREAM", "GROUP", "REASON", "DELIVERIES", "EVENT")
     rows = [
         (
-            x.entry_id,
+            x.letter_id,
             x.dead_at[:19],
             x.source_stream,
             x.source_group,
@@ -74,15 +81,16 @@ def list_letters() -> None:
     ]
     for line in _columns([header, *rows]):
         typer.echo(line)
-    typer.echo(f"{len(letters)} dead letter(s) in {dead_letter_stream(settings.namespace)}.")
+    typer.echo(f"{len(letters)} dead letter(s) in {streams}.")
 
 
 @dead_letters_app.command()
 def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead-letter id.")]) -> None:
     """One dead letter whole: where it came from, why, and the original entry."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
-        [letter] = dead_letters_by_id(settings.redis_url, settings.namespace, [letter_id])
+        [letter] = dead_letters_by_id(redis_url, settings.namespace, [letter_id])
     except DeadLetterError as exc:
         raise _fail(exc) from None
     typer.echo("\n".join(describe(letter)))
@@ -90,7 +98,7 @@ def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead-let
 
 def describe(letter: DeadLetter) -> list[str]:
     lines = [
-        f"Dead letter {letter.entry_id}",
+        f"Dead letter {letter.letter_id}",
         *_columns(
             [
                 ("source stream:", letter.source_stream),
@@ -104,7 +112,7 @@ def describe(letter: DeadLetter) -> list[str]:
         ),
         "error:",
         *(f"  {line}" for line in letter.error.splitlines() or [""]),
-        "original entry:",
+        "original entry (the letter's copy; replay re-reads the source stream's):",
     ]
     for name, value in letter.original.items():
         lines.append(f"  {name}:")
@@ -131,11 +139,13 @@ def replay(
         ),
     ] = False,
 ) -> None:
-    """Put the original entries back on their source streams, then delete the letters."""
+    """Put the entries the letters name back on their source streams (re-read there, by id),
+    then delete the letters."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
         replayed = replay_dead_letters(
-            settings.redis_url,
+            redis_url,
             settings.namespace,
             ids,
             inbox_retention=timedelta(seconds=settings.inbox_retention_s),
@@ -148,6 +158,11 @@ def replay(
             f"Replayed {done.letter_id} to {done.stream} as {done.entry_id} "
             f"(for {done.group}; groups that applied it skip it)"
         )
+        if done.copy_differed:
+            typer.echo(
+                f"  {done.letter_id}: its copy differed from the source entry; the source "
+                "entry was replayed"
+            )
 
 
 @dead_letters_app.command()
@@ -157,12 +172,13 @@ def drop(
 ) -> None:
     """Delete dead letters for good."""
     settings = _settings()
+    redis_url = run_redis_url(settings)
     try:
         if not yes:
-            for letter in dead_letters_by_id(settings.redis_url, settings.namespace, ids):
-                typer.echo(f"{letter.entry_id}  {letter.reason}  {letter.event}")
+            for letter in dead_letters_by_id(redis_url, settings.namespace, ids):
+                typer.echo(f"{letter.letter_id}  {letter.reason}  {letter.event}")
             typer.confirm(f"Drop these {len(ids)} dead letter(s) for good?", abort=True)
-        dropped = drop_dead_letters(settings.redis_url, settings.namespace, ids)
+        dropped = drop_dead_letters(redis_url, settings.namespace, ids)
     except DeadLetterError as exc:
         raise _fail(exc) from None
     typer.echo(f"Dropped {dropped} dead letter(s).")

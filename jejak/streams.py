@@ -1,7 +1,15 @@
 """What is on the streams: per consumer group, what is still pending or not yet read; the
-dead letters, and putting them back (replay) or away (drop)."""
+dead letters of every consuming service, and putting them back (replay) or away (drop).
+
+A letter is named `<service>/<entry id>`: the service whose dead-letter stream holds it
+(`<namespace>.dead-letters.<service>`, which only that service's Redis user may write) and its
+id there. Replay trusts neither the letter's copy of the entry nor its word on where the entry
+came from: it re-reads the entry from its source stream by id and adds that, and refuses a
+letter whose source its group does not consume or whose entry is not there (any more).
+"""
 
 import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -11,12 +19,19 @@ from typing import Any
 
 import redis
 
+from jejak.redis_users import consumed_streams
 from shared.contracts import ALL_EVENTS
-from shared.delivery.dead_letters import ORIGINAL_PREFIX, dead_letter_stream
+from shared.delivery.dead_letters import (
+    ORIGINAL_PREFIX,
+    dead_letter_owner,
+    dead_letter_prefix,
+    dead_letter_stream,
+)
 from shared.delivery.entries import DATA_FIELD, Entry, InvalidEntry, decode
-from shared.delivery.retention import entry_time
+from shared.delivery.retention import entry_time, parse_id
 
 ENTRY_ID = re.compile(r"^\d+-\d+$")
+LETTER_ID = re.compile(r"^(?P<service>[a-z0-9][a-z0-9-]*)/(?P<entry_id>\d+-\d+)$")
 
 
 @dataclass(frozen=True)
@@ -34,9 +49,10 @@ class GroupStatus:
 
 @dataclass(frozen=True)
 class DeadLetter:
-    """A letter of the dead-letter stream (fields: shared.delivery.dead_letters.DeadLetter)."""
+    """A letter of a dead-letter stream (fields: shared.delivery.dead_letters.DeadLetter)."""
 
-    entry_id: str
+    service: str  # whose dead letters hold it: the group that set it aside is this service's
+    entry_id: str  # its id in that service's dead-letter stream
     source_stream: str
     source_group: str
     reason: str
@@ -45,6 +61,11 @@ class DeadLetter:
     deliveries: str = ""
     dead_at: str = ""
     original: dict[str, bytes] = field(default_factory=dict)  # the entry's fields, unprefixed
+
+    @property
+    def letter_id(self) -> str:
+        """How commands name it: `<service>/<entry id>`."""
+        return f"{self.service}/{self.entry_id}"
 
     @property
     def payload(self) -> dict[str, Any] | None:
@@ -82,7 +103,11 @@ class UnknownDeadLetter(DeadLetterError):
 
 
 class ReplayRefused(DeadLetterError):
-    pass
+    """Replaying would do harm or no good (too old, still invalid): `--force` overrides it."""
+
+
+class ReplayForbidden(DeadLetterError):
+    """The letter names no entry its group consumes: nothing may be replayed, forced or not."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,7 @@ class Replayed:
     stream: str
     group: str
     entry_id: str  # the copy's id on the source stream
+    copy_differed: bool  # the letter's copy was not the source entry (which was replayed)
 
 
 def _text(value: Any) -> str:
@@ -101,10 +127,9 @@ def group_statuses(redis_url: str, namespace: str) -> list[GroupStatus]:
     client = redis.Redis.from_url(redis_url)
     try:
         statuses = []
-        dead = dead_letter_stream(namespace)
         for key in sorted(client.scan_iter(match=f"{namespace}.*", _type="stream")):
             stream = _text(key)
-            if stream == dead:
+            if dead_letter_owner(namespace, stream) is not None:
                 continue
             info: Any = client.xinfo_stream(stream)
             length, last_id = int(info["length"]), info["last-generated-id"]
@@ -126,20 +151,32 @@ def group_statuses(redis_url: str, namespace: str) -> list[GroupStatus]:
         client.close()
 
 
+def dead_letter_streams(client: redis.Redis, namespace: str) -> list[str]:
+    """Every consuming service's dead-letter stream there is."""
+    pattern = f"{dead_letter_prefix(namespace)}*"
+    return sorted(_text(key) for key in client.scan_iter(match=pattern, _type="stream"))
+
+
 def dead_letters(redis_url: str, namespace: str) -> list[DeadLetter]:
+    """Every service's dead letters, oldest first."""
     client = redis.Redis.from_url(redis_url)
     try:
-        entries: Any = client.xrange(dead_letter_stream(namespace))
-        return [_letter(entry_id, fields) for entry_id, fields in entries]
+        letters = []
+        for stream in dead_letter_streams(client, namespace):
+            service = dead_letter_owner(namespace, stream) or ""
+            entries: Any = client.xrange(stream)
+            letters += [_letter(service, entry_id, fields) for entry_id, fields in entries]
+        return sorted(letters, key=lambda x: (parse_id(x.entry_id), x.service))
     finally:
         client.close()
 
 
-def _letter(entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:
+def _letter(service: str, entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:
     def text(name: bytes) -> str:
         return _text(fields.get(name, b""))
 
     return DeadLetter(
+        service=service,
         entry_id=_text(entry_id),
         source_stream=text(b"source_stream"),
         source_group=text(b"source_group"),
@@ -148,32 +185,46 @@ def _letter(entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:
         source_entry_id=text(b"source_entry_id"),
         deliveries=text(b"deliveries"),
         dead_at=text(b"dead_at"),
-        original={
-            key.removeprefix(ORIGINAL_PREFIX).decode(errors="replace"): value
-            for key, value in fields.items()
-            if key.startswith(ORIGINAL_PREFIX)
-        },
+        original=_unprefixed(fields),
     )
 
 
+def _unprefixed(fields: dict[bytes, bytes]) -> dict[str, bytes]:
+    return {
+        key.removeprefix(ORIGINAL_PREFIX).decode(errors="replace"): value
+        for key, value in fields.items()
+        if key.startswith(ORIGINAL_PREFIX)
+    }
+
+
 def find_dead_letters(client: redis.Redis, namespace: str, ids: Sequence[str]) -> list[DeadLetter]:
-    """These letters, in the order given; UnknownDeadLetter names every id not there."""
-    stream = dead_letter_stream(namespace)
+    """These letters (`<service>/<entry id>`), in the order given; UnknownDeadLetter names
+    every id not there."""
     found: list[DeadLetter] = []
     unknown: list[str] = []
     for letter_id in ids:
-        entries: Any = (
-            client.xrange(stream, min=letter_id, max=letter_id, count=1)
-            if ENTRY_ID.match(letter_id)
-            else []
-        )
-        if entries:
-            found.append(_letter(*entries[0]))
-        else:
+        letter = _find(client, namespace, letter_id)
+        if letter is None:
             unknown.append(letter_id)
+        else:
+            found.append(letter)
     if unknown:
-        raise UnknownDeadLetter(f"no dead letter {', '.join(unknown)} in {stream}")
+        raise UnknownDeadLetter(
+            f"no dead letter {', '.join(unknown)} in {dead_letter_prefix(namespace)}* "
+            "(ids are <service>/<entry id>, as `jejak dead-letters list` shows them)"
+        )
     return found
+
+
+def _find(client: redis.Redis, namespace: str, letter_id: str) -> DeadLetter | None:
+    named = LETTER_ID.match(letter_id)
+    if named is None:
+        return None
+    service, entry_id = named["service"], named["entry_id"]
+    entries: Any = client.xrange(
+        dead_letter_stream(namespace, service), min=entry_id, max=entry_id, count=1
+    )
+    return _letter(service, *entries[0]) if entries else None
 
 
 def dead_letters_by_id(redis_url: str, namespace: str, ids: Sequence[str]) -> list[DeadLetter]:
@@ -184,10 +235,37 @@ def dead_letters_by_id(redis_url: str, namespace: str, ids: Sequence[str]) -> li
         client.close()
 
 
+def source_entry(
+    client: redis.Redis, letter: DeadLetter, namespace: str
+) -> dict[bytes, bytes] | str:
+    """The entry the letter names, re-read from its source stream by id; or why there is none
+    its group may have replayed, not even with `--force`: the letter names another group than
+    the one whose dead letters hold it, a stream that group does not consume (its spec's
+    subscriptions), or an entry not there (trimmed, deleted, or never there)."""
+    group = f"{namespace}.{letter.service}"
+    if letter.source_group != group:
+        return f"it names group {letter.source_group!r} but is in the dead letters of {group}"
+    if letter.source_stream not in consumed_streams(letter.service, namespace):
+        return f"its group {group} does not consume {letter.source_stream!r}"
+    entry_id = letter.source_entry_id
+    entries: Any = (
+        client.xrange(letter.source_stream, min=entry_id, max=entry_id, count=1)
+        if ENTRY_ID.match(entry_id)
+        else []
+    )
+    if not entries:
+        return (
+            f"its source entry {entry_id!r} is not on {letter.source_stream} "
+            "(trimmed, deleted, or never there)"
+        )
+    return dict(entries[0][1])
+
+
 def replay_refusal(
     letter: DeadLetter, namespace: str, inbox_retention: timedelta, now: datetime
 ) -> str | None:
-    """Why replaying this letter would do harm or no good (None: it may go back)."""
+    """Why replaying this letter (its `original` being the source entry) would do harm or no
+    good (None: it may go back)."""
     if DATA_FIELD.decode() in letter.original:
         contract = next(
             (c for c in ALL_EVENTS if c.stream(namespace) == letter.source_stream), None
@@ -216,41 +294,52 @@ def replay_dead_letters(
     inbox_retention: timedelta,
     force: bool = False,
 ) -> list[Replayed]:
-    """Put each letter's original entry back on its source stream (XADD of a copy of its
-    fields), then delete the letter (XDEL), only once the XADD succeeded. Every group of the
-    stream sees the copy: those that applied the event skip it by their inbox. Nothing is done
-    if an id is unknown or a letter is refused (too old, still invalid) without `force`; a
-    letter without its original is never replayed."""
+    """Put the entry each letter names back on its source stream (XADD of a copy of the
+    source entry's fields, re-read there by id: never the letter's copy), then delete the
+    letter (XDEL), only once the XADD succeeded. Every group of the stream sees the copy: those
+    that applied the event skip it by their inbox. Nothing is done if an id is unknown, if a
+    letter names no entry of a stream its group consumes (ReplayForbidden, even with `force`),
+    or if one is refused (too old, still invalid: ReplayRefused) without `force`."""
     client = redis.Redis.from_url(redis_url)
     try:
         letters = find_dead_letters(client, namespace, ids)
-        now = datetime.now(UTC)
-        refusals = [
-            f"{letter.entry_id}: {reason}"
-            for letter in letters
-            if (reason := _refusal(letter, namespace, inbox_retention, now, force))
-        ]
-        if refusals:
-            raise ReplayRefused("not replayed: " + "; ".join(refusals))
-        replayed = []
-        for letter in letters:
-            fields = {key.encode(): value for key, value in letter.original.items()}
-            copy_id: Any = client.xadd(letter.source_stream, fields)  # type: ignore[arg-type]
-            client.xdel(dead_letter_stream(namespace), letter.entry_id)
-            replayed.append(
-                Replayed(letter.entry_id, letter.source_stream, letter.source_group, _text(copy_id))
-            )
-        return replayed
+        checked = [(letter, source_entry(client, letter, namespace)) for letter in letters]
+        forbidden = [f"{x.letter_id}: {why}" for x, why in checked if isinstance(why, str)]
+        if forbidden:
+            raise ReplayForbidden("not replayed: " + "; ".join(forbidden))
+        found = [(x, source) for x, source in checked if not isinstance(source, str)]
+        if not force:
+            now = datetime.now(UTC)
+            refusals = [
+                f"{x.letter_id}: {reason}"
+                for x, source in found
+                if (reason := replay_refusal(as_stored(x, source), namespace, inbox_retention, now))
+            ]
+            if refusals:
+                raise ReplayRefused("not replayed: " + "; ".join(refusals))
+        return [_replay(client, namespace, letter, source) for letter, source in found]
     finally:
         client.close()
 
 
-def _refusal(
-    letter: DeadLetter, namespace: str, inbox_retention: timedelta, now: datetime, force: bool
-) -> str | None:
-    if not letter.original or not letter.source_stream:
-        return "it holds no original entry to put back"
-    return None if force else replay_refusal(letter, namespace, inbox_retention, now)
+def _replay(
+    client: redis.Redis, namespace: str, letter: DeadLetter, source: dict[bytes, bytes]
+) -> Replayed:
+    copy_id: Any = client.xadd(letter.source_stream, source)  # type: ignore[arg-type]
+    client.xdel(dead_letter_stream(namespace, letter.service), letter.entry_id)
+    return Replayed(
+        letter.letter_id,
+        letter.source_stream,
+        letter.source_group,
+        _text(copy_id),
+        copy_differed=letter.original != as_stored(letter, source).original,
+    )
+
+
+def as_stored(letter: DeadLetter, source: dict[bytes, bytes]) -> DeadLetter:
+    """The letter with the source stream's entry in place of its own copy."""
+    original = {key.decode(errors="replace"): value for key, value in source.items()}
+    return dataclasses.replace(letter, original=original)
 
 
 def drop_dead_letters(redis_url: str, namespace: str, ids: Sequence[str]) -> int:
@@ -258,6 +347,8 @@ def drop_dead_letters(redis_url: str, namespace: str, ids: Sequence[str]) -> int
     client = redis.Redis.from_url(redis_url)
     try:
         letters = find_dead_letters(client, namespace, ids)
-        return int(client.xdel(dead_letter_stream(namespace), *(x.entry_id for x in letters)))
+        return sum(
+            int(client.xdel(dead_letter_stream(namespace, x.service), x.entry_id)) for x in letters
+        )
     finally:
         client.close()

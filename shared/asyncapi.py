@@ -24,8 +24,8 @@ WIRE_FORMAT = (
     "Each stream entry has one field `__data__` holding the event as UTF-8 JSON; the envelope "
     "(event_id, event_type, schema_version, occurred_at, recorded_at, producer, correlation_id, "
     "causation_id) is part of the payload. Delivery is at least once; consumers apply each "
-    "event_id once per group (inbox) and move entries they cannot apply to "
-    "`<namespace>.dead-letters` with the reason."
+    "event_id once per group (inbox) and move entries they cannot apply to their own "
+    "`<namespace>.dead-letters.<service>` with the reason."
 )
 
 
@@ -58,13 +58,14 @@ def asyncapi_document(
     for service in services:
         for subscription in service.events:
             _document_subscriber(broker, service.name, subscription, namespace)
-    if any(service.events for service in services):
-        broker.publisher(
-            stream=dead_letter_stream(namespace),
-            schema=DeadLetter,
-            title=dead_letter_stream(namespace),
-            description=f"Written by every consumer group, read by operators. {DeadLetter.__doc__}",
-        )
+        if service.events:
+            broker.publisher(
+                stream=dead_letter_stream(namespace, service.name),
+                schema=DeadLetter,
+                title=dead_letter_stream(namespace, service.name),
+                description=f"Written by {service.name}'s consumer group only, read by "
+                f"operators. {DeadLetter.__doc__}",
+            )
     title = "Jejak" if len(services) != 1 else f"Jejak {services[0].name}"
     document = (
         AsyncAPI(broker, title=title, version="1", description=WIRE_FORMAT, schema_version="3.0.0")

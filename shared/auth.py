@@ -20,6 +20,7 @@ import httpx
 import jwt
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from shared.errors import Rejected
 from shared.http import problem_response, problem_responses
@@ -34,9 +35,14 @@ ROLES_EXTENSION = "x-jejak-roles"
 
 
 class Unauthorized(Exception):
-    """No token, or one that does not verify: 401 with WWW-Authenticate."""
+    """No token, or one that does not verify: 401 with WWW-Authenticate.
+
+    The reason may quote what a caller sent (a key id, a claim's name): it is kept to one line,
+    with non-printable characters escaped, so that it fits a JSON body and, made ASCII, a
+    header."""
 
     def __init__(self, reason: str) -> None:
+        reason = " ".join(reason.split()).encode("utf-8", "backslashreplace").decode("utf-8")
         super().__init__(reason)
         self.reason = reason
 
@@ -72,20 +78,32 @@ class Verifier:
         return claims
 
     async def _verify(self, token: str) -> tuple[Claims, float]:
+        """The token's claims and expiry; Unauthorized for anything else, whatever the token
+        holds (it comes from anyone: no failure of the checks may escape as a 500)."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
-            key = await self._key(str(kid))
+        except UNVERIFIABLE as exc:
+            raise Unauthorized(f"invalid token: {_problem(exc)}") from None
+        if not isinstance(kid, str):
+            raise Unauthorized("invalid token: its header names no signing key (kid)")
+        key = await self._key(kid)
+        try:
+            # The key itself, not its raw half: PyJWT then verifies with the key's own
+            # algorithm and refuses a header naming another (an EdDSA key handed to the RSA
+            # or HMAC code raised a TypeError).
             payload = jwt.decode(
                 token,
-                key=key.key,
+                key=key,
                 algorithms=ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
             return Claims.from_payload(payload), float(payload["exp"])
-        except (jwt.PyJWTError, ValueError) as exc:
-            raise Unauthorized(f"invalid token: {exc}") from None
+        except ValidationError as exc:
+            raise Unauthorized(f"invalid token: {_claim_problem(exc)}") from None
+        except UNVERIFIABLE as exc:
+            raise Unauthorized(f"invalid token: {_problem(exc)}") from None
 
     async def _key(self, kid: str) -> jwt.PyJWK:
         if kid not in self._keys:
@@ -93,7 +111,7 @@ class Verifier:
                 if kid not in self._keys and time.monotonic() - self._fetched_at > REFRESH_AFTER_S:
                     await self._fetch()
         if kid not in self._keys:
-            raise Unauthorized(f"invalid token: no signing key {kid!r} at the issuer")
+            raise Unauthorized(f"invalid token: no signing key {_quoted(kid)} at the issuer")
         return self._keys[kid]
 
     async def _fetch(self) -> None:
@@ -104,10 +122,42 @@ class Verifier:
                 discovery.raise_for_status()
                 jwks = await http.get(discovery.json()["jwks_uri"])
                 jwks.raise_for_status()
-        except (httpx.HTTPError, KeyError, ValueError) as exc:
+        except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
             raise Unauthorized(f"the token issuer {self.issuer} cannot be reached: {exc}") from exc
-        keys = jwt.PyJWKSet.from_dict(jwks.json()).keys
+        try:
+            keys = jwt.PyJWKSet.from_dict(jwks.json()).keys
+        except (jwt.PyJWTError, ValueError) as exc:  # not JSON, or no key PyJWT can use
+            raise Unauthorized(
+                f"the token issuer {self.issuer} publishes no usable key: {exc}"
+            ) from exc
         self._keys = {str(key.key_id): key for key in keys}
+
+
+# What PyJWT and the claims may raise on a token made up by anyone: its own errors, and the
+# ValueError, TypeError or OverflowError of a claim of the wrong type ("exp": 1e400 is
+# infinite) or the RecursionError of deeply nested JSON, raised before PyJWT wraps them.
+UNVERIFIABLE = (jwt.PyJWTError, ValueError, TypeError, ArithmeticError, RecursionError)
+QUOTED_AT_MOST = 40  # characters of a key id named in an answer: a kid may be megabytes
+
+
+def _quoted(text: str) -> str:
+    """A caller's value named in an answer: ASCII, escaped, cut short."""
+    shown = ascii(text)
+    return shown if len(shown) <= QUOTED_AT_MOST else f"{shown[: QUOTED_AT_MOST - 4]}...'"
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, jwt.PyJWTError):
+        return str(exc) or type(exc).__name__
+    return f"it cannot be decoded ({type(exc).__name__})"
+
+
+def _claim_problem(exc: ValidationError) -> str:
+    """The first wrong claim, named: `role: Input should be 'terminal', ...` (pydantic's own
+    text is several lines, with the input repeated)."""
+    error = exc.errors()[0]
+    claim = ".".join(str(part) for part in error["loc"]) or "claims"
+    return f"claim {claim}: {error['msg']}"
 
 
 async def _bearer_claims(request: Request) -> Claims | None:
@@ -176,11 +226,24 @@ def require_binding(claims: Claims, kind: str, code: str | None) -> None:
         raise Forbidden(f"this {kind} is {code}; the token is bound to {kind} {bound}")
 
 
+# RFC 6750 §3: error_description is printable ASCII without '"' and '\\'.
+CHALLENGE_TEXT = frozenset(chr(code) for code in range(0x20, 0x7F)) - {'"', "\\"}
+CHALLENGE_AT_MOST = 300  # characters of the description in the header; the body has it all
+
+
+def challenge_text(reason: str) -> str:
+    """A reason fit for a WWW-Authenticate header: one line of the characters RFC 6750 allows
+    (a line break in a header makes the server drop the connection, a character outside
+    Latin-1 makes it fail), cut short."""
+    text = "".join(char if char in CHALLENGE_TEXT else "?" for char in reason.replace('"', "'"))
+    return text if len(text) <= CHALLENGE_AT_MOST else text[: CHALLENGE_AT_MOST - 3] + "..."
+
+
 async def unauthorized_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Unauthorized)
     challenge = 'Bearer realm="jejak"'
     if "authorization" in request.headers:  # RFC 6750: an error code only when a token came
-        description = exc.reason.replace('"', "'")
+        description = challenge_text(exc.reason)
         challenge += f', error="invalid_token", error_description="{description}"'
     errors = [("authorization", exc.reason)]
     headers = {"WWW-Authenticate": challenge}

@@ -24,12 +24,13 @@ Events carry ids and quantities, never personal data: no worker codes (they stay
 production), buyers only as an opaque reference held by sales.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.attributes import named_alike
 from shared.gs1 import LOT_PATTERN, SERIAL_PATTERN
@@ -79,6 +80,21 @@ class Event(BaseModel):
     producer: str = Field(description="Service that produced the event.", examples=["quality"])
     correlation_id: UUID = Field(description="Shared by every event of one business flow.")
     causation_id: UUID | None = Field(None, description="The event that caused this one, if any.")
+
+    @field_validator("schema_version")
+    @classmethod
+    def _of_this_major_version(cls, version: str) -> str:
+        """A stream carries one major version: an event of another (or of no version at all)
+        is another contract, which this one cannot read safely."""
+        parsed = re.fullmatch(r"([0-9]+)\.([0-9]+)", version)
+        if parsed is None:
+            raise ValueError(f"{version[:20]!r} is not a version (major.minor, e.g. '1.0')")
+        if int(parsed[1]) != cls.major_version:
+            raise ValueError(
+                f"major version {parsed[1]} is not this stream's (v{cls.major_version}): "
+                f"expected {cls.major_version}.x"
+            )
+        return version
 
     @classmethod
     def payload_fields(cls) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -120,11 +121,11 @@ def is_sqlite(url: str) -> bool:
 
 
 async def ensure_database(url: str) -> None:
-    """Create the service's PostgreSQL database (or SQLite file's folder) if it is missing."""
+    """Create the service's PostgreSQL database (or SQLite file) if it is missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            owner_only_sqlite_file(Path(parsed.database))
         return
     name = parsed.database
     admin = await asyncpg.connect(
@@ -142,6 +143,18 @@ async def ensure_database(url: str) -> None:
                 await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
+
+
+def owner_only_sqlite_file(path: Path) -> None:
+    """A SQLite database file only its owner may read or write (0600), made so before SQLite
+    opens it: identity's holds the signing keys in clear, and every service's is its own.
+    SQLite gives its -wal and -shm files the database file's mode; a file of an earlier
+    release (0644) is narrowed, with its -wal and -shm."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for own in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(own, 0o600)
 
 
 def create_engine(url: str) -> AsyncEngine:

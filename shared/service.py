@@ -76,7 +76,7 @@ class Runtime:
         self.settings = settings
         self.db = Database(settings.service_database_url())
         self.redis: Redis = Redis.from_url(settings.redis_url)
-        self.dead_letters = DeadLetters(self.redis, settings.namespace)
+        self.dead_letters = DeadLetters(self.redis, settings.namespace, settings.service)
         self.relay = Relay(
             self.db,
             spec.tables,
@@ -270,7 +270,9 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
-    app.state.public_rate_limit = PublicRateLimit(settings.public_rate_limit)
+    app.state.public_rate_limit = PublicRateLimit(
+        settings.public_rate_limit, settings.trusted_proxy_networks
+    )
     app.add_middleware(RequestObserver)  # inside the correlation middleware: knows the flow
     app.add_middleware(CorrelationMiddleware)
     install_problems(app)  # every error an RFC 9457 problem (shared/http.py)

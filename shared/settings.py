@@ -1,12 +1,13 @@
 """One settings class for every service and the `jejak` command; values come from the
 environment (or defaults). A variable set to the empty string counts as unset."""
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,18 @@ SERVICE_PORTS: dict[str, int] = {
     "trace": 8005,
     "identity": 8006,
 }
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(text: str) -> tuple[IPNetwork, ...]:
+    """JEJAK_TRUSTED_PROXIES: addresses and networks, comma-separated."""
+    entries = [entry.strip() for entry in text.split(",") if entry.strip()]
+    try:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+    except ValueError as exc:
+        raise ValueError(f"not an address or a network: {exc}") from None
+
 
 EMBEDDED_REDIS_PORT = 6390
 LOCALHOST = "127.0.0.1"
@@ -103,6 +116,13 @@ class Settings(BaseSettings):
         pattern=r"^(off|\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?)$",
         description="Lookups an anonymous client may make of the public trace (per address and "
         "process), e.g. 120/minute; `off` for no limit.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        alias="JEJAK_TRUSTED_PROXIES",
+        description="Addresses or networks (comma-separated, e.g. 10.0.0.5,10.1.0.0/16) of the "
+        "proxies whose X-Forwarded-For names the client, for the public rate limit; unset: "
+        "none, every client is its connection's address.",
     )
     reservation_ttl_s: int = Field(
         86_400,
@@ -236,6 +256,16 @@ class Settings(BaseSettings):
         "per UPT and a Kanwil administrator, and writes their credentials to "
         "<JEJAK_DATA_DIR>/credentials.json. `jejak run` and the test systems set it.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        proxy_networks(value)  # a ValueError naming the entry that is not an address
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _passwords_from_files(self) -> Self:

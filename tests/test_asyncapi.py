@@ -52,7 +52,7 @@ def test_every_stream_has_its_producer_and_every_consumer_group() -> None:
     assert readers == {"jejak.quality", "jejak.trace"}
     assert {channel["address"] for channel in channels.values()} == {
         *(contract.stream("jejak") for contract in ALL_EVENTS),
-        "jejak.dead-letters",
+        *(f"jejak.dead-letters.{name}" for name in ("quality", "inventory", "sales", "trace")),
     }
 
 
@@ -96,7 +96,7 @@ async def test_each_service_serves_the_document_of_its_own_streams() -> None:
         ("send", LotRecalled.stream("tdocs")),
         ("send", HoldClosed.stream("tdocs")),
         ("receive", BatchCompleted.stream("tdocs")),
-        ("send", "tdocs.dead-letters"),
+        ("send", "tdocs.dead-letters.quality"),
     }
     [receive] = [c for c in document["channels"].values() if "xreadgroup" in json.dumps(c)]
     assert receive["description"].startswith("quality.open_inspections: Every completed batch")

@@ -153,6 +153,9 @@ def test_dockerfile_runs_the_service_named_by_jejak_service() -> None:
     assert "pip install" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE), "run as a non-root user"
     assert "uvicorn services.${JEJAK_SERVICE" in dockerfile
+    # Forwarded headers are believed only from JEJAK_TRUSTED_PROXIES (shared/ratelimit.py),
+    # never by uvicorn from whoever connects.
+    assert "--no-proxy-headers" in dockerfile
     # It migrates its own database first: a service refuses to start on one that is behind.
     assert re.search(r"jejak migrate --only \$\{JEJAK_SERVICE[^}]*\} && exec uvicorn", dockerfile)
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -151,12 +151,17 @@ def _free_offset() -> int:
 class Run:
     """A `jejak run` subprocess and its console."""
 
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], folder: Path, *args: str, without: Sequence[str] = ()
+    ) -> None:
+        """`jejak run` with `args`, in this environment without the variables `without`."""
         self.env = {**os.environ, **env, "COLUMNS": "200", "NO_COLOR": "1"}
+        for name in without:
+            self.env.pop(name, None)
         self.offset = _free_offset()
         self.console = folder / "console.txt"
         self.process = subprocess.Popen(
-            [*JEJAK, "run", "--port-offset", str(self.offset), "--startup-timeout", "120"],
+            [*JEJAK, "run", "--port-offset", str(self.offset), "--startup-timeout", "120", *args],
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=self.console.open("wb"),

@@ -1,6 +1,9 @@
 """A token verified once is not verified again until it expires; a bad one never passes."""
 
+import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -59,3 +62,36 @@ async def test_an_expired_token_is_refused() -> None:
 
     with pytest.raises(Unauthorized, match="expired"):
         await verifier_knowing(key).claims(signed(key, exp=int(time.time()) - 5))
+
+
+class BrokenIssuer(BaseHTTPRequestHandler):
+    """An issuer whose discovery document is fine and whose JWKS holds no usable key."""
+
+    def do_GET(self) -> None:
+        host = f"http://{self.headers['Host']}"
+        documents = {
+            "/.well-known/openid-configuration": {"jwks_uri": f"{host}/jwks"},
+            "/jwks": {"keys": [{"kty": "OKP", "crv": "X9", "kid": "k1"}]},
+        }
+        body = json.dumps(documents.get(self.path, {})).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+async def test_an_issuer_publishing_no_usable_key_is_a_401_not_a_crash() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenIssuer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        verifier = Verifier(f"http://127.0.0.1:{server.server_port}", AUDIENCE)
+        with pytest.raises(Unauthorized, match="publishes no usable key"):
+            await verifier.claims(signed(Ed25519PrivateKey.generate()))
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -33,7 +33,7 @@ from jejak.launcher import (
 from jejak.migrate_cli import migrate_service_set
 from jejak.redis_users import provision
 from jejak.streams import GroupStatus, group_statuses
-from shared.delivery.dead_letters import dead_letter_stream
+from shared.delivery.dead_letters import dead_letter_owner
 
 
 @dataclass
@@ -171,8 +171,8 @@ class Rig:
         client = redis.Redis.from_url(self.admin_url)
         try:
             keys = client.scan_iter(match=f"{self.namespace}.*", _type="stream")
-            dead = dead_letter_stream(self.namespace)
-            return sorted(k.decode() for k in keys if k.decode() != dead)
+            streams = (key.decode() for key in keys)
+            return sorted(s for s in streams if dead_letter_owner(self.namespace, s) is None)
         finally:
             client.close()
 

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Form, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.identity.db import PrincipalRow, Principals, SigningKeys
+from services.identity.db import REFRESH_REFUSED, PrincipalRow, Principals, SigningKeys
 from services.identity.domain import ALGORITHM, Binding, Issuer, Kind, access_claims, enrolment
 from services.identity.domain import sign as sign_token
 from services.identity.oauth import (
     GRANT_TYPES,
     NO_STORE,
     OAUTH_ERROR_SCHEMA,
+    OAuthError,
     TokenAnswer,
     TokenForm,
     token_request,
@@ -59,20 +60,32 @@ def issuer(settings: Settings) -> Issuer:
 )
 async def token(
     form: Annotated[TokenForm, Form()],
-    uow: UnitOfWorkDep,
     runtime: RuntimeDep,
     response: Response,
     authorization: Annotated[str | None, Header()] = None,
 ) -> TokenAnswer:
     """OAuth 2.0 token endpoint (RFC 6749): `client_credentials` for terminals and channel
-    systems, `password` for people, `refresh_token` (each refresh token is good once)."""
+    systems, `password` for people, `refresh_token` (each refresh token is good once; one used
+    again revokes every refresh token of its sign-in, the access tokens expire on their own)."""
     asked, now, settings = token_request(form, authorization), datetime.now(UTC), runtime.settings
-    principals = Principals(uow.session)
-    principal = await principals.signed_in(asked, now)
-    refresh = await principals.refresh_token(principal, now, settings.refresh_token_hours)
-    key = await SigningKeys(uow.session).current(now)
     signer = issuer(settings)
-    access = sign_token(access_claims(principal.claims, signer, now), key)
+    # A unit of work of its own rather than a dependency's: a reused refresh token's family
+    # is revoked and committed, then the request is refused.
+    async with runtime.units.begin() as uow:
+        principals = Principals(uow.session)
+        redeemed: tuple[PrincipalRow, str | None] | None
+        if asked.grant_type == "refresh_token":
+            redeemed = await principals.redeem(asked.secret, now)
+        else:
+            redeemed = await principals.signed_in(asked, now), None
+        if redeemed is not None:
+            principal, family = redeemed
+            hours = settings.refresh_token_hours
+            refresh = await principals.refresh_token(principal, now, hours, family)
+            key = await SigningKeys(uow.session).current(now)
+            access = sign_token(access_claims(principal.claims, signer, now), key)
+    if redeemed is None:
+        raise OAuthError("invalid_grant", REFRESH_REFUSED)
     response.headers.update(NO_STORE)
     return TokenAnswer(access_token=access, expires_in=signer.expires_in, refresh_token=refresh)
 
@@ -199,12 +212,13 @@ async def list_principals(session: ReadSessionDep, paging: PagingDep) -> Page[Pr
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
-@router.post("/principals/{principal_id}/revoke", **allow("kanwil_admin", errors=[404]))
+@router.post("/principals/{principal_id}/revoke", **allow("kanwil_admin", errors=[404, 409]))
 async def revoke_principal(
     principal_id: UUID, uow: UnitOfWorkDep, caller: CallerDep
 ) -> PrincipalView:
     """No more tokens or refreshes for this principal; its last access token expires within
-    one access-token lifetime."""
+    one access-token lifetime. The last active Kanwil administrator cannot be revoked (409):
+    add another first."""
     row = await Principals(uow.session).revoke(principal_id, datetime.now(UTC))
     log.info("identity: %s revoked %s %s (%s)", caller.sub, row.role, row.name, row.id)
     return PrincipalView.model_validate(row)

@@ -6,6 +6,7 @@ database; whoever reads it can sign tokens, so it is the service's alone.
 """
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -30,6 +31,8 @@ from services.identity.oauth import OAuthError, TokenRequest
 from shared.db import TYPE_MAP, delivery_tables
 from shared.errors import Conflict, NotFound
 from shared.identity import Claims, Role
+
+log = logging.getLogger("jejak")
 
 
 class Base(DeclarativeBase):
@@ -93,11 +96,13 @@ class SigningKeyRow(Base):
 
 
 class RefreshTokenRow(Base):
-    """A person's refresh token, by hash; each use revokes it and issues the next."""
+    """A person's refresh token, by hash; each use revokes it and issues the next, of the same
+    family: the tokens descended from one sign-in, named by the hash of its first token."""
 
     __tablename__ = "refresh_tokens"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     principal_id: Mapped[UUID] = mapped_column(ForeignKey("principals.id"), index=True)
+    family: Mapped[str] = mapped_column(String(64), index=True)
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -156,8 +161,13 @@ class Principals:
         return row
 
     async def revoke(self, principal_id: UUID, at: datetime) -> PrincipalRow:
-        """No more tokens or refreshes; its last access token expires on its own."""
-        row = await self.get(principal_id, lock=True)
+        """No more tokens or refreshes; its last access token expires on its own. The last
+        active Kanwil administrator stays: without one, nobody could administer identity."""
+        row = await self.get(principal_id)
+        if row.role == "kanwil_admin" and row.revoked_at is None:
+            await self._keep_a_kanwil_admin(row)  # locks every active one, this one too
+        else:
+            row = await self.get(principal_id, lock=True)
         row.revoked_at = row.revoked_at or at
         await self.session.execute(
             update(RefreshTokenRow)
@@ -166,49 +176,91 @@ class Principals:
         )
         return row
 
+    async def _keep_a_kanwil_admin(self, leaving: PrincipalRow) -> None:
+        # Every active Kanwil administrator's row locked, in one order: two revoking each
+        # other at once take turns (no deadlock), and the second sees the first's revocation.
+        active = await self.session.scalars(
+            select(PrincipalRow.id)
+            .where(PrincipalRow.role == "kanwil_admin", PrincipalRow.revoked_at.is_(None))
+            .order_by(PrincipalRow.id)
+            .with_for_update()
+        )
+        if set(active) <= {leaving.id}:
+            raise Conflict(
+                "principal_id",
+                f"{leaving.name} is the last active kanwil_admin: add another Kanwil "
+                "administrator before revoking this one",
+            )
+
     async def signed_in(self, asked: TokenRequest, at: datetime) -> PrincipalRow:
-        """The principal a grant authenticates; OAuthError when it does not."""
-        if asked.grant_type == "refresh_token":
-            return await self._redeem(asked.secret, at)
+        """The principal a client_credentials or password grant authenticates; OAuthError
+        when it does not."""
         kind = "client" if asked.grant_type == "client_credentials" else "user"
         row = await self.session.scalar(
             select(PrincipalRow).where(PrincipalRow.name == asked.name, PrincipalRow.kind == kind)
         )
         stored = row.secret_hash if row is not None else None
         matches = await asyncio.to_thread(secret_matches, stored, asked.secret)
-        if row is None or not matches:
-            raise _refused(kind, "unknown, or wrong secret")
-        if row.revoked_at is not None:
-            raise _refused(kind, "revoked")
+        # One answer for an unknown name, a wrong secret and a revoked principal: whoever
+        # holds a revoked account's password cannot learn from the answer that it is right.
+        if row is None or not matches or row.revoked_at is not None:
+            raise _refused(kind)
         return row
 
-    async def refresh_token(self, principal: PrincipalRow, at: datetime, hours: int) -> str | None:
-        """A new refresh token for a person; machines get none (they hold their secret)."""
+    async def refresh_token(
+        self, principal: PrincipalRow, at: datetime, hours: int, family: str | None = None
+    ) -> str | None:
+        """A new refresh token for a person, of the family of the one it replaces (a new
+        family for a sign-in); machines get none (they hold their secret)."""
         if principal.kind == "client":
             return None
         token = new_secret()
+        token_hash = refresh_token_hash(token)
         self.session.add(
             RefreshTokenRow(
-                token_hash=refresh_token_hash(token),
+                token_hash=token_hash,
                 principal_id=principal.id,
+                family=family or token_hash,
                 issued_at=at,
                 expires_at=at + timedelta(hours=hours),
             )
         )
         return token
 
-    async def _redeem(self, token: str, at: datetime) -> PrincipalRow:
-        """A refresh token is good once: it is revoked as it is used."""
+    async def redeem(self, token: str, at: datetime) -> tuple[PrincipalRow, str] | None:
+        """The principal of a refresh token and its family; the token is good once: it is
+        revoked as it is used. A used one coming back means that two parties hold the family
+        (one stole a token): the whole family is revoked and None answered, which the caller
+        refuses after committing the revocation."""
         row = await self.session.get(
             RefreshTokenRow, refresh_token_hash(token), with_for_update=True
         )
-        if row is None or row.revoked_at is not None or row.expires_at <= at:
-            raise OAuthError("invalid_grant", "the refresh token is unknown, used or expired")
+        if row is not None and row.revoked_at is not None:
+            revoked = await self.revoke_family(row.family, at)
+            log.warning(
+                "identity: a used or revoked refresh token of principal %s came back; its "
+                "family is revoked (%d live refresh tokens)",
+                row.principal_id,
+                revoked,
+            )
+            return None
+        if row is None or row.expires_at <= at:
+            raise OAuthError("invalid_grant", REFRESH_REFUSED)
         row.revoked_at = at
         principal = await self.get(row.principal_id)
         if principal.revoked_at is not None:
-            raise OAuthError("invalid_grant", "the user is revoked")
-        return principal
+            raise OAuthError("invalid_grant", REFRESH_REFUSED)
+        return principal, row.family
+
+    async def revoke_family(self, family: str, at: datetime) -> int:
+        """Every refresh token descended from the sign-in of `family`; how many were live.
+        The access tokens they gave expire on their own, within one access-token lifetime."""
+        revoked = await self.session.execute(
+            update(RefreshTokenRow)
+            .where(RefreshTokenRow.family == family, RefreshTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(getattr(revoked, "rowcount", 0) or 0)
 
     async def _named(self, name: str) -> bool:
         found = await self.session.scalar(select(PrincipalRow.id).where(PrincipalRow.name == name))
@@ -233,10 +285,16 @@ class Principals:
         return name
 
 
-def _refused(kind: str, why: str) -> OAuthError:
+# The refusals name every cause at once, so that none of them is confirmed.
+REFRESH_REFUSED = "the refresh token is unknown, used, expired or revoked"
+
+
+def _refused(kind: str) -> OAuthError:
     if kind == "client":
-        return OAuthError("invalid_client", f"client authentication failed: {why}")
-    return OAuthError("invalid_grant", f"wrong username or password, or the user is {why}")
+        return OAuthError(
+            "invalid_client", "client authentication failed: unknown or revoked, or wrong secret"
+        )
+    return OAuthError("invalid_grant", "wrong username or password, or the user is revoked")
 
 
 class SigningKeys:

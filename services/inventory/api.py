@@ -9,13 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory import db, locations, transfers_api
-from services.inventory.domain import store_location
 from shared.auth import CallerDep, allow
 from shared.contracts import Allocation
 from shared.errors import BadRequest, NotFound
 from shared.http import CheckedRoute
-from shared.identity import Claims
 from shared.pagination import MAX_LIMIT, CursorPage, Page, PagingDep, count, page_of
+from shared.places import readable_locations
 from shared.service import ReadSessionDep
 
 router = APIRouter(tags=["inventory"], route_class=CheckedRoute)
@@ -64,11 +63,6 @@ class ReservationView(BaseModel):
 ADMINS = ("upt_admin", "kanwil_admin")
 
 
-def _locations(caller: Claims) -> list[str] | None:
-    """The locations a caller may see: its UPT's store; None for every location."""
-    return None if caller.role == "kanwil_admin" else [store_location(str(caller.upt))]
-
-
 @router.get("/stock", **allow(*ADMINS))
 async def list_stock(
     session: ReadSessionDep, caller: CallerDep, paging: PagingDep, sku: str | None = None
@@ -77,7 +71,7 @@ async def list_stock(
     query = select(db.LevelRow).order_by(db.LevelRow.sku, db.LevelRow.location_code)
     if sku:
         query = query.where(db.LevelRow.sku == sku)
-    if (locations := _locations(caller)) is not None:
+    if (locations := readable_locations(caller)) is not None:
         query = query.where(db.LevelRow.location_code.in_(locations))
     rows, total = await page_of(session, query, paging)
     coming = await _in_transit(session, {row.sku for row in rows})
@@ -117,7 +111,7 @@ async def ledger(
     is only appended to: `next_cursor` continues below the last line given, whatever was
     written since."""
     query = select(db.LedgerRow).where(db.LedgerRow.sku == sku)
-    if (locations := _locations(caller)) is not None:
+    if (locations := readable_locations(caller)) is not None:
         query = query.where(db.LedgerRow.location_code.in_(locations))
     total = await count(session, query)
     if cursor is not None:

@@ -6,11 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from shared.contracts import Allocation, Defect, OrderCancelled
-
-
-def store_location(upt_code: str) -> str:
-    """Goods that pass QC are received into their UPT's store."""
-    return f"{upt_code}-STORE"
+from shared.places import store_location as store_location  # the rule is shared with sales
 
 
 @dataclass

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 
 from services.inventory import db
-from services.inventory.domain import store_location
 from services.inventory.locations import active_places, find
 from services.inventory.stock import changing_stock
 from services.inventory.transfers import (
@@ -23,8 +22,8 @@ from services.inventory.transfers import (
 from shared.auth import CallerDep, allow, require_binding
 from shared.errors import Conflict, NotFound, Rejected
 from shared.http import CheckedRoute
-from shared.identity import Claims
 from shared.pagination import Page, PagingDep, page_of
+from shared.places import readable_locations
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
 router = APIRouter(tags=["transfers"], route_class=CheckedRoute)
@@ -122,11 +121,6 @@ async def receive(
     return TransferView.model_validate(row)
 
 
-def _visible(caller: Claims) -> str | None:
-    """The store whose transfers a caller sees (from it or to it); None: every transfer."""
-    return None if caller.role == "kanwil_admin" else store_location(str(caller.upt))
-
-
 @router.get("/transfers", **allow(*ADMINS))
 async def list_transfers(
     session: ReadSessionDep,
@@ -143,10 +137,12 @@ async def list_transfers(
         query = query.where(db.TransferRow.status == transfer_status)
     if sku is not None:
         query = query.where(db.TransferRow.sku == sku)
-    for place in (location, _visible(caller)):
-        if place is not None:
+    for places in ({location} if location is not None else None, readable_locations(caller)):
+        if places is not None:  # a transfer from or to one of them
             query = query.where(
-                or_(db.TransferRow.from_location == place, db.TransferRow.to_location == place)
+                or_(
+                    db.TransferRow.from_location.in_(places), db.TransferRow.to_location.in_(places)
+                )
             )
     rows, total = await page_of(session, query, paging)
     items = [TransferView.model_validate(row) for row in rows]
@@ -158,9 +154,8 @@ async def get_transfer(
     transfer_id: UUID, session: ReadSessionDep, caller: CallerDep
 ) -> TransferView:
     row = await find_transfer(session, transfer_id)
-    if (store := _visible(caller)) is not None and store not in (
-        row.from_location,
-        row.to_location,
-    ):
-        raise NotFound("transfer_id", f"no transfer {transfer_id} from or to {store}")
+    seen = readable_locations(caller)
+    if seen is not None and not seen & {row.from_location, row.to_location}:
+        where = ", ".join(sorted(seen)) or "a place you may read"
+        raise NotFound("transfer_id", f"no transfer {transfer_id} from or to {where}")
     return TransferView.model_validate(row)

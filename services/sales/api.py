@@ -27,6 +27,7 @@ from shared.errors import Conflict, Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.pagination import Page, PagingDep
+from shared.places import readable_locations
 from shared.service import ReadSessionDep, UnitOfWorkDep, json_response
 
 router = APIRouter(tags=["sales"], route_class=CheckedRoute)
@@ -133,12 +134,15 @@ async def catalogue(
 ) -> Response:
     """What a channel can sell now: available stock per SKU at the channel's locations, from
     stock changed events; a page of SKUs at a time, in SKU order, each with every location it
-    is at. A channel sees its own; administrators see every location, or one channel's."""
+    is at. A channel sees its own; administrators see every location, or one channel's, of
+    those whose stock they may read (a UPT's: its store, as inventory shows them)."""
     code = caller.channel if caller.role == "channel" else channel_code
     rows = CATALOGUE.select()
     if code is not None:
         channel = await Channels(session).get(code)
         rows = rows.where(CATALOGUE.c.location_code.in_(channel.locations))
+    if caller.role != "channel" and (readable := readable_locations(caller)) is not None:
+        rows = rows.where(CATALOGUE.c.location_code.in_(readable))
     listed = rows.subquery("listed")
     skus = (
         select(listed.c.sku)

@@ -28,6 +28,7 @@ from services.trace.negotiation import (
 )
 from services.trace.page import problem_page, trace_page
 from services.trace.timeline import public_view, trace_document
+from services.trace.views import TraceDocument
 from shared.auth import allow
 from shared.errors import BadRequest, NotFound, Rejected
 from shared.gs1 import ai_value_problem, gtin_problem, serial_problem
@@ -66,7 +67,7 @@ def public(*errors: int, **options: Any) -> dict[str, Any]:
     return {"response_class": Response, **options, **allow("public", errors={401, 429, *errors})}
 
 
-TRACE_JSON = {200: {"content": {JSON: {}}, "description": "The trace"}}
+TRACE_JSON = {200: {"model": TraceDocument, "content": {JSON: {}}, "description": "The trace"}}
 
 
 @router.get("/trace/{code}", **public(404, responses=TRACE_JSON))
@@ -83,6 +84,7 @@ RESOLVER: dict[str, Any] = public(
     responses={
         200: {
             "description": "The public trace; the page for browsers, EPCIS for partners",
+            "model": TraceDocument,  # of the JSON
             "content": {JSON: {}, HTML: {}, EPCIS: {}},
         },
         400: {

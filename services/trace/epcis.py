@@ -12,15 +12,15 @@ event's id and the event's part, so every export gives an event the same id.
 - holding: OBSERVE, non_sellable_other for a hold and recalled for a recall, of the units held
   (all the lot's units for a whole-lot hold, or the lot's quantity for goods traced per lot),
   read at the workshop as QC's steps are (Quality holds a lot wherever its goods are); the hold's
-  id, reason and defect code go in extension fields.
+  id and defect code go in extension fields (its reason, free text, stays out: see below).
 - a hold closed, of the hold's units as the hold: released, an inspecting OBSERVE with
   sellable_accessible (a re-inspection released the goods: no sign-off, so one event, no split);
   destroyed, destroying DELETE with destroyed, no bizLocation (the goods are no more). The hold's
-  id, the outcome and the reason go in extension fields.
+  id and the outcome go in extension fields.
 - a correction of a sign-off is a sign-off like the first (both are exported), naming the one it
   supersedes (`jejak:supersedes`, an inspection id as `jejak:inspectionID` gives every sign-off).
 - receiving: OBSERVE, returned, of the units (or the lot's quantity) back from their buyer, at
-  the place they came back to; the channel, the return's id and reason in extension fields.
+  the place they came back to; the channel and the return's id in extension fields.
 - shipping (a consignment transfer): OBSERVE, in_transit, read at the source, no bizLocation
   (the goods are between places); sourceList and destinationList name the two locations
   (type `location`), the transfer's id an extension field.
@@ -34,8 +34,9 @@ traced per lot by the lot's Digital Link and a quantity (`quantityList`, class l
 only where UN/CEFACT has a code). Places are Jejak's own URIs, `<base>/locations/<code>` (a
 workshop such as CLG-SPT or a store such as CLG-STORE): UPTs have no GLNs.
 
-Buyer references and order ids never leave trace in EPCIS; defect codes, the sales channel and
-holds go in extension fields of Jejak's namespace (`jejak:`, declared in the `@context`).
+Buyer references, order ids and free text (the reasons people typed for a hold, its close or a
+return) never leave trace in EPCIS; defect codes, the sales channel and holds go in extension
+fields of Jejak's namespace (`jejak:`, declared in the `@context`).
 """
 
 from collections.abc import Collection, Sequence
@@ -62,14 +63,11 @@ NOWHERE_AFTER = frozenset({"retail_selling", "destroying", "shipping"})
 # pouch) have none: a quantity without `uom` counts instances.
 UOM = {"kg": "KGM", "g": "GRM", "m2": "MTK", "m": "MTR", "l": "LTR"}
 # The data of a step and the extension fields they go in: of a hold (holding, or its close),
-# of a return, of a sign-off.
-HOLD_FIELDS = {
-    "hold_id": "holdID",
-    "outcome": "outcome",
-    "reason": "reason",
-    "defect_code": "defectCode",
-}
-RETURN_FIELDS = {"channel_code": "channel", "return_id": "returnID", "reason": "reason"}
+# of a return, of a sign-off. Never the free text of a hold's or a return's reason
+# (timeline.FREE_TEXT_FIELDS): the export is public; the defect code and outcome say what
+# happened.
+HOLD_FIELDS = {"hold_id": "holdID", "outcome": "outcome", "defect_code": "defectCode"}
+RETURN_FIELDS = {"channel_code": "channel", "return_id": "returnID"}
 SIGN_OFF_FIELDS = {"inspection_id": "inspectionID", "supersedes": "supersedes"}
 TRANSFER_FIELDS = {"transfer_id": "transferID"}
 

@@ -426,12 +426,16 @@ def product(lot: Any) -> dict[str, Any] | None:
     return {"sku": lot.sku, "name": lot.product_name, **named}
 
 
-PRIVATE_FIELDS = ("buyer_ref", "order_id")
+# Free text someone typed (why a lot was held, recalled, released or destroyed, why goods came
+# back): it may name a person or say what no buyer should read; fixed codes (a defect code, a
+# hold's outcome) say what happened. Kept for the administrators' full trace, never public.
+FREE_TEXT_FIELDS = ("reason",)
+PRIVATE_FIELDS = ("buyer_ref", "order_id", *FREE_TEXT_FIELDS)
 
 
 def public_view(document: dict[str, Any]) -> dict[str, Any]:
     """The trace as anyone may see it: where and how it was made, checked, stored and sold
-    (the channel), without buyer references, order ids or a lot's buyer list."""
+    (the channel), without buyer references, order ids, a lot's buyer list or free text."""
     public = {key: value for key, value in document.items() if key != "buyers"}
     public["timeline"] = [_without_private(step) for step in document["timeline"]]
     if "units" in document:

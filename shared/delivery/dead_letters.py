@@ -1,8 +1,16 @@
-"""The dead-letter stream: entries that cannot be applied, with the reason and the original."""
+"""Dead letters: entries a consumer group cannot apply, with the reason and the original.
+
+Each consuming service has its own dead-letter stream (`<namespace>.dead-letters.<service>`)
+and its own hash of delivery errors (`<namespace>.delivery-errors.<service>`), and its Redis
+user may write only those (jejak/redis_users.py): no service can put a letter in another's
+dead letters, nor trim them, so a letter's stream says which group set it aside. A letter is
+still only a pointer for the operator: `jejak dead-letters replay` re-reads the entry it names
+from its source stream (jejak/streams.py) instead of trusting the letter's copy.
+"""
 
 import logging
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
@@ -30,20 +38,36 @@ class DeadLetter(BaseModel):
     dead_at: datetime = Field(description="When it was set aside.")
 
 
-def dead_letter_stream(namespace: str) -> str:
-    return f"{namespace}.dead-letters"
+def dead_letter_stream(namespace: str, service: str) -> str:
+    """The dead letters of one consuming service (of its group `<namespace>.<service>`)."""
+    return f"{dead_letter_prefix(namespace)}{service}"
 
 
-def failure_key(namespace: str) -> str:
-    """Hash of the last error per pending entry, so a dead letter can say why it kept failing."""
-    return f"{namespace}.delivery-errors"
+def dead_letter_prefix(namespace: str) -> str:
+    """What every dead-letter stream of a namespace starts with."""
+    return f"{namespace}.dead-letters."
+
+
+def dead_letter_owner(namespace: str, stream: str) -> str | None:
+    """The service whose dead letters `stream` holds; None: it is no dead-letter stream."""
+    prefix = dead_letter_prefix(namespace)
+    return stream.removeprefix(prefix) if stream.startswith(prefix) else None
+
+
+def failure_key(namespace: str, service: str) -> str:
+    """Hash of the last error per pending entry of one service's group, so a dead letter can
+    say why it kept failing."""
+    return f"{namespace}.delivery-errors.{service}"
 
 
 class DeadLetters:
-    def __init__(self, redis: Redis, namespace: str) -> None:
+    """One consuming service's dead letters and delivery errors."""
+
+    def __init__(self, redis: Redis, namespace: str, service: str) -> None:
         self.redis = redis
-        self.namespace = namespace
-        self.stream = dead_letter_stream(namespace)
+        self.service = service
+        self.stream = dead_letter_stream(namespace, service)
+        self.errors = failure_key(namespace, service)
 
     async def send(
         self, entry: Entry, *, group: str, reason: str, error: str, deliveries: int = 1
@@ -58,23 +82,23 @@ class DeadLetters:
             b"dead_at": datetime.now(UTC).isoformat(),
         }
         fields.update({ORIGINAL_PREFIX + key: value for key, value in entry.fields.items()})
-        await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
+        letter_id: Any = await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
         metrics.dead_lettered(entry.stream, group, reason)
         log.warning(
-            "entry %s set aside as a dead letter (%s): %s",
+            "entry %s set aside as dead letter %s/%s (%s): %s",
             entry.entry_id,
+            self.service,
+            letter_id.decode() if isinstance(letter_id, bytes) else letter_id,
             reason,
             error[:500],
             extra={"stream": entry.stream, "group": group, "entry_id": entry.entry_id},
         )
 
     async def remember_failure(self, entry: Entry, group: str, error: str) -> None:
-        await self.redis.hset(
-            failure_key(self.namespace), _failure_field(entry, group), error[:4000]
-        )
+        await self.redis.hset(self.errors, _failure_field(entry, group), error[:4000])
 
     async def last_failure(self, entry: Entry, group: str) -> str:
-        key, field = failure_key(self.namespace), _failure_field(entry, group)
+        key, field = self.errors, _failure_field(entry, group)
         error = await self.redis.hget(key, field)
         await self.redis.hdel(key, field)
         if error is None:

@@ -9,9 +9,9 @@ Every service runs this job (`Runtime` adds it to the spec's own jobs), every
     service's, a sales channel's own): per group, the smaller of its oldest pending entry
     (`XPENDING` summary) and its first entry after its last-delivered id (not yet delivered);
   - `now - JEJAK_STREAM_MIN_AGE_S`: nothing younger is trimmed, needed or not.
-  A stream without groups is trimmed by age only. Trimming is exact (no `~`). The dead-letter
-  stream has no groups: every service that writes dead letters trims it by age only
-  (`JEJAK_DEAD_LETTER_RETENTION_S`); trimming by age is the same whoever does it.
+  A stream without groups is trimmed by age only. Trimming is exact (no `~`). A service that
+  consumes has its own dead-letter stream, without groups: it trims that one, by age only
+  (`JEJAK_DEAD_LETTER_RETENTION_S`), and no other service's.
   A group created between the reading of the groups and the `XTRIM` (a channel joining at 0)
   can only lose entries older than the minimum age, which one pass earlier would have taken
   anyway: a group joining at 0 gets what is still there.
@@ -188,9 +188,10 @@ class Retention:
         min_age = timedelta(seconds=settings.stream_min_age_s)
         for stream in await self.produced(settings):
             done += await self._trim(stream, min_age, now)
-        if self.consumes:  # it writes dead letters
+        if self.consumes:  # it writes dead letters, to its own stream
             dead_age = timedelta(seconds=settings.dead_letter_retention_s)
-            done += await self._trim(dead_letter_stream(settings.namespace), dead_age, now)
+            own = dead_letter_stream(settings.namespace, settings.service)
+            done += await self._trim(own, dead_age, now)
         before = now - timedelta(seconds=settings.outbox_retention_s)
         done += await prune_sent(self.db, self.tables.outbox, before, self.batch_size)
         retention = timedelta(seconds=settings.inbox_retention_s)

@@ -122,3 +122,34 @@ def test_a_newer_producers_field_named_data_is_ignored_like_any_other() -> None:
     payload = json.loads(event.model_dump_json()) | {"data": "added in 1.1"}
 
     assert decode(with_payload(payload), StockChanged).event_id == event.event_id
+
+
+@pytest.mark.parametrize(
+    ("version", "why"),
+    [
+        ("2.0", "major version 2 is not this stream's (v1): expected 1.x"),
+        ("9.0", "major version 9 is not this stream's (v1): expected 1.x"),
+        ("0.9", "major version 0 is not this stream's (v1): expected 1.x"),
+        ("abc", "'abc' is not a version (major.minor, e.g. '1.0')"),
+        ("1", "'1' is not a version (major.minor, e.g. '1.0')"),
+        ("1.0.0", "'1.0.0' is not a version (major.minor, e.g. '1.0')"),
+        ("", "'' is not a version (major.minor, e.g. '1.0')"),
+    ],
+)
+def test_an_event_of_another_major_version_or_of_no_version_is_invalid(
+    version: str, why: str
+) -> None:
+    payload = json.loads(stock_changed(available=1, version=1).model_dump_json())
+    payload["schema_version"] = version
+
+    refused = refusal(with_payload(payload))
+
+    assert refused.reason == "invalid"
+    assert refused.error == f"schema_version: Value error, {why}"
+
+
+def test_a_newer_minor_version_of_the_same_major_is_read() -> None:
+    payload = json.loads(stock_changed(available=1, version=1).model_dump_json())
+    payload["schema_version"] = "1.99"
+
+    assert decode(with_payload(payload), StockChanged).schema_version == "1.99"

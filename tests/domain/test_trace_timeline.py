@@ -300,16 +300,14 @@ def test_a_lot_shows_a_hold_of_some_units_as_one_line_with_the_units_held() -> N
     assert (recall["disposition"], recall["serials"]) == ("recalled", [S2])
 
 
-def test_a_hold_is_public_with_its_reason_and_defect() -> None:
+def test_a_hold_is_public_with_its_defect_but_not_its_typed_reason() -> None:
     timeline = unit_timeline([*life(), held(4)], lot_row(), S1)
     public = public_view({"code": S1, "timeline": timeline})
 
     hold = public["timeline"][-1]
-    assert (hold["reason"], hold["defect_code"], hold["hold_id"]) == (
-        "mould found in a sample",
-        "FTW-01",
-        "hold-1",
-    )
+    assert (hold["defect_code"], hold["hold_id"]) == ("FTW-01", "hold-1")
+    assert "reason" not in hold
+    assert timeline[-1]["reason"] == "mould found in a sample", "the full trace keeps it"
     assert all("buyer_ref" not in entry for entry in public["timeline"])
 
 

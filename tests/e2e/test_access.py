@@ -238,6 +238,10 @@ def test_upt_administrators_read_their_own_upt_only(api: Jejak, sold_shoes: dict
     stock = api.call("inventory", "GET", "/stock?limit=500", as_=Who.upt_admin("RKB"))
     assert len(stock["items"]) == stock["total"]
     assert {level["location_code"] for level in stock["items"]} <= {"RKB-STORE"}
+    # Sales' catalogue follows inventory's rule (shared/places.py): not Cilegon's store either.
+    for channel in ("", "?channel_code=MARKETPLACE"):
+        listed = api.call("sales", "GET", f"/catalogue{channel}", as_=Who.upt_admin("RKB"))
+        assert {place for item in listed["items"] for place in item["locations"]} <= {"RKB-STORE"}
 
 
 def test_a_qc_officer_signs_off_and_reads_only_its_upts_inspections(api: Jejak) -> None:

@@ -47,7 +47,7 @@ async def test_an_event_breaking_its_contract_is_dead_lettered_with_the_field(
     await quality.publish_raw(BatchCompleted, breaking_quantity(batch_completed()))
 
     [(stream, fields)] = await dead_letters(quality)
-    assert stream == f"{quality.namespace}.dead-letters"
+    assert stream == f"{quality.namespace}.dead-letters.quality"
     assert fields[b"reason"] == "invalid"
     assert fields[b"error"].startswith("quantity: Input should be greater than or equal to 0")
     assert fields[b"source_stream"] == BatchCompleted.stream(quality.namespace)

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from services.trace.api import trace as trace_route
+from services.trace.views import TraceDocument
 from shared.contracts import Allocation, BatchCompleted, Event
 from tests.builders import (
     batch_completed,
@@ -35,6 +36,7 @@ async def look_up(trace: Service, code: str) -> dict[str, Any]:
     async with trace.session() as session:
         response = await trace_route(code, session, trace.runtime, KANWIL)
     body: dict[str, Any] = json.loads(bytes(response.body))
+    TraceDocument.model_validate(body)  # the shape the OpenAPI document gives
     return body
 
 

@@ -2,8 +2,10 @@
 6749 errors; refresh rotation; revocation; key rotation with overlapping keys; administration
 by a Kanwil administrator only; the development seed and its credentials file."""
 
+import asyncio
 import json
 import stat
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from services.identity.db import SigningKeyRow
+from shared.migrations import migrate
 from tests.backend import Backend
 from tests.identity.harness import ISSUER, Identity, identity_settings, running_identity
 
@@ -107,7 +110,7 @@ async def test_an_unknown_client_is_refused_like_a_wrong_secret(identity: Identi
     answer = response.json()
     assert {name: answer[name] for name in ("error", "error_description")} == {
         "error": "invalid_client",
-        "error_description": "client authentication failed: unknown, or wrong secret",
+        "error_description": "client authentication failed: unknown or revoked, or wrong secret",
     }
     assert (answer["status"], answer["instance"]) == (401, "/oauth/token")  # a problem too
 
@@ -184,7 +187,7 @@ async def test_a_refresh_token_is_good_once_and_is_replaced_by_a_new_one(
     third = await identity.token(
         {"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]}
     )
-    assert third.status_code == 200
+    assert third.status_code == 400  # the first one's reuse revoked its family: this one too
 
 
 async def test_an_unknown_refresh_token_is_an_invalid_grant(identity: Identity) -> None:
@@ -423,3 +426,126 @@ async def test_without_the_development_seed_only_a_first_kanwil_admin_is_created
 
     assert (admin.role, admin.username) == ("kanwil_admin", "kanwil-admin")
     assert [p["username"] for p in listed.json()["items"]] == ["kanwil-admin"]
+
+
+# --------------------------------------------------------------------------- issue 17
+
+
+async def principal_ids(identity: Identity, admin: dict[str, str]) -> dict[str, str]:
+    listed = (await identity.http.get("/principals?limit=500", headers=admin)).json()["items"]
+    return {p["client_id"] or p["username"]: p["id"] for p in listed}
+
+
+async def test_the_last_active_kanwil_admin_cannot_be_revoked(identity: Identity) -> None:
+    admin = await identity.bearer()
+    first = (await principal_ids(identity, admin))["kanwil-admin"]
+
+    alone = await identity.http.post(f"/principals/{first}/revoke", headers=admin)
+    added = await identity.http.post(
+        "/principals", json={"role": "kanwil_admin", "name": "kanwil-2"}, headers=admin
+    )
+    second = added.json()["id"]
+    with_another = await identity.http.post(f"/principals/{first}/revoke", headers=admin)
+    last_again = await identity.http.post(f"/principals/{second}/revoke", headers=admin)
+
+    assert alone.status_code == 409
+    assert alone.json()["field"] == "principal_id"
+    assert "last active kanwil_admin" in alone.json()["detail"]
+    assert with_another.status_code == 200
+    assert last_again.status_code == 409
+    listed = (await identity.http.get("/principals?limit=500", headers=admin)).json()["items"]
+    assert [p["username"] for p in listed if p["role"] == "kanwil_admin" and not p["revoked_at"]]
+
+
+async def test_a_reused_refresh_token_revokes_every_refresh_token_of_its_sign_in(
+    identity: Identity,
+) -> None:
+    admin = identity.credentials.find("upt_admin", upt="CLG")
+    signed_in = await identity.sign_in(admin)
+    elsewhere = await identity.sign_in(admin)  # another sign-in: another family
+    first = signed_in["refresh_token"]
+    second = await identity.token({"grant_type": "refresh_token", "refresh_token": first})
+    third = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]}
+    )
+    live = third.json()["refresh_token"]
+
+    reused = await identity.token({"grant_type": "refresh_token", "refresh_token": first})
+    after = await identity.token({"grant_type": "refresh_token", "refresh_token": live})
+    other = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": elsewhere["refresh_token"]}
+    )
+
+    assert (second.status_code, third.status_code) == (200, 200)
+    assert (reused.status_code, reused.json()["error"]) == (400, "invalid_grant")
+    assert (after.status_code, after.json()["error"]) == (400, "invalid_grant")  # the family
+    assert other.status_code == 200  # another sign-in's tokens are not the thief's
+    # The access tokens the family gave are not revoked: they expire within their lifetime.
+    assert (await identity.verify(third.json()["access_token"]))["sub"] == "admin-clg"
+
+
+async def test_a_revoked_account_is_refused_as_a_wrong_password_is(identity: Identity) -> None:
+    admin = await identity.bearer()
+    ids = await principal_ids(identity, admin)
+    officer = identity.credentials.find("qc_officer", upt="PDG")
+    terminal = identity.credentials.find("terminal", workshop="PDG-RJT")
+    assert officer.password
+    assert terminal.client_id
+    for name in ("qc-pdg", "terminal-pdg-rjt"):
+        await identity.http.post(f"/principals/{ids[name]}/revoke", headers=admin)
+
+    def person(password: str) -> dict[str, str]:
+        return {"grant_type": "password", "username": "qc-pdg", "password": password}
+
+    right_password = await identity.token(person(officer.password))
+    wrong_password = await identity.token(person("guess"))
+    client = {"grant_type": "client_credentials"}
+    right_secret = await identity.token(client, auth=(terminal.client_id, terminal.client_secret))
+    wrong_secret = await identity.token(client, auth=(terminal.client_id, "guess"))
+
+    assert right_password.status_code == wrong_password.status_code == 400
+    assert right_password.json() == wrong_password.json()
+    assert right_secret.status_code == wrong_secret.status_code == 401
+    assert right_secret.json() == wrong_secret.json()
+
+
+async def test_the_database_holding_the_signing_key_is_readable_by_its_owner_only(
+    backend: Backend, tmp_path: Path
+) -> None:
+    settings = identity_settings(backend, tmp_path)
+    await migrate("identity", settings.service_database_url())  # as `jejak migrate` makes it
+
+    async with running_identity(settings) as identity:
+        await identity.sign_in(identity.credentials.find("kanwil_admin"))  # a write: the WAL
+        modes = file_modes(tmp_path)
+
+    assert {"identity.db", "identity.db-wal", "credentials.json"} <= set(modes)
+    assert modes == dict.fromkeys(modes, 0o600)
+
+
+def file_modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
+
+
+async def test_two_kanwil_admins_revoking_each_other_at_once_leave_one_of_them(
+    backend: Backend, tmp_path: Path
+) -> None:
+    # On the run's PostgreSQL when it has one: there the two transactions really overlap.
+    server = backend.system_env(tmp_path, f"id-{uuid.uuid4().hex[:6]}").get("DATABASE_URL")
+    settings = identity_settings(backend, tmp_path, database_url=server)
+    async with running_identity(settings) as identity:
+        first = await identity.bearer()
+        body = {"role": "kanwil_admin", "name": "kanwil-2"}
+        added = (await identity.http.post("/principals", json=body, headers=first)).json()
+        signed_in = await identity.token(
+            {"grant_type": "password", "username": "kanwil-2", "password": added["password"]}
+        )
+        second = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        ids = await principal_ids(identity, first)
+
+        answers = await asyncio.gather(
+            identity.http.post(f"/principals/{ids['kanwil-2']}/revoke", headers=first),
+            identity.http.post(f"/principals/{ids['kanwil-admin']}/revoke", headers=second),
+        )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409]

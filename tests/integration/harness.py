@@ -50,6 +50,7 @@ async def pending_count(redis: Redis, stream: str, group: str) -> int:
     return int(summary["pending"])
 
 
-async def dead_letters(redis: Redis, namespace: str) -> list[dict[bytes, bytes]]:
-    entries: Any = await redis.xrange(f"{namespace}.dead-letters")
+async def dead_letters(runtime: Runtime) -> list[dict[bytes, bytes]]:
+    """The letters of the service's own dead-letter stream."""
+    entries: Any = await runtime.redis.xrange(runtime.dead_letters.stream)
     return [fields for _id, fields in entries]

@@ -1,6 +1,9 @@
 """`jejak dead-letters` against the run's real Redis and running probe services: list and
-show what was set aside, replay it (applied once, by every group that had not applied it),
-drop it; unknown ids change nothing and exit with 2."""
+show what was set aside (every service's dead letters), replay it (applied once, by every group
+that had not applied it), drop it; unknown ids change nothing and exit with 2.
+
+Forged letters (a service writing another's, a letter naming what its group does not consume)
+are tested with the services' own Redis users in test_dead_letter_forgery.py."""
 
 import dataclasses
 import json
@@ -13,8 +16,9 @@ from redis.asyncio import Redis
 from typer.testing import CliRunner, Result
 
 from jejak.cli import app
+from jejak.redis_users import SPECS
 from shared.contracts import BatchCompleted
-from shared.delivery.dead_letters import DeadLetters, dead_letter_stream
+from shared.delivery.dead_letters import DeadLetters, dead_letter_prefix, dead_letter_stream
 from shared.delivery.entries import DATA_FIELD, Entry
 from shared.service import Runtime
 from tests.integration import probe_service
@@ -34,6 +38,14 @@ def no_poison() -> None:
     probe_service.poisoned.clear()
 
 
+@pytest.fixture(autouse=True)
+def probes_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The probes are services of this test system: replay learns what their groups consume
+    from their specs, as it does the real services'."""
+    monkeypatch.setitem(SPECS, "probe", lambda: probe_service.spec)
+    monkeypatch.setitem(SPECS, "probe2", lambda: OTHER)
+
+
 @pytest.fixture
 async def redis(system_env: dict[str, str]) -> AsyncIterator[Redis]:
     client = Redis.from_url(system_env["REDIS_URL"])
@@ -42,8 +54,13 @@ async def redis(system_env: dict[str, str]) -> AsyncIterator[Redis]:
 
 
 async def letter_ids(redis: Redis, namespace: str) -> list[str]:
-    entries: Any = await redis.xrange(dead_letter_stream(namespace))
-    return [entry_id.decode() for entry_id, _fields in entries]
+    """`<service>/<entry id>` of every letter of every service, oldest first."""
+    ids: list[tuple[int, str]] = []
+    for service in ("probe", "probe2"):
+        entries: Any = await redis.xrange(dead_letter_stream(namespace, service))
+        for entry_id, _fields in entries:
+            ids.append((int(entry_id.split(b"-")[0]), f"{service}/{entry_id.decode()}"))
+    return [letter_id for _ms, letter_id in sorted(ids)]
 
 
 async def settled(runtime: Runtime) -> bool:
@@ -79,7 +96,7 @@ async def test_list_and_show_tell_where_a_letter_came_from_why_and_what_it_held(
     event = ["batch-completed", invalid["event_id"]]
     assert rows[0].split()[2:] == [stream, group, "invalid", "1", *event]
     assert rows[1].split()[2:] == [stream, group, "malformed", "1", "?", "?"]
-    assert total == f"2 dead letter(s) in {dead_letter_stream(namespace)}."
+    assert total == f"2 dead letter(s) in {dead_letter_prefix(namespace)}*."
 
     shown = cli(system_env, "show", first)
     assert shown.exit_code == 0, shown.output
@@ -89,7 +106,7 @@ async def test_list_and_show_tell_where_a_letter_came_from_why_and_what_it_held(
         f"source group:     {group}",
     ]
     assert "  quantity: Input should be greater than or equal to 0" in shown.stdout
-    assert "  __data__:\n    {\n" in shown.stdout  # the original, pretty-printed
+    assert "  __data__:\n    {\n" in shown.stdout  # the letter's copy, pretty-printed
     assert '      "quantity": -1,' in shown.stdout
     assert "    {not json" in cli(system_env, "show", second).stdout
 
@@ -133,7 +150,9 @@ async def test_a_letter_never_applied_is_applied_once_after_replay_by_every_grou
 
 
 async def _letter(redis: Redis, namespace: str, letter_id: str) -> dict[bytes, bytes]:
-    entries: Any = await redis.xrange(dead_letter_stream(namespace), letter_id, letter_id)
+    service, entry_id = letter_id.split("/")
+    stream = dead_letter_stream(namespace, service)
+    entries: Any = await redis.xrange(stream, entry_id, entry_id)
     fields: dict[bytes, bytes] = entries[0][1]
     return fields
 
@@ -173,23 +192,19 @@ async def test_replaying_an_event_already_applied_changes_nothing(
     assert await letter_ids(redis, namespace) == []
 
 
-async def written_letter(
-    redis: Redis, namespace: str, payload: bytes, entry_id: str = "1-0"
-) -> str:
-    """A letter as a group would write it, without running one."""
+async def written_letter(redis: Redis, namespace: str, payload: bytes) -> str:
+    """A letter as the probe's group would write it, without running one, for an entry added
+    to its source stream."""
     stream = BatchCompleted.stream(namespace)
-    await DeadLetters(redis, namespace).send(
-        Entry(stream, entry_id, {DATA_FIELD: payload}),
+    entry_id: Any = await redis.xadd(stream, {DATA_FIELD: payload})
+    await DeadLetters(redis, namespace, "probe").send(
+        Entry(stream, entry_id.decode(), {DATA_FIELD: payload}),
         group=f"{namespace}.probe",
         reason="max_deliveries",
         error="boom",
         deliveries=5,
     )
     return (await letter_ids(redis, namespace))[-1]
-
-
-def recent_id() -> str:
-    return f"{int(datetime.now(UTC).timestamp() * 1000) - 60_000}-0"
 
 
 async def test_drop_removes_letters_once_confirmed(
@@ -216,20 +231,22 @@ async def test_unknown_ids_are_a_clear_error_with_exit_code_2_and_change_nothing
     system_env: dict[str, str], redis: Redis
 ) -> None:
     namespace = system_env["JEJAK_NAMESPACE"]
-    known = await written_letter(redis, namespace, raw(completed()), recent_id())
+    known = await written_letter(redis, namespace, raw(completed()))
     stream = BatchCompleted.stream(namespace)
+    bare_id = known.split("/")[1]  # the entry id alone does not say whose letter it is
 
     for args in (
-        ("show", "1-1"),
+        ("show", "probe/1-1"),
         ("show", "not-an-id"),
-        ("replay", known, "1-1"),
-        ("drop", "--yes", known, "1-1"),
+        ("show", bare_id),
+        ("replay", known, "probe/1-1"),
+        ("drop", "--yes", known, "probe2/1-1"),
     ):
         result = cli(system_env, *args)
         assert result.exit_code == 2, (args, result.output)
-        assert f"Error: no dead letter {args[-1]} in {namespace}.dead-letters" in result.stderr
+        assert f"Error: no dead letter {args[-1]} in {namespace}.dead-letters.* " in result.stderr
     assert await letter_ids(redis, namespace) == [known]
-    assert await redis.xlen(stream) == 0
+    assert await redis.xlen(stream) == 1  # the entry the letter names, no copy
 
 
 async def test_a_letter_older_than_the_inbox_retention_or_still_invalid_needs_force(
@@ -238,18 +255,19 @@ async def test_a_letter_older_than_the_inbox_retention_or_still_invalid_needs_fo
     namespace = system_env["JEJAK_NAMESPACE"]
     stream = BatchCompleted.stream(namespace)
     old = completed().model_copy(update={"recorded_at": datetime.now(UTC) - timedelta(days=8)})
-    aged = await written_letter(redis, namespace, raw(old), recent_id())
-    broken = await written_letter(redis, namespace, b"{not json", recent_id())
+    aged = await written_letter(redis, namespace, raw(old))
+    broken = await written_letter(redis, namespace, b"{not json")
 
     refused = cli(system_env, "replay", aged, broken)
     assert refused.exit_code == 1
     assert "older than the inbox retention (JEJAK_INBOX_RETENTION_S=604800)" in refused.stderr
     assert f"{broken}: it is still malformed" in refused.stderr
-    assert await redis.xlen(stream) == 0
+    assert await redis.xlen(stream) == 2  # the two entries the letters name, no copy
 
     longer_retention = system_env | {"JEJAK_INBOX_RETENTION_S": str(9 * 86_400)}
     assert cli(longer_retention, "replay", aged).exit_code == 0
     assert cli(system_env, "replay", "--force", broken).exit_code == 0
-    copies: Any = await redis.xrange(stream)
-    assert [fields[DATA_FIELD] for _id, fields in copies] == [raw(old), b"{not json"]
+    entries: Any = await redis.xrange(stream)
+    copies = [fields[DATA_FIELD] for _id, fields in entries][2:]
+    assert copies == [raw(old), b"{not json"]
     assert await letter_ids(redis, namespace) == []

@@ -117,7 +117,7 @@ async def test_bad_entries_are_dead_lettered_with_the_reason_while_the_consumer_
             raw(good[1]),
         )
         await eventually("good entries applied, every entry acked", lambda: settled(runtime, 2))
-        letters = await dead_letters(runtime.redis, namespace)
+        letters = await dead_letters(runtime)
     assert [(d[b"reason"], d[b"source_group"]) for d in letters] == [
         (b"malformed", runtime.settings.group.encode()),
     ] * 3 + [(b"invalid", runtime.settings.group.encode())]
@@ -125,6 +125,27 @@ async def test_bad_entries_are_dead_lettered_with_the_reason_while_the_consumer_
     assert b"quantity: Input should be greater than or equal to 0" in letters[3][b"error"]
     assert letters[0][b"original.__data__"] == b"{this is not json"
     assert letters[1][b"original.note"] == b"no data field at all"
+
+
+async def test_an_event_of_another_major_version_or_of_no_version_is_dead_lettered_at_once(
+    system_env: dict[str, str],
+) -> None:
+    """A v1 stream carries 1.x: "2.0", "9.0" or "abc" is another contract, or none."""
+    versions = ["2.0", "9.0", "abc"]
+    foreign = [completed().model_dump(mode="json") | {"schema_version": v} for v in versions]
+    good = completed()
+    async with running(probe_service.spec, system_env) as runtime:
+        namespace = runtime.settings.namespace
+        await xadd(runtime.redis, namespace, *(json.dumps(e).encode() for e in foreign), raw(good))
+        await eventually("the good entry applied, every entry acked", lambda: settled(runtime, 1))
+        letters = await dead_letters(runtime)
+        assert await applied(runtime) == [good.lot_code]
+    assert [(d[b"reason"], d[b"deliveries"]) for d in letters] == [(b"invalid", b"1")] * 3
+    assert [d[b"error"].decode() for d in letters] == [
+        "schema_version: Value error, major version 2 is not this stream's (v1): expected 1.x",
+        "schema_version: Value error, major version 9 is not this stream's (v1): expected 1.x",
+        "schema_version: Value error, 'abc' is not a version (major.minor, e.g. '1.0')",
+    ]
 
 
 async def test_an_event_that_keeps_failing_is_dead_lettered_after_the_delivery_limit(
@@ -138,7 +159,7 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_after_the_delivery_l
         namespace = runtime.settings.namespace
         await xadd(runtime.redis, namespace, raw(poison), raw(fine))
         await eventually("the poison dead-lettered, the rest applied", lambda: settled(runtime, 1))
-        letters = await dead_letters(runtime.redis, namespace)
+        letters = await dead_letters(runtime)
         assert await applied(runtime) == [fine.lot_code]
     assert len(letters) == 1
     assert letters[0][b"reason"] == b"max_deliveries"
@@ -163,7 +184,7 @@ async def test_a_failure_that_heals_is_applied_once_by_the_claimer(
         )
         probe_service.poisoned.clear()  # the outage is over
         await eventually("the entry applied by the claimer", lambda: settled(runtime, 1))
-        assert await dead_letters(runtime.redis, runtime.settings.namespace) == []
+        assert await dead_letters(runtime) == []
 
 
 async def test_entries_left_pending_by_a_crashed_consumer_are_taken_over(

@@ -13,6 +13,7 @@ from redis.exceptions import NoPermissionError
 
 from jejak.redis_users import deprovision, provision
 from shared.contracts import BatchCompleted, BatchSignedOff, StockChanged
+from shared.delivery.dead_letters import dead_letter_stream
 
 ENTRY = {"__data__": "{}"}
 
@@ -65,7 +66,8 @@ def test_a_channels_user_reads_stock_changes_and_cannot_write_at_all(
     with Redis.from_url(users["channel-galeri-serang"]) as channel:
         channel.xgroup_create(stream, f"{namespace}.galeri", id="0", mkstream=True)
         assert channel.xreadgroup(f"{namespace}.galeri", "pos-1", {stream: ">"}) == []
-        for target in (stream, BatchCompleted.stream(namespace), f"{namespace}.dead-letters"):
+        dead_letters = dead_letter_stream(namespace, "sales")
+        for target in (stream, BatchCompleted.stream(namespace), dead_letters):
             with pytest.raises(NoPermissionError):
                 channel.xadd(target, ENTRY)
 

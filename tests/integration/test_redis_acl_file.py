@@ -80,3 +80,15 @@ def test_the_default_user_needs_the_administrators_password(
     with Redis(port=port, password=password) as admin:
         assert admin.ping()
     assert {path.stat().st_mode & 0o777 for path in folder.iterdir()} == {0o600}
+
+
+def test_files_left_readable_by_an_older_release_are_narrowed_to_their_owner(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    for name in ("passwords.json", "users.acl"):
+        (folder / name).write_text("{}" if name.endswith(".json") else "")
+        (folder / name).chmod(0o644)
+    written = write_deployment_files(folder, "jejak", redis_host="127.0.0.1:0")
+    assert {path.stat().st_mode & 0o777 for path in written} == {0o600}

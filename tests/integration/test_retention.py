@@ -127,7 +127,7 @@ async def test_a_running_service_trims_what_it_produced_once_every_group_is_done
     system_env: dict[str, str], redis: Redis
 ) -> None:
     namespace = system_env["JEJAK_NAMESPACE"]
-    stream, dead = BatchCompleted.stream(namespace), dead_letter_stream(namespace)
+    stream, dead = BatchCompleted.stream(namespace), dead_letter_stream(namespace, "probe")
     await redis.xgroup_create(stream, f"{namespace}.channel", id="0", mkstream=True)
     old_letter, *_ = await add_aged(redis, dead, 40 * DAY)
     await redis.xadd(dead, ENTRY)  # type: ignore[arg-type]
