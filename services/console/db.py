@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, Text, delete, select, update
+from sqlalchemy import JSON, String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -95,28 +95,10 @@ class Sessions:
             claims=claims.to_payload() if claims is not None else None,
         )
         if tokens is not None:
-            _set_tokens(row, tokens)
+            store_tokens(row, tokens)
         self.session.add(row)
         await self.session.flush()
         return session_id, row
-
-    async def replace_tokens(self, row: SessionRow, old_refresh: str, tokens: Tokens) -> bool:
-        """Store refreshed tokens unless another request refreshed first (compare and set on
-        the refresh token, which identity accepts only once). False: the other one won."""
-        result = await self.session.execute(
-            update(SessionRow)
-            .where(SessionRow.id_hash == row.id_hash, SessionRow.refresh_token == old_refresh)
-            .values(
-                access_token=tokens.access_token,
-                access_expires_at=tokens.access_expires_at,
-                refresh_token=tokens.refresh_token,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        changed = bool(result.rowcount)  # type: ignore[attr-defined]
-        if changed:
-            _set_tokens(row, tokens)
-        return changed
 
     async def end(self, row: SessionRow) -> None:
         await self.session.execute(delete(SessionRow).where(SessionRow.id_hash == row.id_hash))
@@ -126,11 +108,8 @@ class Sessions:
         result = await self.session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def count(self) -> int:
-        return len(list(await self.session.scalars(select(SessionRow.id_hash))))
 
-
-def _set_tokens(row: SessionRow, tokens: Tokens) -> None:
+def store_tokens(row: SessionRow, tokens: Tokens) -> None:
     row.access_token = tokens.access_token
     row.access_expires_at = tokens.access_expires_at
     row.refresh_token = tokens.refresh_token

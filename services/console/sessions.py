@@ -17,7 +17,7 @@ from weakref import WeakValueDictionary
 
 from fastapi import Depends, Request, Response
 
-from services.console.db import SessionRow, Sessions, Tokens
+from services.console.db import SessionRow, Sessions, Tokens, store_tokens
 from services.console.upstream import SignInRefused, Upstream
 from shared.db import Database
 from shared.identity import Claims, Role
@@ -50,7 +50,7 @@ class Console:
     upstream: Upstream
     person_lifetime: timedelta
     # One refresh at a time per session in this process (a lock lives while a request holds
-    # or awaits it); between replicas, _refreshed settles who stored the new pair.
+    # or awaits it); between replicas, the session's row lock (_refreshed).
     _refreshing: "WeakValueDictionary[str, asyncio.Lock]" = field(
         default_factory=WeakValueDictionary
     )
@@ -132,41 +132,38 @@ def role(*roles: Role) -> Any:
 
 async def access_token(console: Console, person: Person) -> str:
     """The person's access token, refreshed first when it has (nearly) run out. A refused
-    refresh (expired, revoked, used elsewhere) ends the session: SignInRequired."""
+    refresh (expired, revoked) ends the session: SignInRequired."""
     tokens = person.row.tokens()
     if tokens is None:
         raise SignInRequired()
     if tokens.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
         return tokens.access_token
-    async with console.refresh_lock(person.row):
-        fresh = await _stored_tokens(console, person.row)
-        if fresh is None:
-            raise SignInRequired()
-        if fresh.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
-            return fresh.access_token  # another request refreshed while this one waited
-        return await _refreshed(console, person.row, fresh)
+    async with console.refresh_lock(person.row):  # this process's requests wait here
+        token = await _refreshed(console, person.row)
+    if token is None:
+        raise SignInRequired()
+    return token
 
 
-async def _refreshed(console: Console, row: SessionRow, old: Tokens) -> str:
-    try:
-        new = await console.upstream.refresh(old.refresh_token)
-    except SignInRefused:
-        # Refused because another replica used it a moment ago? Then its pair is stored.
-        stored = await _stored_tokens(console, row)
-        if stored is not None and stored.refresh_token != old.refresh_token:
-            return stored.access_token
-        await end_session(console, row)
-        raise SignInRequired() from None
+async def _refreshed(console: Console, row: SessionRow) -> str | None:
+    """The session's access token, refreshed unless another request did it meanwhile; None
+    when identity refused (the session is ended). The session's row stays locked while
+    identity answers: a refresh token used twice makes identity revoke the person's whole
+    family of tokens (theft, to it), so two replicas must never both use it."""
     async with console.db.transaction() as session:
-        # False: another replica stored its own new pair first; ours is as valid meanwhile.
-        await Sessions(session).replace_tokens(row, old.refresh_token, new)
-    return new.access_token
-
-
-async def _stored_tokens(console: Console, row: SessionRow) -> Tokens | None:
-    async with console.db.sessions() as session:
-        current = await session.get(SessionRow, row.id_hash)
-    return current.tokens() if current is not None else None
+        current = await session.get(SessionRow, row.id_hash, with_for_update=True)
+        tokens = current.tokens() if current is not None else None
+        if current is None or tokens is None:
+            return None
+        if tokens.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
+            return tokens.access_token  # refreshed while this request waited
+        try:
+            new = await console.upstream.refresh(tokens.refresh_token)
+        except SignInRefused:
+            await session.delete(current)
+            return None
+        store_tokens(current, new)
+        return new.access_token
 
 
 async def start_session(
