@@ -71,6 +71,7 @@ def make_app(settings: Settings | None = None, http: httpx.AsyncClient | None = 
         db=runtime.db,
         upstream=Upstream(runtime.settings, client),
         person_lifetime=timedelta(hours=runtime.settings.refresh_token_hours),
+        trusted_proxies=runtime.settings.trusted_proxy_networks,
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(PageHeaders)

@@ -10,6 +10,8 @@ id planted before the sign-in is worth nothing after it).
 
 import asyncio
 import hmac
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -21,6 +23,7 @@ from services.console.db import SessionRow, Sessions, Tokens, store_tokens
 from services.console.upstream import SignInRefused, Upstream
 from shared.db import Database
 from shared.identity import Claims, Role
+from shared.settings import IPNetwork
 
 COOKIE = "jejak_session"
 ANONYMOUS_LIFETIME = timedelta(hours=2)  # a sign-in form left open this long must be reloaded
@@ -49,6 +52,7 @@ class Console:
     db: Database
     upstream: Upstream
     person_lifetime: timedelta
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     # One refresh at a time per session in this process (a lock lives while a request holds
     # or awaits it); between replicas, the session's row lock (_refreshed).
     _refreshing: "WeakValueDictionary[str, asyncio.Lock]" = field(
@@ -186,9 +190,24 @@ def set_cookie(request: Request, response: Response, session_id: str, row: Sessi
         expires=row.expires_at,
         path="/",
         httponly=True,  # no page script reads it
-        secure=request.url.scheme == "https",
+        secure=over_https(request, console_of(request).trusted_proxies),
         samesite="lax",  # sent on links from elsewhere, never on their forms' POSTs
     )
+
+
+def over_https(request: Request, trusted_proxies: Sequence[IPNetwork]) -> bool:
+    """The browser reached the console over https: directly, or through a TLS proxy of
+    JEJAK_TRUSTED_PROXIES saying so (X-Forwarded-Proto); anyone else's header is not believed
+    (uvicorn runs with --no-proxy-headers)."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    trusted = any(address in network for network in trusted_proxies)
+    return trusted and request.headers.get("x-forwarded-proto", "").lower() == "https"
 
 
 def is_htmx(request: Request) -> bool:

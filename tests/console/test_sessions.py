@@ -2,6 +2,7 @@
 apps (tests/console/harness.py): what a browser sees, and what the session table holds."""
 
 import asyncio
+import ipaddress
 import secrets
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -377,3 +378,21 @@ async def test_pages_allow_only_the_consoles_own_scripts_and_styles(system: Cons
     assert "Content-Security-Policy" not in docs.headers, "Swagger UI comes from its CDN"
     assert htmx.status_code == 200
     assert "no-store" not in htmx.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "secure"),
+    [(False, None, False), (False, "https", False), (True, "https", True), (True, "http", False)],
+)
+async def test_the_cookie_is_secure_when_the_browser_came_over_https(
+    system: ConsoleSystem, trusted: bool, forwarded: str | None, secure: bool
+) -> None:
+    """Through a TLS proxy of JEJAK_TRUSTED_PROXIES saying so; nobody else is believed."""
+    if trusted:  # the test client's address, as the proxy's
+        system.console.state.console.trusted_proxies = (ipaddress.ip_network("127.0.0.1/32"),)
+    headers = {"X-Forwarded-Proto": forwarded} if forwarded else {}
+    async with system.browser() as browser:
+        answer = await browser.http.get("/sign-in", headers=headers)
+
+    attributes = [part.strip().lower() for part in answer.headers["set-cookie"].split(";")]
+    assert ("secure" in attributes) is secure
