@@ -21,6 +21,9 @@ from shared.uow import UnitOfWork
 
 Written = Literal["created", "updated", "unchanged"]
 MAX_IMPORT_ROWS = 20_000
+# An import's body (a route ending in /import, shared/body_limit.py): 20,000 rows of a few
+# hundred bytes each, with room to spare; every other body is held to Settings.max_body_bytes.
+MAX_IMPORT_BODY_BYTES = 16_000_000
 DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
 Row = TypeVar("Row", bound=BaseModel)
 

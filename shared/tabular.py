@@ -10,11 +10,12 @@ its column and the reason, so that a file is fixed in one go.
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Literal, TypeVar, get_args, get_origin
+from typing import IO, Annotated, Literal, TypeVar, get_args, get_origin
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
@@ -59,6 +60,32 @@ def format_of(path: Path, given: Format | None = None) -> Format:
 
 def columns(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _scalar_columns(model: type[BaseModel]) -> dict[str, type]:
+    """Columns of integers and of flags (int | None too): their cells are turned into the JSON
+    value before validation, which is strict about both (shared/inputs.py)."""
+    kinds: dict[str, type] = {}
+    for name, info in model.model_fields.items():
+        candidates = [info.annotation, *get_args(info.annotation)]  # X | None too
+        candidates = [  # StrictInt | None: Annotated[int, Strict()] inside
+            get_args(c)[0] if get_origin(c) is Annotated else c for c in candidates
+        ]
+        for kind in (bool, int):  # bool first: a bool is an int to Python
+            if kind in candidates:
+                kinds[info.alias or name] = kind
+                break
+    return kinds
+
+
+def _scalar(text: str, kind: type) -> object:
+    """A cell of an integer or flag column as that JSON value; text that is neither stays text,
+    for the model to refuse by the column's name."""
+    if kind is bool and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if kind is int and re.fullmatch(r"[+-]?\d{1,19}", text):
+        return int(text)
+    return text
 
 
 def _list_columns(model: type[BaseModel]) -> set[str]:
@@ -174,6 +201,7 @@ def read_numbered(
         raise TableErrors([RowError(HEADER_ROW, None, f"not a {fmt} table: {exc}")]) from None
     _check_header(header, model)
     lists = _list_columns(model)
+    scalars = _scalar_columns(model)
     parsed: list[tuple[int, M]] = []
     errors: list[RowError] = []
     for number, values in enumerate(raw, start=HEADER_ROW + 1):
@@ -187,8 +215,14 @@ def read_numbered(
             continue
         record: dict[str, object] = {}
         for column, text in zip(header, texts, strict=False):
-            if text != "":
-                record[column] = _split(text) if column in lists else text
+            if text == "":
+                continue
+            if column in lists:
+                record[column] = _split(text)
+            elif column in scalars:
+                record[column] = _scalar(text, scalars[column])
+            else:
+                record[column] = text
         try:
             parsed.append((number, model.model_validate(record)))
         except ValidationError as invalid:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,7 @@ from shared.contracts import (
 )
 from shared.db import core_table, row_values
 from shared.errors import Conflict, NotFound, Rejected
+from shared.inputs import MAX_SERIALS
 
 
 class Shipment(BaseModel):
@@ -53,11 +54,11 @@ class Shipment(BaseModel):
     to_location: LocationCode
     sku: Sku
     lot_code: LotCode
-    quantity: int | None = Field(
+    quantity: StrictInt | None = Field(
         None, gt=0, le=10_000_000, description="Goods traced per lot: how many."
     )
     serials: list[Serial] = Field(
-        default_factory=list, max_length=10_000, description="Goods traced per unit: which."
+        default_factory=list, max_length=MAX_SERIALS, description="Goods traced per unit: which."
     )
 
     def same_as(self, row: db.TransferRow) -> bool:
@@ -76,19 +77,19 @@ class Receipt(BaseModel):
     """What arrived of a transfer: every piece shipped is received, short or damaged."""
 
     model_config = ConfigDict(extra="forbid")
-    received_quantity: int | None = Field(
+    received_quantity: StrictInt | None = Field(
         None,
         ge=0,
         le=10_000_000,
         description="Arrived whole; left out: what is not short or damaged.",
     )
-    received_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
-    short_quantity: int = Field(0, ge=0, le=10_000_000, description="Never arrived.")
-    short_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
-    damaged_quantity: int = Field(
+    received_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
+    short_quantity: StrictInt = Field(0, ge=0, le=10_000_000, description="Never arrived.")
+    short_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
+    damaged_quantity: StrictInt = Field(
         0, ge=0, le=10_000_000, description="Arrived damaged: quarantined, pending inspection."
     )
-    damaged_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
+    damaged_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
 
 
 @dataclass(frozen=True)
