@@ -25,6 +25,13 @@ MAX_IMPORT_ROWS = 20_000
 # hundred bytes each, with room to spare; every other body is held to Settings.max_body_bytes.
 MAX_IMPORT_BODY_BYTES = 16_000_000
 DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
+AllowMoves = Annotated[
+    bool,
+    Query(
+        description="Let rows move what exists to another owner or change how it is traced "
+        "(a product to another UPT, or between unit and lot); without it such a row is refused."
+    ),
+]
 Row = TypeVar("Row", bound=BaseModel)
 
 

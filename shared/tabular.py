@@ -6,6 +6,13 @@ cell holds the field's JSON value as text; a list is its items joined by commas;
 is a missing value (the field's default applies). Reading checks every row before it answers
 and reports every problem with its row number as a spreadsheet shows it (the header is row 1),
 its column and the reason, so that a file is fixed in one go.
+
+No cell is written that a spreadsheet would run: a text starting with =, +, -, @, a tab or a
+carriage return (a formula, or what Excel and LibreOffice take for one) is written with an
+apostrophe before it, in CSV and XLSX alike, so `=HYPERLINK(...)` shows as the text it is.
+Reading takes the apostrophe off again (a cell "'=x" is the text "=x"), so a table exported
+and imported again is unchanged. Cells are read as values, never as formulas: an XLSX formula
+cell is read as the value it last showed (openpyxl's data_only), which the model then checks.
 """
 
 import csv
@@ -26,6 +33,9 @@ Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 LIST_SEPARATOR = ","
 HEADER_ROW = 1
+# What spreadsheets start a formula with (OWASP's list for CSV injection), and the escape.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
 
 
 @dataclass(frozen=True)
@@ -102,19 +112,39 @@ def _list_columns(model: type[BaseModel]) -> set[str]:
 
 
 def cells(row: BaseModel) -> list[str | int | float | None]:
-    """A row's cells: numbers stay numbers (a spreadsheet sums them), the rest is text."""
+    """A row's cells: numbers stay numbers (a spreadsheet sums them), the rest is text, never
+    one a spreadsheet would run (`inert`)."""
     values = row.model_dump(mode="json", by_alias=True)
     out: list[str | int | float | None] = []
     for value in values.values():
         if isinstance(value, list):
-            out.append(LIST_SEPARATOR.join(str(item) for item in value))
+            out.append(inert(LIST_SEPARATOR.join(str(item) for item in value)))
         elif isinstance(value, bool):
             out.append("true" if value else "false")
-        elif value is None or isinstance(value, (str, int, float)):
+        elif isinstance(value, str):
+            out.append(inert(value))
+        elif value is None or isinstance(value, (int, float)):
             out.append(value)
         else:
-            out.append(str(value))
+            out.append(inert(str(value)))
     return out
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows rather than runs: an apostrophe before a formula's start (and
+    before a text that already starts with one, so that reading gives back exactly `text`)."""
+    if text.startswith(FORMULA_STARTS) or (
+        text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE))
+    ):
+        return ESCAPE + text
+    return text
+
+
+def _unescaped(text: str) -> str:
+    """A cell as written by `inert`, back to its text."""
+    if text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE)):
+        return text[1:]
+    return text
 
 
 def write_csv(rows: Iterable[BaseModel], model: type[BaseModel], stream: IO[str]) -> int:
@@ -207,7 +237,7 @@ def read_numbered(
     for number, values in enumerate(raw, start=HEADER_ROW + 1):
         if on_row is not None:
             on_row(number)
-        texts = [_text(value) for value in values]
+        texts = [_unescaped(_text(value)) for value in values]
         if not any(texts):
             continue  # a blank line
         if len(texts) > len(header) and any(texts[len(header) :]):

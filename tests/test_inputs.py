@@ -20,7 +20,8 @@ from pydantic import BaseModel
 from services.inventory.app import spec as inventory_spec
 from services.inventory.db import LocationRow
 from services.production.app import spec as production_spec
-from services.production.db import BatchRow, OutputRow
+from services.production.db import BatchRow, OutputRow, ProductRow
+from services.production.master import ProductSpec
 from services.quality.app import spec as quality_spec
 from services.quality.holds import HoldRow
 from services.sales.app import spec as sales_spec
@@ -477,3 +478,33 @@ async def test_an_order_sent_again_for_other_units_is_a_409_naming_them(
 
     problem = assert_problem(response, 409, "/orders")
     assert problem["reason"].endswith("it differs in serials")
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"upt_code": "SRG"}, "upt_code"), ({"tracking": "unit"}, "tracking")],
+    ids=["to-another-upt", "lot-to-unit"],
+)
+async def test_an_import_moving_a_product_is_refused_unless_moves_are_allowed(
+    backend: Backend, tmp_path: Path, change: dict[str, str], field: str
+) -> None:
+    async with serving(production_spec, backend, tmp_path) as (production, client):
+        bread = (await client.get("/catalogue/products/PAN-ROT-001", headers=as_("kanwil"))).json()
+        row = {name: bread[name] for name in ProductSpec.model_fields} | change
+        path = "/catalogue/products/import"
+        refused = await send(client, "POST", path, {"rows": [row]}, "kanwil")
+        [kept] = await production.rows(ProductRow, ProductRow.sku == "PAN-ROT-001")
+        unchanged = (kept.upt_code, kept.tracking)
+        allowed = await send(client, "POST", f"{path}?allow_moves=true", {"rows": [row]}, "kanwil")
+        [moved] = await production.rows(ProductRow, ProductRow.sku == "PAN-ROT-001")
+
+    problem = assert_problem(refused, 422, path)
+    assert problem["field"] == f"rows.0.{field}"
+    assert "allow_moves" in problem["reason"]
+    assert unchanged == ("CLG", "lot")
+    assert allowed.status_code == 200, allowed.text
+    assert allowed.json()["updated"] == 1
+    assert getattr(moved, field) == change[field]

@@ -176,6 +176,19 @@ class Catalogue:
         await self._check_made_facts(row, spec)
         return _update(row, values), row
 
+    async def check_not_moved(self, spec: ProductSpec) -> None:
+        """A spec that leaves a product's UPT and tracking as they are (imports ask this unless
+        told to allow moves); a new product moves nothing."""
+        row = await self.session.get(ProductRow, spec.sku)
+        for field, moved in (("upt_code", "moves it to"), ("tracking", "changes it to")):
+            now, asked = (getattr(row, field), getattr(spec, field)) if row else (None, None)
+            if now != asked:
+                raise Rejected(
+                    field,
+                    f"{spec.sku} is {now!r} now; this row {moved} {asked!r}: "
+                    "import with allow_moves (--allow-moves) to do so",
+                )
+
     async def _check_product(self, spec: ProductSpec) -> None:
         prefix = spec.sku.split("-")[0]
         if spec.family != prefix:
