@@ -6,7 +6,7 @@ change nothing. The policy itself holds for every request model and contract (th
 import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -31,6 +31,7 @@ from shared.contracts import ALL_EVENTS, Event
 from shared.identity import Claims
 from shared.inputs import MAX_LOT_QUANTITY, MAX_WORKER_CODES, NOTE_PATTERN, TEXT_PATTERN
 from shared.service import ServiceSpec
+from shared.timezones import WIB
 from tests.backend import Backend
 from tests.builders import SHOES, batch_completed
 from tests.handlers.harness import Service, running
@@ -508,3 +509,28 @@ async def test_an_import_moving_a_product_is_refused_unless_moves_are_allowed(
     assert allowed.status_code == 200, allowed.text
     assert allowed.json()["updated"] == 1
     assert getattr(moved, field) == change[field]
+
+
+async def test_a_completion_sent_again_with_other_dates_is_a_409_naming_them(
+    backend: Backend, tmp_path: Path
+) -> None:
+    today = datetime.now(WIB).date()
+    dates = {"production_date": str(today), "best_before": str(today + timedelta(days=4))}
+    async with serving(production_spec, backend, tmp_path) as (production, client):
+        batch_id = await open_batch(client, "bakery")
+        output = {"submission_id": str(uuid4()), "quantity": 200, "worker_codes": ["WB-0001"]}
+        await send(client, "POST", f"/batches/{batch_id}/output", output, "bakery")
+        path = f"/batches/{batch_id}/complete"
+        completed = await send(client, "POST", path, dates, "bakery")
+        resent = await send(client, "POST", path, dates, "bakery")
+        other = {**dates, "best_before": str(today + timedelta(days=5))}
+        changed = await send(client, "POST", path, other, "bakery")
+        [batch] = await production.rows(BatchRow)
+
+    assert (completed.status_code, resent.status_code) == (200, 200), completed.text
+    problem = assert_problem(changed, 409, path)
+    assert (problem["field"], problem["reason"]) == (
+        "batch_id",
+        "this batch was completed with other dates; it differs in best_before",
+    )
+    assert str(batch.best_before) == dates["best_before"]

@@ -19,7 +19,7 @@ from services.production.domain import WORKER_CODE_PATTERN, check_output
 from services.production.master import Catalogue
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
 from shared.contracts import Sku, WorkshopCode
-from shared.errors import Conflict
+from shared.errors import Conflict, check_resend
 from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.inputs import MAX_LOT_QUANTITY, MAX_WORKER_CODES
@@ -170,7 +170,11 @@ async def complete_batch(
     """Close the batch: assign its lot code (and unit serials) and announce it to QC."""
     batches = db.Batches(uow.session)
     batch = await _visible(caller, await batches.get(batch_id, lock=True), uow.session)
-    if batch.status == "completed":  # completing again is a resend of the same completion
+    if batch.status == "completed":  # completing again is a resend of the same completion,
+        if body is not None:  # with the dates it was completed with, if it gives any
+            asked = body.model_dump(exclude_none=True)
+            recorded = {name: getattr(batch, name) for name in asked}
+            check_resend("batch_id", "this batch was completed with other dates", recorded, asked)
         return await _view(batches, batch)
     made = await Catalogue(uow.session).origin(batch.workshop_code, batch.sku)
     dates = body or CompleteBatch()

@@ -80,6 +80,9 @@ class BatchRow(Base):
     correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the batch's flow, from its opening")
     opened_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # The food dates it was completed with (none: not food, or completed before 2026-12-07).
+    production_date: Mapped[date | None]
+    best_before: Mapped[date | None]
 
 
 class OutputRow(Base):
@@ -203,6 +206,7 @@ class Batches:
         lot = lot_code(made.upt_code, made.qc_family, at, sequence)
         unit_serials = serials(lot, batch.quantity) if made.tracking == "unit" else []
         batch.status, batch.lot_code, batch.completed_at = "completed", lot, at
+        batch.production_date, batch.best_before = made_on, best
         if unit_serials:
             rows = [{"serial": serial, "batch_id": batch.batch_id} for serial in unit_serials]
             await self.session.execute(insert(UNITS), rows)
