@@ -23,11 +23,13 @@ the changes of a consignment transfer (shipped, and received at the destination)
 On 2026-12-07 every contract took the input policy of HTTP (shared/inputs.py), a deliberate
 tightening within v1 (the golden schemas were rewritten): text refuses control characters and
 invalid Unicode and has a length (names 120, reasons 500, inventory's own reasons 1000), codes
-(UPT, workshop, channel, location, buyer reference) have their patterns, numbers and
-flags are strict, lists are bounded (10,000 serials, 1,000 defects or allocations, 100
-locations), a batch-completed lot holds at most 100,000, and units named for a quantity are
-one each (a unit-tracked batch-completed names exactly its quantity). Jejak's producers never
-emitted anything else; an entry breaking them is dead-lettered (invalid) by its consumer.
+(UPT, workshop, channel, location, buyer reference) have their patterns, numbers and flags are
+strict and every integer has a maximum, lists are bounded (10,000 serials, 1,000 defects or
+allocations, 100 locations), a batch-completed lot holds at most 100,000, and units named for a
+quantity are one each (a unit-tracked batch-completed names exactly its quantity). Jejak's
+producers never emitted anything else; an entry breaking them is dead-lettered (invalid) by its
+consumer.
+
 
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
@@ -210,7 +212,9 @@ class BatchCompleted(Event):
     quantity: LotQuantity = Field(description="Units (or unit of measure) produced.")
     unit_of_measure: Text = Field(max_length=SHORT_LENGTH, examples=["pair"])
     serials: Serials = Field(default_factory=list, description="One per unit when tracking=unit.")
-    worker_count: StrictInt = Field(ge=0, description="How many workers took part; never who.")
+    worker_count: StrictInt = Field(
+        ge=0, le=MAX_LOT_QUANTITY, description="How many workers took part; never who."
+    )
     production_date: date | None = Field(
         None, description="Food: the day it was made, in Asia/Jakarta (WIB)."
     )
@@ -255,9 +259,12 @@ class ProductChanged(Event):
         description="The GTIN-14 on its labels: its own, or the internal code (prefix 02).",
     )
     unit_of_measure: Text = Field(max_length=SHORT_LENGTH, examples=["unit"])
-    price_idr: StrictInt = Field(ge=0, description="List price in rupiah.")
+    price_idr: StrictInt = Field(ge=0, le=1_000_000_000, description="List price in rupiah.")
     shelf_life_days: StrictInt | None = Field(
-        None, ge=1, description="Food and fresh produce: days from production to best before."
+        None,
+        ge=1,
+        le=3650,
+        description="Food and fresh produce: days from production to best before.",
     )
     food_permit: FoodPermit | None = Field(
         None, description="Processed food: the registration it is sold under."
@@ -365,7 +372,9 @@ class StockChanged(Event):
     location_code: LocationCode = Field(examples=["CLG-STORE"])
     available: Quantity = Field(description="On hand minus reserved, after the change.")
     on_hand: Quantity
-    version: StrictInt = Field(ge=1, description="Monotonic per (sku, location): apply only newer.")
+    version: StrictInt = Field(
+        ge=1, le=2**63 - 1, description="Monotonic per (sku, location): apply only newer."
+    )
     reason: StockReason
     delta: StrictInt = Field(ge=-10_000_000, le=10_000_000, description="Change of `available`.")
     lot_code: LotCode | None = Field(None, description="Set when goods of one lot were received.")

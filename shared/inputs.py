@@ -11,10 +11,12 @@ types, so HTTP, imports and events refuse the same things with the same reasons:
   hold line breaks and tabs (LF, CR, TAB), nothing else below U+0020. Both carry their rule as a
   `pattern` in the JSON schemas, so clients see it; each field sets its own `max_length`.
 - Numbers and booleans are strict (`StrictInt`, `StrictBool`): `"5"` and `true` are not a
-  quantity, `1` and `"yes"` not a flag. A table's cells are text: shared/tabular.py turns a
-  cell into its column's JSON value before validation, as a JSON body would carry it.
+  quantity, `1` and `"yes"` not a flag. Every integer has a maximum (`le`), so none past 64 bits
+  reaches a database driver (it raised: a 500); ids in a path are `DatabaseId`. A table's cells
+  are text: shared/tabular.py turns a cell into its column's JSON value before validation, as a
+  JSON body would carry it.
 - Lists are bounded by what a real workshop never reaches but a flood does (below), and every
-  request body by `Settings.max_body_bytes` (shared/service.py; imports by their own limit).
+  request body by `Settings.max_body_bytes` (shared/body_limit.py; imports by their own).
 
 tests/test_inputs.py walks every request model and contract and fails on a text field without
 the rule or a length, or a number or flag that is not strict.

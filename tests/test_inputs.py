@@ -336,7 +336,8 @@ def request_models() -> Iterator[tuple[str, type[BaseModel]]]:
 
 def loose_fields(schema: Any, where: str = "") -> Iterator[str]:
     """Where a JSON schema has a text without a pattern (the policy's, or a code's), free text
-    without a length limit, or a list without one. (Strictness of numbers and flags is not in
+    without a length limit, a list without one, or an integer without a maximum (before the
+    database's: past 64 bits a driver raises). (Strictness of numbers and flags is not in
     a JSON schema: see below.)"""
     if isinstance(schema, dict):
         kind = schema.get("type")
@@ -347,6 +348,8 @@ def loose_fields(schema: Any, where: str = "") -> Iterator[str]:
                 yield f"{where}: free text without a maxLength"
         if kind == "array" and "maxItems" not in schema:
             yield f"{where}: list without maxItems"
+        if kind == "integer" and not {"maximum", "exclusiveMaximum"} & schema.keys():
+            yield f"{where}: integer without a maximum"
         for key, value in schema.items():
             yield from loose_fields(value, f"{where}.{key}")
     elif isinstance(schema, list):

@@ -26,7 +26,7 @@ from shared.contracts import DefectCode, LotCode, LotHeld, PermitRef, Serial
 from shared.errors import Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
-from shared.inputs import MAX_ENTRIES, MAX_SERIALS, Reason
+from shared.inputs import MAX_ENTRIES, MAX_LOT_QUANTITY, MAX_SERIALS, Reason
 from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, UnitOfWorkDep
 
@@ -38,7 +38,7 @@ Owned = TypeVar("Owned", InspectionRow, HoldRow)
 class RejectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     defect_code: DefectCode
-    quantity: StrictInt = Field(gt=0)
+    quantity: StrictInt = Field(gt=0, le=MAX_LOT_QUANTITY)
     serials: list[Serial] = Field(
         default_factory=list,
         max_length=MAX_SERIALS,
@@ -54,8 +54,8 @@ class SignOff(BaseModel):
         examples=["QC-CLG-07"],
         description="Taken from the officer's token; if given, it must be the token's.",
     )
-    passed_quantity: StrictInt = Field(ge=0)
-    rejected_quantity: StrictInt = Field(ge=0)
+    passed_quantity: StrictInt = Field(ge=0, le=MAX_LOT_QUANTITY)
+    rejected_quantity: StrictInt = Field(ge=0, le=MAX_LOT_QUANTITY)
     rejections: list[RejectionIn] = Field(default_factory=list, max_length=MAX_ENTRIES)
 
     def decision(self, lot: Lot) -> Decision:
