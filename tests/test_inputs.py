@@ -306,6 +306,15 @@ async def test_a_body_over_the_limit_is_a_413_naming_it(
     assert outputs == []
 
 
+async def test_an_import_may_be_larger_than_other_bodies(backend: Backend, tmp_path: Path) -> None:
+    """Imports take up to 16 MB: over a megabyte of rows is read and checked, not a 413."""
+    rows = [{"code": f"X{n:04d}"} for n in range(60_000)]  # 1.1 MB; more rows than allowed
+    async with serving(inventory_spec, backend, tmp_path) as (_inventory, client):
+        response = await send(client, "POST", "/locations/import", {"rows": rows}, "kanwil")
+
+    assert assert_problem(response, 422, "/locations/import")["errors"][0]["field"] == "rows"
+
+
 # --------------------------------------------------------------------------- the walk
 
 

@@ -175,3 +175,13 @@ def test_a_cell_of_an_integer_column_is_its_json_number_and_text_is_refused() ->
         tabular.read_bytes(table, Place, "csv")
 
     assert [(e.row, e.column) for e in bad.value.errors] == [(3, "capacity"), (4, "capacity")]
+
+
+def test_a_product_name_with_a_nul_in_a_csv_is_refused_with_its_row_and_column() -> None:
+    spec = ProductSpec.model_validate(PRODUCTS[0])
+    table = tabular.to_bytes([spec], ProductSpec, "csv").replace(spec.name.encode(), b"Kursi\0jati")
+
+    with pytest.raises(TableErrors) as bad:
+        tabular.read_bytes(table, ProductSpec, "csv")
+
+    assert bad.value.errors == [RowError(2, "name", "contains a control character (U+0000)")]
