@@ -18,8 +18,9 @@ types, so HTTP, imports and events refuse the same things with the same reasons:
 - Lists are bounded by what a real workshop never reaches but a flood does (below), and every
   request body by `Settings.max_body_bytes` (shared/body_limit.py; imports by their own).
 
-tests/test_inputs.py walks every request model and contract and fails on a text field without
-the rule or a length, or a number or flag that is not strict.
+tests/test_inputs.py walks every request model and contract and fails on a text without the
+rule (or a code's pattern) or a length, a list without a limit, an integer without a maximum,
+or a number or flag that is not strict.
 """
 
 import re
