@@ -190,12 +190,26 @@ def export(
     err_console.print(f"Wrote {count} {kind} to {path}")
 
 
+def _import_parameters(dry_run: bool, allow_moves: bool) -> dict[str, object]:
+    """Only products' imports know allow_moves; it is sent when asked for."""
+    parameters: dict[str, object] = {"dry_run": dry_run}
+    return parameters | ({"allow_moves": True} if allow_moves else {})
+
+
 @catalogue_app.command("import")
 def import_(
     kind: KindArgument,
     file: Annotated[Path, typer.Argument(help="A CSV or XLSX file with a header row.")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row and count; write nothing.")
+    ] = False,
+    allow_moves: Annotated[
+        bool,
+        typer.Option(
+            "--allow-moves",
+            help="Let rows move a product to another UPT or change its tracking (unit, lot); "
+            "without it such a row is refused.",
+        ),
     ] = False,
     fmt: FormatOption = None,
     url: UrlOption = None,
@@ -228,7 +242,7 @@ def import_(
         progress.update(task, description=f"{master.service} is applying {len(numbered):,} rows")
         body = {"rows": [row.model_dump(mode="json", by_alias=True) for _n, row in numbered]}
         answer = _owner(master, url, token, credentials, port_offset).call(
-            "POST", f"{master.path}/import", body, {"dry_run": dry_run}
+            "POST", f"{master.path}/import", body, _import_parameters(dry_run, allow_moves)
         )
     if answer.status_code == 422:
         _report(file, _server_errors(answer.json(), [number for number, _row in numbered]))

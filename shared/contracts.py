@@ -20,6 +20,17 @@ an order may be taken from. Production's product-changed (1.0) carries a catalog
 whole state whenever an administrator adds or changes it. Stock-changed 1.1 adds `transfer_id` to
 the changes of a consignment transfer (shipped, and received at the destination).
 
+On 2026-12-07 every contract took the input policy of HTTP (shared/inputs.py), a deliberate
+tightening within v1 (the golden schemas were rewritten): text refuses control characters and
+invalid Unicode and has a length (names 120, reasons 500, inventory's own reasons 1000), codes
+(UPT, workshop, channel, location, buyer reference) have their patterns, numbers and flags are
+strict and every integer has a maximum, lists are bounded (10,000 serials, 1,000 defects or
+allocations, 100 locations), a batch-completed lot holds at most 100,000, and units named for a
+quantity are one each (a unit-tracked batch-completed names exactly its quantity). Jejak's
+producers never emitted anything else; an entry breaking them is dead-lettered (invalid) by its
+consumer.
+
+
 Events carry ids and quantities, never personal data: no worker codes (they stay in
 production), buyers only as an opaque reference held by sales.
 """
@@ -30,10 +41,34 @@ from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from shared.attributes import named_alike
 from shared.gs1 import LOT_PATTERN, SERIAL_PATTERN
+from shared.inputs import (
+    MAX_ENTRIES,
+    MAX_LOCATIONS,
+    MAX_LOT_QUANTITY,
+    MAX_SERIALS,
+    NOTE_LENGTH,
+    SHORT_LENGTH,
+    Name,
+    Note,
+    Reason,
+    Text,
+    serials_problem,
+)
 
 Sku = Annotated[
     str, Field(pattern=r"^[A-Z]{3}-[A-Z0-9]{2,4}-[A-Z0-9]{1,4}$", examples=["FTW-SPT-OLR"])
@@ -45,7 +80,22 @@ Serial = Annotated[
     str, Field(pattern=SERIAL_PATTERN, examples=["CLG-2611-0042-0007", "CLG-FTW-2611-0042-0007"])
 ]
 DefectCode = Annotated[str, Field(pattern=r"^[A-Z]{3}-\d{2}$", examples=["FTW-01"])]
-Quantity = Annotated[int, Field(ge=0, le=10_000_000)]
+UptCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,5}$", examples=["CLG"])]
+WorkshopCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z0-9]{2,8}$", examples=["CLG-MBL"])]
+ChannelCode = Annotated[
+    str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,19}$", examples=["GALERI-SERANG"])
+]
+BuyerRef = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{4,64}$", examples=["BUYER-8F2K1"])]
+LocationKind = Literal["upt_store", "gallery", "outlet", "expo_stand"]
+LocationCode = Annotated[
+    str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length=16, examples=["KANWIL-GALERI"])
+]
+# Serials and quantities follow the input policy (shared/inputs.py): strict integers, lists
+# bounded, and where an event names units for a quantity, one each (`serials_problem`).
+Serials = Annotated[list[Serial], Field(max_length=MAX_SERIALS)]
+Quantity = Annotated[int, Strict(), Field(ge=0, le=10_000_000)]
+# What one lot (one batch) holds, whatever its tracking: see MAX_LOT_QUANTITY.
+LotQuantity = Annotated[int, Strict(), Field(ge=0, le=MAX_LOT_QUANTITY)]
 Tracking = Literal["unit", "lot"]
 # The registration a processed food is sold under: SPP-IRT for home-industry food, BPOM MD for
 # food SPP-IRT may not cover (sterilised, frozen or chilled animal-origin food). Both also need a
@@ -60,6 +110,16 @@ class Link:
 
     event_id: UUID
     correlation_id: UUID
+
+
+def _one_per_unit(cls: type, serials: list[str], info: ValidationInfo) -> list[str]:
+    """A cross-field rule of the contracts below: units named for a quantity are one each. The
+    quantity of `serials` is `quantity`, of `passed_serials` `passed_quantity` (declared before
+    them, so validated first; a quantity that failed is its own error)."""
+    quantity = info.data.get((info.field_name or "").replace("serials", "quantity"))
+    if isinstance(quantity, int) and (problem := serials_problem(quantity, serials)):
+        raise PydanticCustomError("serials", problem)
+    return serials
 
 
 class Event(BaseModel):
@@ -153,7 +213,7 @@ class BatchCompleted(Event):
     batch_id: UUID = Field(description="Production's id of the batch.")
     lot_code: LotCode = Field(description="UPT, QC family, yymm and a sequence.")
     sku: Sku
-    product_name: str = Field(examples=["Sepatu olahraga mesh"])
+    product_name: Name = Field(examples=["Sepatu olahraga mesh"])
     qc_family: Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"] = Field(
         description="Product family whose defect codes apply at QC."
     )
@@ -161,16 +221,16 @@ class BatchCompleted(Event):
     gtin: str = Field(
         pattern=r"^\d{14}$", description="GTIN-14, or the internal code mapped to one."
     )
-    upt_code: str = Field(examples=["CLG"])
-    upt_name: str = Field(examples=["Lapas Kelas IIA Cilegon"])
-    workshop_code: str = Field(examples=["CLG-SPT"])
-    workshop_name: str = Field(examples=["Bengkel sepatu"])
-    quantity: Quantity = Field(description="Units (or unit of measure) produced.")
-    unit_of_measure: str = Field(examples=["pair"])
-    serials: list[Serial] = Field(
-        default_factory=list, description="One per unit when tracking=unit."
+    upt_code: UptCode
+    upt_name: Name = Field(examples=["Lapas Kelas IIA Cilegon"])
+    workshop_code: WorkshopCode = Field(examples=["CLG-SPT"])
+    workshop_name: Name = Field(examples=["Bengkel sepatu"])
+    quantity: LotQuantity = Field(description="Units (or unit of measure) produced.")
+    unit_of_measure: Text = Field(max_length=SHORT_LENGTH, examples=["pair"])
+    serials: Serials = Field(default_factory=list, description="One per unit when tracking=unit.")
+    worker_count: StrictInt = Field(
+        ge=0, le=MAX_LOT_QUANTITY, description="How many workers took part; never who."
     )
-    worker_count: int = Field(ge=0, description="How many workers took part; never who.")
     production_date: date | None = Field(
         None, description="Food: the day it was made, in Asia/Jakarta (WIB)."
     )
@@ -180,6 +240,19 @@ class BatchCompleted(Event):
     food_permit: FoodPermit | None = Field(
         None, description="Food: the registration it is sold under; quality checks it at sign-off."
     )
+
+    @field_validator("serials")
+    @classmethod
+    def one_serial_per_unit(cls, serials: list[str], info: ValidationInfo) -> list[str]:
+        """Units traced per unit have one serial each; goods traced per lot none."""
+        tracking, quantity = info.data.get("tracking"), info.data.get("quantity")
+        if tracking == "unit" and isinstance(quantity, int) and len(serials) != quantity:
+            raise PydanticCustomError(
+                "serials", f"{len(serials)} serials for {quantity} units traced per unit"
+            )
+        if tracking == "lot" and serials:
+            raise PydanticCustomError("serials", "goods traced per lot carry no serials")
+        return _one_per_unit(cls, serials, info)
 
 
 class ProductChanged(Event):
@@ -191,8 +264,8 @@ class ProductChanged(Event):
     event_type: Literal["product-changed"] = "product-changed"
 
     sku: Sku
-    product_name: str = Field(examples=["Kursi jati"])
-    upt_code: str = Field(examples=["CLG"], description="The UPT that makes it.")
+    product_name: Name = Field(examples=["Kursi jati"])
+    upt_code: UptCode = Field(description="The UPT that makes it.")
     family: Literal["PAN", "AGR", "KYU", "TEX", "FTW", "BGN"] = Field(
         description="Product family whose defect codes apply at QC."
     )
@@ -201,15 +274,20 @@ class ProductChanged(Event):
         pattern=r"^\d{14}$",
         description="The GTIN-14 on its labels: its own, or the internal code (prefix 02).",
     )
-    unit_of_measure: str = Field(examples=["unit"])
-    price_idr: int = Field(ge=0, description="List price in rupiah.")
-    shelf_life_days: int | None = Field(
-        None, ge=1, description="Food and fresh produce: days from production to best before."
+    unit_of_measure: Text = Field(max_length=SHORT_LENGTH, examples=["unit"])
+    price_idr: StrictInt = Field(ge=0, le=1_000_000_000, description="List price in rupiah.")
+    shelf_life_days: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Food and fresh produce: days from production to best before.",
     )
     food_permit: FoodPermit | None = Field(
         None, description="Processed food: the registration it is sold under."
     )
-    active: bool = Field(True, description="False: no longer made; existing goods stay valid.")
+    active: StrictBool = Field(
+        True, description="False: no longer made; existing goods stay valid."
+    )
 
 
 class Defect(BaseModel):
@@ -218,9 +296,11 @@ class Defect(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     code: DefectCode
-    description: str = Field(examples=["sole bonding"])
+    description: Text = Field(max_length=200, examples=["sole bonding"])
     quantity: Quantity
-    serials: list[Serial] = Field(default_factory=list)
+    serials: Serials = Field(default_factory=list)
+
+    _units = field_validator("serials")(_one_per_unit)
 
 
 class PermitRef(BaseModel):
@@ -229,8 +309,8 @@ class PermitRef(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     kind: PermitKind
-    number: str = Field(min_length=1, max_length=40, examples=["2063604010123-29"])
-    issuer: str | None = Field(None, max_length=120, examples=["Dinas Kesehatan Kota Cilegon"])
+    number: Text = Field(min_length=1, max_length=SHORT_LENGTH, examples=["2063604010123-29"])
+    issuer: Text | None = Field(None, max_length=120, examples=["Dinas Kesehatan Kota Cilegon"])
     expires_on: date
 
 
@@ -246,14 +326,17 @@ class BatchSignedOff(Event):
     batch_id: UUID
     lot_code: LotCode
     sku: Sku
-    product_name: str
+    product_name: Name
     tracking: Tracking
-    upt_code: str
-    officer_code: str = Field(description="Officer's staff code (an official, not an inmate).")
+    upt_code: UptCode
+    # As identity keeps it (24 characters); the code's form is identity's to check.
+    officer_code: Text = Field(
+        max_length=24, description="Officer's staff code (an official, not an inmate)."
+    )
     passed_quantity: Quantity
     rejected_quantity: Quantity
-    passed_serials: list[Serial] = Field(default_factory=list)
-    defects: list[Defect] = Field(default_factory=list)
+    passed_serials: Serials = Field(default_factory=list)
+    defects: list[Defect] = Field(default_factory=list, max_length=MAX_ENTRIES)
     supersedes: UUID | None = Field(
         None,
         description="The inspection_id of the sign-off this one corrects (more defects found): "
@@ -264,8 +347,12 @@ class BatchSignedOff(Event):
         None, description="Food: best before this day (WIB); inventory quarantines it after."
     )
     permits: list[PermitRef] = Field(
-        default_factory=list, description="Food: the permits valid on the sign-off day."
+        default_factory=list,
+        max_length=MAX_ENTRIES,
+        description="Food: the permits valid on the sign-off day.",
     )
+
+    _units = field_validator("passed_serials")(_one_per_unit)
 
 
 # received: goods in; reserved/released: set aside for an order, and given back (released also:
@@ -297,15 +384,17 @@ class StockChanged(Event):
     event_type: Literal["stock-changed"] = "stock-changed"
 
     sku: Sku
-    product_name: str
-    location_code: str = Field(examples=["CLG-STORE"])
+    product_name: Name
+    location_code: LocationCode = Field(examples=["CLG-STORE"])
     available: Quantity = Field(description="On hand minus reserved, after the change.")
     on_hand: Quantity
-    version: int = Field(ge=1, description="Monotonic per (sku, location): apply only newer.")
+    version: StrictInt = Field(
+        ge=1, le=2**63 - 1, description="Monotonic per (sku, location): apply only newer."
+    )
     reason: StockReason
-    delta: int = Field(description="Change of `available`.")
+    delta: StrictInt = Field(ge=-10_000_000, le=10_000_000, description="Change of `available`.")
     lot_code: LotCode | None = Field(None, description="Set when goods of one lot were received.")
-    serials: list[Serial] = Field(default_factory=list, description="Units received, if any.")
+    serials: Serials = Field(default_factory=list, description="Units received, if any.")
     transfer_id: UUID | None = Field(
         None,
         description="Goods shipped or received on a consignment transfer: its id (1.1). The "
@@ -322,16 +411,19 @@ class OrderPlaced(Event):
     event_type: Literal["order-placed"] = "order-placed"
 
     order_id: UUID
-    channel_code: str = Field(examples=["GALERI-SERANG"])
+    channel_code: ChannelCode
     sku: Sku
     quantity: Quantity = Field(gt=0)
-    serials: list[Serial] = Field(default_factory=list, description="Specific units asked for.")
-    locations: list[str] = Field(
+    serials: Serials = Field(default_factory=list, description="Specific units asked for.")
+    locations: list[LocationCode] = Field(
         default_factory=list,
+        max_length=MAX_LOCATIONS,
         description="Where the goods may be taken from: the channel's locations when the order "
         "was placed. Empty: anywhere (orders placed before 1.1).",
         examples=[["KANWIL-GALERI"]],
     )
+
+    _units = field_validator("serials")(_one_per_unit)
 
 
 class Allocation(BaseModel):
@@ -340,9 +432,14 @@ class Allocation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     lot_code: LotCode
-    location_code: str
+    location_code: LocationCode
     quantity: Quantity = Field(gt=0)
-    serials: list[Serial] = Field(default_factory=list)
+    serials: Serials = Field(default_factory=list)
+
+    _units = field_validator("serials")(_one_per_unit)
+
+
+Allocations = Annotated[list[Allocation], Field(max_length=MAX_ENTRIES)]
 
 
 class StockReserved(Event):
@@ -355,7 +452,7 @@ class StockReserved(Event):
     order_id: UUID
     sku: Sku
     quantity: Quantity
-    allocations: list[Allocation]
+    allocations: Allocations
 
 
 class ReservationDeclined(Event):
@@ -369,7 +466,8 @@ class ReservationDeclined(Event):
     sku: Sku
     requested: Quantity
     available: Quantity
-    reason: str = Field(examples=["only 2 available"])
+    # Inventory's own words, which may quote a hold's reason: twice a reason's length.
+    reason: Note = Field(min_length=1, max_length=2 * NOTE_LENGTH, examples=["only 2 available"])
 
 
 class ReservationReleased(Event):
@@ -384,8 +482,12 @@ class ReservationReleased(Event):
     order_id: UUID
     sku: Sku
     quantity: Quantity
-    allocations: list[Allocation] = Field(description="What the order had been given.")
-    reason: str = Field(examples=["lot CLG-FTW-2611-0042 is on hold: mould found"])
+    allocations: Allocations = Field(description="What the order had been given.")
+    reason: Note = Field(
+        min_length=1,
+        max_length=2 * NOTE_LENGTH,
+        examples=["lot CLG-FTW-2611-0042 is on hold: mould found"],
+    )
 
 
 class SaleCompleted(Event):
@@ -396,11 +498,13 @@ class SaleCompleted(Event):
     event_type: Literal["sale-completed"] = "sale-completed"
 
     order_id: UUID
-    channel_code: str
+    channel_code: ChannelCode
     sku: Sku
     quantity: Quantity
-    buyer_ref: str = Field(description="Opaque buyer reference held by sales; no personal data.")
-    allocations: list[Allocation]
+    buyer_ref: BuyerRef = Field(
+        description="Opaque buyer reference held by sales; no personal data."
+    )
+    allocations: Allocations
 
 
 class LotHeld(Event):
@@ -414,12 +518,12 @@ class LotHeld(Event):
     hold_id: UUID = Field(description="Set by whoever placed the hold; recalls name it.")
     lot_code: LotCode
     sku: Sku
-    upt_code: str = Field(examples=["CLG"])
-    serials: list[Serial] = Field(
+    upt_code: UptCode
+    serials: Serials = Field(
         default_factory=list, description="The units held; empty: the whole lot."
     )
     defect_code: DefectCode | None = Field(None, description="The defect found, if one is.")
-    reason: str = Field(min_length=1, max_length=500, examples=["mould found in a sample"])
+    reason: Reason = Field(examples=["mould found in a sample"])
     held_by: Literal["kanwil_admin", "qc_officer"] = Field(description="The role that held it.")
 
 
@@ -434,11 +538,11 @@ class LotRecalled(Event):
     hold_id: UUID
     lot_code: LotCode
     sku: Sku
-    upt_code: str
-    serials: list[Serial] = Field(
+    upt_code: UptCode
+    serials: Serials = Field(
         default_factory=list, description="The units recalled; empty: the whole lot."
     )
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class HoldClosed(Event):
@@ -452,14 +556,14 @@ class HoldClosed(Event):
     hold_id: UUID
     lot_code: LotCode
     sku: Sku
-    upt_code: str
-    serials: list[Serial] = Field(
+    upt_code: UptCode
+    serials: Serials = Field(
         default_factory=list, description="The hold's units; empty: the whole lot."
     )
     outcome: Literal["released", "destroyed"] = Field(
         description="released: sellable again; destroyed: written off."
     )
-    reason: str = Field(min_length=1, max_length=500, examples=["re-inspected: no mould found"])
+    reason: Reason = Field(examples=["re-inspected: no mould found"])
     closed_by: Literal["kanwil_admin", "qc_officer"] = Field(description="The role that closed it.")
 
 
@@ -472,13 +576,13 @@ class OrderCancelled(Event):
     event_type: Literal["order-cancelled"] = "order-cancelled"
 
     order_id: UUID
-    channel_code: str
+    channel_code: ChannelCode
     sku: Sku
     quantity: Quantity
     cancelled_by: Literal["channel", "expiry"] = Field(
         description="channel: its channel cancelled it; expiry: not completed in time."
     )
-    reason: str = Field(min_length=1, max_length=500, examples=["buyer changed their mind"])
+    reason: Reason = Field(examples=["buyer changed their mind"])
 
 
 class GoodsReturned(Event):
@@ -491,14 +595,14 @@ class GoodsReturned(Event):
 
     return_id: UUID = Field(description="Set by whoever records the return; resends are harmless.")
     order_id: UUID = Field(description="The completed order the goods were sold in.")
-    channel_code: str
+    channel_code: ChannelCode
     sku: Sku
-    location_code: str = Field(examples=["CLG-STORE"], description="Where the goods came back.")
+    location_code: LocationCode = Field(description="Where the goods came back.")
     quantity: Quantity = Field(gt=0)
-    allocations: list[Allocation] = Field(
+    allocations: Allocations = Field(
         description="What comes back, per lot (and units): the location is where it was sold from."
     )
-    reason: str = Field(min_length=1, max_length=500, examples=["sole came loose"])
+    reason: Reason = Field(examples=["sole came loose"])
 
 
 class ChannelChanged(Event):
@@ -509,17 +613,13 @@ class ChannelChanged(Event):
     event_name = "channel-changed"
     event_type: Literal["channel-changed"] = "channel-changed"
 
-    channel_code: str = Field(examples=["GALERI-SERANG"])
-    channel_name: str = Field(examples=["Galeri produk WBP, Kanwil Ditjenpas Banten"])
-    kind: str = Field(examples=["gallery"])
-    locations: list[str] = Field(description="Where it sells from.", examples=[["KANWIL-GALERI"]])
-    active: bool
-
-
-LocationKind = Literal["upt_store", "gallery", "outlet", "expo_stand"]
-LocationCode = Annotated[
-    str, Field(pattern=r"^[A-Z0-9]+(-[A-Z0-9]+)*$", max_length=16, examples=["KANWIL-GALERI"])
-]
+    channel_code: ChannelCode
+    channel_name: Name = Field(examples=["Galeri produk WBP, Kanwil Ditjenpas Banten"])
+    kind: Text = Field(max_length=SHORT_LENGTH, examples=["gallery"])
+    locations: list[LocationCode] = Field(
+        max_length=MAX_LOCATIONS, description="Where it sells from.", examples=[["KANWIL-GALERI"]]
+    )
+    active: StrictBool
 
 
 class LocationChanged(Event):
@@ -531,14 +631,12 @@ class LocationChanged(Event):
     event_type: Literal["location-changed"] = "location-changed"
 
     location_code: LocationCode
-    name: str = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
+    name: Name = Field(examples=["Galeri produk WBP"])
     kind: LocationKind
-    address: str = Field(max_length=300, examples=["Serang, Banten"])
-    owner: str = Field(
-        min_length=1, max_length=120, description="Who runs it.", examples=["Kanwil Ditjenpas"]
-    )
-    upt_code: str | None = Field(None, description="The UPT whose store it is (upt_store).")
-    active: bool = Field(description="Inactive: no goods are sent to or from it any more.")
+    address: Text = Field(max_length=300, examples=["Serang, Banten"])
+    owner: Name = Field(description="Who runs it.", examples=["Kanwil Ditjenpas"])
+    upt_code: UptCode | None = Field(None, description="The UPT whose store it is (upt_store).")
+    active: StrictBool = Field(description="Inactive: no goods are sent to or from it any more.")
 
 
 class GoodsShipped(Event):
@@ -555,9 +653,11 @@ class GoodsShipped(Event):
     from_location: LocationCode
     to_location: LocationCode
     quantity: Quantity = Field(gt=0)
-    serials: list[Serial] = Field(
+    serials: Serials = Field(
         default_factory=list, description="The units shipped (goods traced per unit)."
     )
+
+    _units = field_validator("serials")(_one_per_unit)
 
 
 class GoodsReceived(Event):
@@ -575,11 +675,13 @@ class GoodsReceived(Event):
     from_location: LocationCode
     to_location: LocationCode
     received_quantity: Quantity = Field(description="Arrived whole, sellable at the destination.")
-    received_serials: list[Serial] = Field(default_factory=list)
+    received_serials: Serials = Field(default_factory=list)
     short_quantity: Quantity = Field(0, description="Never arrived: out of stock.")
-    short_serials: list[Serial] = Field(default_factory=list)
+    short_serials: Serials = Field(default_factory=list)
     damaged_quantity: Quantity = Field(0, description="Arrived damaged: quarantined there.")
-    damaged_serials: list[Serial] = Field(default_factory=list)
+    damaged_serials: Serials = Field(default_factory=list)
+
+    _units = field_validator("received_serials", "short_serials", "damaged_serials")(_one_per_unit)
 
 
 ALL_EVENTS: tuple[type[Event], ...] = (

@@ -4,6 +4,8 @@ Plain exceptions, so pure domain rules can raise them; `shared/http.py` turns th
 responses.
 """
 
+from collections.abc import Mapping
+
 
 class Rejected(Exception):
     """A request that breaks a rule; raised inside a unit of work, so nothing changes."""
@@ -36,3 +38,15 @@ class Conflict(Rejected):
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(field, reason, kind="conflict")
+
+
+def check_resend(
+    field: str, what: str, recorded: Mapping[str, object], asked: Mapping[str, object]
+) -> None:
+    """A client id sent again must ask for what it asked the first time: then the request is a
+    harmless resend (an offline terminal's queue sent twice). Asked differently, it is a 409
+    naming the fields that differ (never their values: they may be private, as worker codes
+    are). `what` says what the id is already used for; only the fields of `asked` count."""
+    differing = [name for name, value in asked.items() if recorded.get(name) != value]
+    if differing:
+        raise Conflict(field, f"{what}; it differs in {', '.join(differing)}")

@@ -19,6 +19,7 @@ every FastAPI 422 answered with it. Routes declare the other 4xx they can answer
 `problem_responses` below, in this one place.
 """
 
+import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +34,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from shared.errors import Rejected
+from shared.inputs import text_problem
 
 PROBLEM = "application/problem+json"
 TYPE_PREFIX = "tag:jejak,2025:problems/"
@@ -59,6 +61,7 @@ DESCRIPTIONS: dict[int, str] = {
     404: "No such thing",
     409: "Conflicts with the current state: the field and why",
     422: "A field that is not valid, or breaks a rule: the field and why",
+    413: "The request body is larger than the route's limit (named in the detail)",
     429: "An anonymous client asked too often; see Retry-After",
     503: "Not ready: the checks that failed",
 }
@@ -119,6 +122,17 @@ def problem_body(
     return body | extensions
 
 
+class ProblemResponse(JSONResponse):
+    """A problem as ASCII JSON: a detail may quote what a client sent, and text that is not
+    valid Unicode (a lone surrogate) cannot be encoded as UTF-8. It was a 500 raised while
+    answering; escaped (\\ud800) it is the client's own text sent back."""
+
+    media_type = PROBLEM
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
 def problem_response(
     request: Request,
     status: int,
@@ -130,7 +144,7 @@ def problem_response(
     **extensions: Any,
 ) -> JSONResponse:
     body = problem_body(status, detail, request.url.path, kind=kind, errors=errors, **extensions)
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 async def rejected_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -162,10 +176,18 @@ def field_of(location: Sequence[Any], error_type: str = "") -> str:
     return ".".join(parts)
 
 
+def _reason(error: Mapping[str, Any]) -> str:
+    """A validation error's reason; pydantic's own for a lone surrogate in a code (a field with
+    a pattern) says the policy's words instead (shared/inputs.py)."""
+    if error.get("type") == "string_unicode":
+        return text_problem("\ud800") or ""
+    return str(error.get("msg", ""))
+
+
 async def validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        (field_of(error.get("loc", ()), str(error.get("type", ""))), str(error.get("msg", "")))
+        (field_of(error.get("loc", ()), str(error.get("type", ""))), _reason(error))
         for error in exc.errors()
     ]
     if len(errors) == 1:
@@ -216,8 +238,8 @@ def problem_responses(*statuses: int) -> dict[str, dict[str, Any]]:
 
 def checked_parameters(request: Request, query: Collection[str]) -> None:
     """Path and query parameters (those of `query`) a database could choke on, refused at the
-    edge with a 422: a NUL or another control character (PostgreSQL cannot store NUL in
-    text), or a value longer than any code, id or filter of Jejak's."""
+    edge with a 422: text the input policy refuses (shared/inputs.py: a NUL or another control
+    character, a lone surrogate), or a value longer than any code, id or filter of Jejak's."""
     given = [("path", name, value) for name, value in request.path_params.items()]
     given += [
         ("query", name, value)
@@ -230,8 +252,8 @@ def checked_parameters(request: Request, query: Collection[str]) -> None:
             continue
         if len(value) > MAX_PARAMETER_LENGTH:
             reason = f"longer than {MAX_PARAMETER_LENGTH} characters"
-        elif any(ord(char) < 32 or ord(char) == 127 for char in value):
-            reason = "contains a control character"
+        elif (problem := text_problem(value)) is not None:
+            reason = problem
         else:
             continue
         errors.append({"loc": (source, name), "msg": reason, "type": "value_error"})

@@ -21,7 +21,17 @@ from shared.uow import UnitOfWork
 
 Written = Literal["created", "updated", "unchanged"]
 MAX_IMPORT_ROWS = 20_000
+# An import's body (a route ending in /import, shared/body_limit.py): 20,000 rows of a few
+# hundred bytes each, with room to spare; every other body is held to Settings.max_body_bytes.
+MAX_IMPORT_BODY_BYTES = 16_000_000
 DryRun = Annotated[bool, Query(description="Check every row and count; write nothing.")]
+AllowMoves = Annotated[
+    bool,
+    Query(
+        description="Let rows move what exists to another owner or change how it is traced "
+        "(a product to another UPT, or between unit and lot); without it such a row is refused."
+    ),
+]
 Row = TypeVar("Row", bound=BaseModel)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.asyncapi import asyncapi_document
 from shared.auth import Unauthorized, Verifier, allow, unauthorized_handler
+from shared.body_limit import BodyLimit
 from shared.correlation import CorrelationMiddleware
 from shared.db import Database, DeliveryTables
 from shared.delivery.claimer import Claimer
@@ -266,7 +267,9 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     configure_logging(spec.name, settings.log_format)  # under uvicorn only, not in tests
     runtime = Runtime(spec, settings)
     app = FastAPI(
-        title=f"Jejak {spec.name}", description=spec.description, lifespan=runtime.lifespan
+        title=f"Jejak {spec.name}",
+        description=spec.description,
+        lifespan=runtime.lifespan,
     )
     app.state.runtime = runtime
     app.state.verifier = Verifier(settings.oidc_issuer, settings.oidc_audience)
@@ -275,6 +278,8 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestObserver)  # inside the correlation middleware: knows the flow
     app.add_middleware(CorrelationMiddleware)
+    # Outermost: a body too large is refused before anything else reads or logs it.
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)
     install_problems(app)  # every error an RFC 9457 problem (shared/http.py)
     app.add_exception_handler(Unauthorized, unauthorized_handler)
     operations: dict[str, Any] = {"methods": ["GET"], "tags": ["operations"], **allow("public")}

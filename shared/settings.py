@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         "sweep (their process crashed, or Redis was down).",
     )
     public_base_url: str = Field("http://127.0.0.1:8005", alias="JEJAK_PUBLIC_BASE_URL")
+    max_body_bytes: int = Field(
+        1_000_000,
+        alias="JEJAK_MAX_BODY_BYTES",
+        ge=1_000,
+        description="The largest request body a service reads (its imports take up to "
+        "shared/imports.py's MAX_IMPORT_BODY_BYTES): larger is a 413, refused by its "
+        "Content-Length before it is read, or once the bytes read pass it.",
+    )
     public_rate_limit: str = Field(
         "120/minute",
         alias="JEJAK_PUBLIC_RATE_LIMIT",

@@ -6,15 +6,23 @@ cell holds the field's JSON value as text; a list is its items joined by commas;
 is a missing value (the field's default applies). Reading checks every row before it answers
 and reports every problem with its row number as a spreadsheet shows it (the header is row 1),
 its column and the reason, so that a file is fixed in one go.
+
+No cell is written that a spreadsheet would run: a text starting with =, +, -, @, a tab or a
+carriage return (a formula, or what Excel and LibreOffice take for one) is written with an
+apostrophe before it, in CSV and XLSX alike, so `=HYPERLINK(...)` shows as the text it is.
+Reading takes the apostrophe off again (a cell "'=x" is the text "=x"), so a table exported
+and imported again is unchanged. Cells are read as values, never as formulas: an XLSX formula
+cell is read as the value it last showed (openpyxl's data_only), which the model then checks.
 """
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Literal, TypeVar, get_args, get_origin
+from typing import IO, Annotated, Literal, TypeVar, get_args, get_origin
 from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
@@ -25,6 +33,9 @@ Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 LIST_SEPARATOR = ","
 HEADER_ROW = 1
+# What spreadsheets start a formula with (OWASP's list for CSV injection), and the escape.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,32 @@ def columns(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
+def _scalar_columns(model: type[BaseModel]) -> dict[str, type]:
+    """Columns of integers and of flags (int | None too): their cells are turned into the JSON
+    value before validation, which is strict about both (shared/inputs.py)."""
+    kinds: dict[str, type] = {}
+    for name, info in model.model_fields.items():
+        candidates = [info.annotation, *get_args(info.annotation)]  # X | None too
+        candidates = [  # StrictInt | None: Annotated[int, Strict()] inside
+            get_args(c)[0] if get_origin(c) is Annotated else c for c in candidates
+        ]
+        for kind in (bool, int):  # bool first: a bool is an int to Python
+            if kind in candidates:
+                kinds[info.alias or name] = kind
+                break
+    return kinds
+
+
+def _scalar(text: str, kind: type) -> object:
+    """A cell of an integer or flag column as that JSON value; text that is neither stays text,
+    for the model to refuse by the column's name."""
+    if kind is bool and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if kind is int and re.fullmatch(r"[+-]?\d{1,19}", text):
+        return int(text)
+    return text
+
+
 def _list_columns(model: type[BaseModel]) -> set[str]:
     lists = set()
     for name, info in model.model_fields.items():
@@ -75,19 +112,39 @@ def _list_columns(model: type[BaseModel]) -> set[str]:
 
 
 def cells(row: BaseModel) -> list[str | int | float | None]:
-    """A row's cells: numbers stay numbers (a spreadsheet sums them), the rest is text."""
+    """A row's cells: numbers stay numbers (a spreadsheet sums them), the rest is text, never
+    one a spreadsheet would run (`inert`)."""
     values = row.model_dump(mode="json", by_alias=True)
     out: list[str | int | float | None] = []
     for value in values.values():
         if isinstance(value, list):
-            out.append(LIST_SEPARATOR.join(str(item) for item in value))
+            out.append(inert(LIST_SEPARATOR.join(str(item) for item in value)))
         elif isinstance(value, bool):
             out.append("true" if value else "false")
-        elif value is None or isinstance(value, (str, int, float)):
+        elif isinstance(value, str):
+            out.append(inert(value))
+        elif value is None or isinstance(value, (int, float)):
             out.append(value)
         else:
-            out.append(str(value))
+            out.append(inert(str(value)))
     return out
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows rather than runs: an apostrophe before a formula's start (and
+    before a text that already starts with one, so that reading gives back exactly `text`)."""
+    if text.startswith(FORMULA_STARTS) or (
+        text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE))
+    ):
+        return ESCAPE + text
+    return text
+
+
+def _unescaped(text: str) -> str:
+    """A cell as written by `inert`, back to its text."""
+    if text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE)):
+        return text[1:]
+    return text
 
 
 def write_csv(rows: Iterable[BaseModel], model: type[BaseModel], stream: IO[str]) -> int:
@@ -174,12 +231,13 @@ def read_numbered(
         raise TableErrors([RowError(HEADER_ROW, None, f"not a {fmt} table: {exc}")]) from None
     _check_header(header, model)
     lists = _list_columns(model)
+    scalars = _scalar_columns(model)
     parsed: list[tuple[int, M]] = []
     errors: list[RowError] = []
     for number, values in enumerate(raw, start=HEADER_ROW + 1):
         if on_row is not None:
             on_row(number)
-        texts = [_text(value) for value in values]
+        texts = [_unescaped(_text(value)) for value in values]
         if not any(texts):
             continue  # a blank line
         if len(texts) > len(header) and any(texts[len(header) :]):
@@ -187,8 +245,14 @@ def read_numbered(
             continue
         record: dict[str, object] = {}
         for column, text in zip(header, texts, strict=False):
-            if text != "":
-                record[column] = _split(text) if column in lists else text
+            if text == "":
+                continue
+            if column in lists:
+                record[column] = _split(text)
+            elif column in scalars:
+                record[column] = _scalar(text, scalars[column])
+            else:
+                record[column] = text
         try:
             parsed.append((number, model.model_validate(record)))
         except ValidationError as invalid:

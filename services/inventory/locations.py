@@ -12,24 +12,24 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.inventory import db
 from services.inventory.domain import store_location
 from shared.auth import SIGNED_IN, allow
-from shared.contracts import Event, LocationChanged, LocationCode, LocationKind
+from shared.contracts import Event, LocationChanged, LocationCode, LocationKind, UptCode
 from shared.db import core_table, upsert
 from shared.errors import NotFound, Rejected
 from shared.http import CheckedRoute
 from shared.imports import DryRun, Imported, Rows, Written, import_rows
+from shared.inputs import Name, Text
 from shared.service import ReadSessionDep, UnitOfWorkDep
 from shared.uow import UnitOfWork
 
 router = APIRouter(tags=["locations"], route_class=CheckedRoute)
 LOCATIONS = core_table(db.LocationRow)
-UPT_CODE = r"^[A-Z0-9]{2,5}$"
 
 
 @dataclass(frozen=True)
@@ -85,33 +85,16 @@ SEEDED = (
 )
 
 
-def _storable(text: str) -> str:
-    """Text a database can keep: no control characters (PostgreSQL cannot store a NUL) and no
-    lone surrogates (not UTF-8)."""
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
-        raise ValueError("contains a control character")
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        raise ValueError("is not valid Unicode text") from None
-    return text
-
-
-Text = Annotated[str, AfterValidator(_storable)]
-
-
 class LocationBody(BaseModel):
     """A location as an administrator sets it (its code is the path's)."""
 
     model_config = ConfigDict(extra="forbid")
-    name: Text = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
+    name: Name = Field(examples=["Galeri produk WBP"])
     kind: LocationKind
     address: Text = Field(max_length=300, examples=["Kota Serang, Banten"])
-    owner: Text = Field(min_length=1, max_length=120, examples=["Kanwil Ditjenpas Banten"])
-    upt_code: str | None = Field(
-        None, pattern=UPT_CODE, description="The UPT of a upt_store (required for one)."
-    )
-    active: bool = True
+    owner: Name = Field(examples=["Kanwil Ditjenpas Banten"])
+    upt_code: UptCode | None = Field(None, description="The UPT of a upt_store (required for one).")
+    active: StrictBool = True
 
 
 class Coded(BaseModel):

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +41,8 @@ from shared.contracts import (
     Sku,
 )
 from shared.db import core_table, row_values
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import NotFound, Rejected, check_resend
+from shared.inputs import MAX_SERIALS
 
 
 class Shipment(BaseModel):
@@ -53,42 +54,42 @@ class Shipment(BaseModel):
     to_location: LocationCode
     sku: Sku
     lot_code: LotCode
-    quantity: int | None = Field(
+    quantity: StrictInt | None = Field(
         None, gt=0, le=10_000_000, description="Goods traced per lot: how many."
     )
     serials: list[Serial] = Field(
-        default_factory=list, max_length=10_000, description="Goods traced per unit: which."
+        default_factory=list, max_length=MAX_SERIALS, description="Goods traced per unit: which."
     )
 
-    def same_as(self, row: db.TransferRow) -> bool:
-        """Whether a transfer on record is this one sent again."""
-        return (
-            row.from_location == self.from_location
-            and row.to_location == self.to_location
-            and row.sku == self.sku
-            and row.lot_code == self.lot_code
-            and (self.quantity is None or self.quantity == row.quantity)
-            and sorted(self.serials) == sorted(row.serials)
-        )
+    def check_resent(self, row: db.TransferRow) -> None:
+        """A transfer on record under this id must be this one sent again (its quantity, when
+        given, and its units in any order), or it is a 409 naming what differs."""
+        asked = self.model_dump(
+            include={"from_location", "to_location", "sku", "lot_code", "quantity"},
+            exclude_none=True,
+        ) | {"serials": sorted(self.serials)}
+        recorded = {name: getattr(row, name) for name in asked} | {"serials": sorted(row.serials)}
+        what = f"transfer {self.transfer_id} was shipped with other goods or places"
+        check_resend("transfer_id", what, recorded, asked)
 
 
 class Receipt(BaseModel):
     """What arrived of a transfer: every piece shipped is received, short or damaged."""
 
     model_config = ConfigDict(extra="forbid")
-    received_quantity: int | None = Field(
+    received_quantity: StrictInt | None = Field(
         None,
         ge=0,
         le=10_000_000,
         description="Arrived whole; left out: what is not short or damaged.",
     )
-    received_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
-    short_quantity: int = Field(0, ge=0, le=10_000_000, description="Never arrived.")
-    short_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
-    damaged_quantity: int = Field(
+    received_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
+    short_quantity: StrictInt = Field(0, ge=0, le=10_000_000, description="Never arrived.")
+    short_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
+    damaged_quantity: StrictInt = Field(
         0, ge=0, le=10_000_000, description="Arrived damaged: quarantined, pending inspection."
     )
-    damaged_serials: list[Serial] = Field(default_factory=list, max_length=10_000)
+    damaged_serials: list[Serial] = Field(default_factory=list, max_length=MAX_SERIALS)
 
 
 @dataclass(frozen=True)
@@ -102,21 +103,23 @@ class Counted:
     short_serials: tuple[str, ...] = ()
     damaged_serials: tuple[str, ...] = ()
 
-    def same_as(self, row: db.TransferRow) -> bool:
-        """Whether this is the receipt on record, sent again."""
-        return (row.received_quantity, row.short_quantity, row.damaged_quantity) == (
-            self.received,
-            self.short,
-            self.damaged,
-        ) and (
-            sorted(row.received_serials),
-            sorted(row.short_serials),
-            sorted(row.damaged_serials),
-        ) == (
-            sorted(self.received_serials),
-            sorted(self.short_serials),
-            sorted(self.damaged_serials),
-        )
+    def check_resent(self, row: db.TransferRow) -> None:
+        """The receipt on record must be this one sent again (units in any order), or it is a
+        409 naming what differs."""
+        asked: dict[str, object] = {
+            "received_quantity": self.received,
+            "short_quantity": self.short,
+            "damaged_quantity": self.damaged,
+            "received_serials": sorted(self.received_serials),
+            "short_serials": sorted(self.short_serials),
+            "damaged_serials": sorted(self.damaged_serials),
+        }
+        recorded = {
+            name: sorted(value) if isinstance(value := getattr(row, name), list) else value
+            for name in asked
+        }
+        what = f"transfer {row.transfer_id} was received otherwise"
+        check_resend("transfer_id", what, recorded, asked)
 
 
 def check_receipt(row: db.TransferRow, receipt: Receipt) -> Counted:
@@ -382,7 +385,3 @@ async def find_transfer(
     if row is None:
         raise NotFound("transfer_id", f"no transfer {transfer_id}")
     return row
-
-
-def resent_conflict(transfer_id: UUID) -> Conflict:
-    return Conflict("transfer_id", f"transfer {transfer_id} was shipped with other goods or places")

@@ -17,10 +17,9 @@ from services.inventory.transfers import (
     Shipment,
     check_receipt,
     find_transfer,
-    resent_conflict,
 )
 from shared.auth import CallerDep, allow, require_binding
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import NotFound, Rejected
 from shared.http import CheckedRoute
 from shared.pagination import Page, PagingDep, page_of
 from shared.places import readable_locations
@@ -65,8 +64,7 @@ async def ship(
     if (resent := await uow.session.get(db.TransferRow, body.transfer_id)) is not None:
         # a resend answers as the first did, whatever became of the places since
         require_binding(caller, "upt", (await find(uow.session, resent.from_location)).upt_code)
-        if not body.same_as(resent):
-            raise resent_conflict(body.transfer_id)
+        body.check_resent(resent)
         response.status_code = status.HTTP_200_OK
         return TransferView.model_validate(resent)
     places = await active_places(uow.session, [body.from_location, body.to_location])
@@ -82,8 +80,7 @@ async def ship(
         # sent twice at once: the second finds the first here, under the SKU's locks
         known = await uow.session.get(db.TransferRow, body.transfer_id, populate_existing=True)
         if known is not None:
-            if not body.same_as(known):
-                raise resent_conflict(body.transfer_id)
+            body.check_resent(known)
             response.status_code = status.HTTP_200_OK
             return TransferView.model_validate(known)
         row = await stock.ship(body, uow.correlation_id)
@@ -114,9 +111,8 @@ async def receive(
         row = await find_transfer(uow.session, transfer_id, lock=True)
         counted = check_receipt(row, body)
         if row.status == "received":
-            if counted.same_as(row):
-                return TransferView.model_validate(row)
-            raise Conflict("transfer_id", f"transfer {transfer_id} was received otherwise")
+            counted.check_resent(row)
+            return TransferView.model_validate(row)
         await stock.receive_transfer(row, counted)
     return TransferView.model_validate(row)
 

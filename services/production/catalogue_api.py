@@ -19,7 +19,7 @@ from shared.auth import SIGNED_IN, allow
 from shared.contracts import Event
 from shared.errors import Rejected
 from shared.http import CheckedRoute
-from shared.imports import DryRun, Imported, Rows, Written, import_rows
+from shared.imports import AllowMoves, DryRun, Imported, Rows, Written, import_rows
 from shared.service import ReadSessionDep, UnitOfWorkDep
 from shared.uow import UnitOfWork
 
@@ -81,13 +81,20 @@ async def import_workshops(
 
 @router.post("/products/import", **allow(ADMIN))
 async def import_products(
-    body: Rows[ProductSpec], uow: UnitOfWorkDep, dry_run: DryRun = False
+    body: Rows[ProductSpec],
+    uow: UnitOfWorkDep,
+    dry_run: DryRun = False,
+    allow_moves: AllowMoves = False,
 ) -> Imported:
     """Add or change many products at once: all or nothing; each product added or changed is
-    announced as product-changed."""
+    announced as product-changed. A row moving a product to another UPT or changing its
+    tracking is refused unless `allow_moves` says so (a table edited by hand, or one of
+    another UPT, must not do it unnoticed)."""
     catalogue = Catalogue(uow.session)
 
     async def apply(spec: ProductSpec) -> tuple[Written, Event | None]:
+        if not allow_moves:
+            await catalogue.check_not_moved(spec)
         return await _product_row(catalogue, spec, uow)
 
     return await import_rows(uow, body.rows, "sku", apply, dry_run)

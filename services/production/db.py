@@ -1,5 +1,6 @@
 """Production's own tables and their store: catalogue, batches, outputs with worker codes, units."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from services.production.domain import (
 )
 from shared.contracts import BatchCompleted
 from shared.db import TYPE_MAP, core_table, delivery_tables, row_values, upsert
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound, check_resend
 
 
 class Base(DeclarativeBase):
@@ -79,6 +80,9 @@ class BatchRow(Base):
     correlation_id: Mapped[UUID] = mapped_column(Uuid, doc="the batch's flow, from its opening")
     opened_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # The food dates it was completed with (none: not food, or completed before 2026-12-07).
+    production_date: Mapped[date | None]
+    best_before: Mapped[date | None]
 
 
 class OutputRow(Base):
@@ -122,8 +126,13 @@ class Batches:
     async def resent(self, batch_id: UUID, workshop_code: str, sku: str) -> BatchRow | None:
         """The batch a terminal opened before under this id (a resend), if any."""
         batch = await self.session.get(BatchRow, batch_id)
-        if batch is not None and (batch.workshop_code, batch.sku) != (workshop_code, sku):
-            raise Conflict("batch_id", "this batch id is already used for another batch")
+        if batch is not None:
+            check_resend(
+                "batch_id",
+                "this batch id is already used for another batch",
+                {"workshop_code": batch.workshop_code, "sku": batch.sku},
+                {"workshop_code": workshop_code, "sku": sku},
+            )
         return batch
 
     def open(
@@ -141,15 +150,29 @@ class Batches:
         self.session.add(batch)
         return batch
 
-    async def resent_output(self, batch: BatchRow, submission_id: UUID, quantity: int) -> bool:
-        """Whether this submission was recorded before (a resend after an offline spell)."""
+    async def resent_output(
+        self, batch: BatchRow, submission_id: UUID, quantity: int, worker_codes: Sequence[str]
+    ) -> bool:
+        """Whether this submission was recorded before (a resend after an offline spell): the
+        same batch, quantity and workers (in any order), or a 409 naming what differs."""
         earlier = await self.session.get(OutputRow, submission_id)
-        if earlier is not None and (earlier.batch_id, earlier.quantity) != (
-            batch.batch_id,
-            quantity,
-        ):
-            raise Conflict("submission_id", "this submission id was used for other output")
-        return earlier is not None
+        if earlier is None:
+            return False
+        check_resend(
+            "submission_id",
+            "this submission id was used for other output",
+            {
+                "batch_id": earlier.batch_id,
+                "quantity": earlier.quantity,
+                "worker_codes": sorted(earlier.worker_codes.split(",")),
+            },
+            {
+                "batch_id": batch.batch_id,
+                "quantity": quantity,
+                "worker_codes": sorted(worker_codes),
+            },
+        )
+        return True
 
     def add_output(self, batch: BatchRow, submission: Any, at: datetime) -> None:
         """Pieces made and the pseudonymous codes of who made them."""
@@ -183,6 +206,7 @@ class Batches:
         lot = lot_code(made.upt_code, made.qc_family, at, sequence)
         unit_serials = serials(lot, batch.quantity) if made.tracking == "unit" else []
         batch.status, batch.lot_code, batch.completed_at = "completed", lot, at
+        batch.production_date, batch.best_before = made_on, best
         if unit_serials:
             rows = [{"serial": serial, "batch_id": batch.batch_id} for serial in unit_serials]
             await self.session.execute(insert(UNITS), rows)

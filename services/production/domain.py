@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 from shared.errors import Conflict, Rejected
 from shared.gs1 import check_digit, unit_serial
+from shared.inputs import MAX_LOT_QUANTITY
 from shared.timezones import WIB
 
 WORKER_CODE_PATTERN = r"^WB-[A-Z0-9]{4,8}$"
@@ -49,6 +50,12 @@ def check_output(status: str, tracking: str, made: int, added: int) -> None:
         raise Rejected(
             "quantity",
             f"a batch of individually labelled goods holds at most {MAX_UNITS_PER_BATCH} units; "
+            "complete this batch and open another",
+        )
+    if made + added > MAX_LOT_QUANTITY:
+        raise Rejected(
+            "quantity",
+            f"a lot holds at most {MAX_LOT_QUANTITY} (this batch has {made}); "
             "complete this batch and open another",
         )
 

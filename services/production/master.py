@@ -7,10 +7,10 @@ or changed is announced as product-changed through the outbox, with its whole st
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,15 +18,12 @@ from services.production import catalogue
 from services.production.catalogue import Family, FoodPermit, Origin, UptClass, UptKind
 from services.production.db import BatchRow, ProductRow, UptRow, WorkshopRow
 from services.production.domain import INTERNAL_GTIN_PREFIX
-from shared.contracts import ProductChanged, Sku
+from shared.contracts import ProductChanged, Sku, UptCode, WorkshopCode
 from shared.errors import NotFound, Rejected
 from shared.gs1 import gtin_problem
 from shared.imports import Written
+from shared.inputs import SHORT_LENGTH, Name, Text
 from shared.uow import UnitOfWork
-
-UptCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,5}$", examples=["CLG"])]
-WorkshopCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,5}-[A-Z0-9]{2,8}$", examples=["CLG-MBL"])]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
 class UptSpec(BaseModel):
@@ -46,7 +43,7 @@ class WorkshopSpec(BaseModel):
     code: WorkshopCode
     upt_code: UptCode
     name: Name = Field(examples=["Bengkel mebel dan las"])
-    families: list[Family] = Field(min_length=1, examples=[["KYU"]])
+    families: list[Family] = Field(min_length=1, max_length=6, examples=[["KYU"]])
 
     @field_validator("families", mode="before")
     @classmethod
@@ -71,14 +68,16 @@ class ProductSpec(BaseModel):
     upt_code: UptCode
     family: Family
     tracking: Literal["unit", "lot"]
-    unit_of_measure: str = Field(min_length=1, max_length=16, examples=["unit"])
-    price_idr: int = Field(ge=0, le=1_000_000_000)
-    gtin: str | None = Field(
-        None, description="Its own GTIN-14 (check digit checked); empty: the internal code."
+    unit_of_measure: Text = Field(min_length=1, max_length=16, examples=["unit"])
+    price_idr: StrictInt = Field(ge=0, le=1_000_000_000)
+    gtin: Text | None = Field(
+        None,
+        max_length=SHORT_LENGTH,
+        description="Its own GTIN-14 (check digit checked); empty: the internal code.",
     )
-    shelf_life_days: int | None = Field(None, ge=1, le=3650, description="Food and produce.")
+    shelf_life_days: StrictInt | None = Field(None, ge=1, le=3650, description="Food and produce.")
     food_permit: FoodPermit | None = Field(None, description="Processed food: spp-irt, bpom-md.")
-    active: bool = True
+    active: StrictBool = True
 
 
 class ProductView(ProductSpec):
@@ -176,6 +175,19 @@ class Catalogue:
             return "created", row
         await self._check_made_facts(row, spec)
         return _update(row, values), row
+
+    async def check_not_moved(self, spec: ProductSpec) -> None:
+        """A spec that leaves a product's UPT and tracking as they are (imports ask this unless
+        told to allow moves); a new product moves nothing."""
+        row = await self.session.get(ProductRow, spec.sku)
+        for field, moved in (("upt_code", "moves it to"), ("tracking", "changes it to")):
+            now, asked = (getattr(row, field), getattr(spec, field)) if row else (None, None)
+            if now != asked:
+                raise Rejected(
+                    field,
+                    f"{spec.sku} is {now!r} now; this row {moved} {asked!r}: "
+                    "import with allow_moves (--allow-moves) to do so",
+                )
 
     async def _check_product(self, spec: ProductSpec) -> None:
         prefix = spec.sku.split("-")[0]

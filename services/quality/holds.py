@@ -6,7 +6,7 @@ announced once (LotHeld, LotRecalled, HoldClosed) and never edited afterwards; a
 is final.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -19,7 +19,7 @@ from services.quality.db import Base, InspectionRow
 from services.quality.domain import defect_code_problem
 from shared.contracts import HoldClosed, Link, LotHeld, LotRecalled
 from shared.db import core_table, row_values
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import Conflict, NotFound, Rejected, check_resend
 
 HeldBy = Literal["kanwil_admin", "qc_officer"]
 Outcome = Literal["released", "destroyed"]
@@ -128,14 +128,17 @@ class Holds:
             raise NotFound("hold_id", f"no hold {hold_id}")
         return hold
 
-    async def resent(self, hold_id: UUID, lot_code: str, serials: Sequence[str]) -> HoldRow | None:
-        """The hold placed before under this id (a resend), if any."""
+    async def resent(self, hold_id: UUID, asked: Mapping[str, object]) -> HoldRow | None:
+        """The hold placed before under this id (a resend), if any: `asked` (its lot, units in
+        any order, defect and reason) must be the hold's, or it is a 409 naming what differs."""
         hold = await self.session.get(HoldRow, hold_id)
-        if hold is not None and (hold.lot_code, sorted(hold.serials)) != (
-            lot_code,
-            sorted(serials),
-        ):
-            raise Conflict("hold_id", "this hold id is already used for another hold")
+        if hold is not None:
+            recorded = {name: getattr(hold, name) for name in asked}
+            if "serials" in recorded:
+                recorded["serials"] = sorted(hold.serials)
+            check_resend(
+                "hold_id", "this hold id is already used for another hold", recorded, asked
+            )
         return hold
 
     def place(self, held: LotHeld) -> HoldRow:

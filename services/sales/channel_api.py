@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StrictBool
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,19 +17,18 @@ from services.sales.db import ChannelRow, DeliveryRow, WebhookRow
 from services.sales.feed import ENTRY_ID, START, newest_entry, stock_feed
 from services.sales.webhooks import new_secret
 from shared.auth import SIGNED_IN, CallerDep, allow, require_binding
-from shared.contracts import Event, StockChanged
+from shared.contracts import ChannelCode, Event, LocationCode, StockChanged
 from shared.errors import Conflict, NotFound, Rejected
 from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.imports import DryRun, Imported, Rows, Written, import_rows
+from shared.inputs import MAX_LOCATIONS, DatabaseId, Name
 from shared.pagination import Page, PagingDep, page_of
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["channels"], route_class=CheckedRoute)
 
 ChannelKind = Literal["gallery", "outlet", "expo", "e-catalogue", "marketplace"]
-LocationCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
-ChannelCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{1,19}$")]
 
 
 class ChannelView(BaseModel):
@@ -43,12 +42,12 @@ class ChannelView(BaseModel):
 
 class PutChannel(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=120, examples=["Galeri produk WBP"])
+    name: Name = Field(examples=["Galeri produk WBP"])
     kind: ChannelKind
     locations: list[LocationCode] = Field(
-        min_length=1, max_length=100, examples=[["KANWIL-GALERI"]]
+        min_length=1, max_length=MAX_LOCATIONS, examples=[["KANWIL-GALERI"]]
     )
-    active: bool = True
+    active: StrictBool = True
 
 
 class Coded(BaseModel):
@@ -250,7 +249,7 @@ async def list_deliveries(
     **allow("channel", "kanwil_admin", errors=[404, 409]),
 )
 async def retry_delivery(
-    code: str, delivery_id: int, uow: UnitOfWorkDep, caller: CallerDep
+    code: str, delivery_id: DatabaseId, uow: UnitOfWorkDep, caller: CallerDep
 ) -> DeliveryView:
     """Send a dead delivery again (at its turn, after the pending ones before it)."""
     _own_channel(caller, code)

@@ -1,7 +1,7 @@
 """Sales' own tables and stores: channels, the channel catalogue kept from stock changes, orders
 and what came back of them, and the holds on lots that keep units from sale."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 from uuid import UUID
@@ -33,7 +33,7 @@ from shared.contracts import (
     StockChanged,
 )
 from shared.db import TYPE_MAP, BigId, core_table, delivery_tables, row_values, upsert
-from shared.errors import Conflict, NotFound, Rejected
+from shared.errors import NotFound, Rejected, check_resend
 
 H = TypeVar("H", LotHeld, HoldClosed)
 
@@ -289,17 +289,17 @@ class Orders:
             raise NotFound("order_id", f"no order {order_id}")
         return order
 
-    async def resent(
-        self, order_id: UUID, sku: str, quantity: int, buyer_ref: str
-    ) -> OrderRow | None:
-        """The order a channel placed before under this id (a resend), if any."""
+    async def resent(self, order_id: UUID, asked: Mapping[str, object]) -> OrderRow | None:
+        """The order a channel placed before under this id (a resend), if any: `asked` must be
+        the order's (units in any order), or it is a 409 naming what differs."""
         existing = await self.session.get(OrderRow, order_id)
-        if existing is not None and (existing.sku, existing.quantity, existing.buyer_ref) != (
-            sku,
-            quantity,
-            buyer_ref,
-        ):
-            raise Conflict("order_id", "this order id is already used for another order")
+        if existing is not None:
+            recorded = {name: getattr(existing, name) for name in asked}
+            if "serials" in recorded:
+                recorded["serials"] = sorted(existing.serials)
+            check_resend(
+                "order_id", "this order id is already used for another order", recorded, asked
+            )
         return existing
 
     async def check_sellable(self, sku: str, serials: Sequence[str]) -> None:

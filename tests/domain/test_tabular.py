@@ -1,11 +1,12 @@
 """shared/tabular.py: rows of any pydantic model to and from CSV and XLSX, every bad row named."""
 
+import csv
 import io
 from pathlib import Path
 from typing import Literal
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.production.catalogue import PRODUCTS, UPTS, WORKSHOPS
@@ -132,3 +133,55 @@ def test_the_format_comes_from_the_extension_unless_given() -> None:
     assert tabular.format_of(Path("x.txt"), "csv") == "csv"
     with pytest.raises(ValueError, match="--format"):
         tabular.format_of(Path("x.txt"))
+
+
+# (a product's name, its cell as written): an apostrophe before what a spreadsheet would run
+FORMULAS = [
+    ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+    ("+1+1", "'+1+1"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("'=escaped already", "''=escaped already"),
+    ("'", "'"),
+    ("Kursi jati", "Kursi jati"),
+]
+
+
+@pytest.mark.parametrize(("name", "cell"), FORMULAS)
+def test_an_export_never_writes_a_formula_and_its_import_gives_the_text_back(
+    name: str, cell: str
+) -> None:
+    spec = ProductSpec.model_validate(PRODUCTS[0]).model_copy(update={"name": name})
+
+    [_header, csv_cells] = csv.reader(
+        io.StringIO(tabular.to_bytes([spec], ProductSpec, "csv").decode())
+    )
+    xlsx = tabular.to_bytes([spec], ProductSpec, "xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx)).worksheets[0]  # formulas as written, not values
+    written = sheet.cell(row=2, column=2)
+
+    assert csv_cells[1] == cell
+    assert written.data_type == "s"
+    assert written.value == cell
+    for fmt in tabular.FORMATS:
+        [read] = tabular.read_bytes(tabular.to_bytes([spec], ProductSpec, fmt), ProductSpec, fmt)
+        assert read.name == name
+
+
+def test_a_cell_of_an_integer_column_is_its_json_number_and_text_is_refused() -> None:
+    table = b"code,class,capacity\nSRG,store,12\nCLG,store,twelve\nTGR,store,1.5\n"
+
+    with pytest.raises(TableErrors) as bad:
+        tabular.read_bytes(table, Place, "csv")
+
+    assert [(e.row, e.column) for e in bad.value.errors] == [(3, "capacity"), (4, "capacity")]
+
+
+def test_a_product_name_with_a_nul_in_a_csv_is_refused_with_its_row_and_column() -> None:
+    spec = ProductSpec.model_validate(PRODUCTS[0])
+    table = tabular.to_bytes([spec], ProductSpec, "csv").replace(spec.name.encode(), b"Kursi\0jati")
+
+    with pytest.raises(TableErrors) as bad:
+        tabular.read_bytes(table, ProductSpec, "csv")
+
+    assert bad.value.errors == [RowError(2, "name", "contains a control character (U+0000)")]

@@ -251,7 +251,7 @@ async def test_the_same_units_rejected_for_another_defect_is_a_correction(
     [
         ({"passed_quantity": 4}, "passed_quantity"),
         ({"rejected_quantity": 2, "passed_quantity": 2}, "rejections"),
-        ({"rejections": rejecting(("FTW-99", ["X"]))}, "rejections.0.defect_code"),
+        ({"rejections": rejecting(("FTW-99", ["CLG-2611-0001-0001"]))}, "rejections.0.defect_code"),
         ({"rejections": [{"defect_code": "FTW-01", "quantity": 1}]}, "rejections.0.serials"),
     ],
 )

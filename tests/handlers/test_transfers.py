@@ -204,8 +204,9 @@ async def test_goods_traced_per_lot_are_shipped_and_received_with_short_and_dama
     ]
     # the same receipt again changes nothing; another one is a conflict
     assert (await arrive(inventory, body.transfer_id, short_quantity=1, damaged_quantity=2)) == done
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as other:
         await arrive(inventory, body.transfer_id, short_quantity=3)
+    assert other.value.reason.endswith("it differs in short_quantity, damaged_quantity")
     assert len(await inventory.outbox(GoodsReceived)) == 1
     await assert_stock_adds_up(inventory)
 
@@ -271,8 +272,9 @@ async def test_a_resend_is_harmless_and_another_body_under_its_id_a_conflict(
         await put_location(GALLERY, gallery.model_copy(update={"active": False}), uow, Response())
     again, code = await send(inventory, body)
     assert (code, again) == (200, first)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as other:
         await send(inventory, body.model_copy(update={"quantity": 6}))
+    assert other.value.reason.endswith("it differs in quantity")
     assert len(await inventory.outbox(GoodsShipped)) == 1
     assert await lots(inventory, batch.lot_code) == {"SRG-STORE": (15, 0, 0)}
 

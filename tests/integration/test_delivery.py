@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from services.production.domain import serials
 from shared.contracts import BatchCompleted
 from shared.delivery.entries import DATA_FIELD
 from shared.service import Runtime
@@ -24,12 +25,13 @@ _sequence = itertools.count(1)
 
 def completed(quantity: int = 24) -> BatchCompleted:
     """A fresh BatchCompleted of its own lot, as production would emit it."""
+    lot = f"CLG-FTW-2611-{next(_sequence):04d}"
     fields = {
         "event_id": uuid.uuid4(),
         "batch_id": uuid.uuid4(),
-        "lot_code": f"CLG-FTW-2611-{next(_sequence):04d}",
+        "lot_code": lot,
         "quantity": quantity,
-        "serials": [],
+        "serials": serials(lot, quantity),  # shoes: one per unit, as the contract says
     }
     return BatchCompleted.model_validate(sample_event(BatchCompleted).model_dump() | fields)
 
