@@ -33,7 +33,7 @@ RUN touch README.md \
     && python -m compileall -q shared services jejak
 
 USER jejak
-EXPOSE 8001 8002 8003 8004 8005 8006
+EXPOSE 8000 8001 8002 8003 8004 8005 8006
 
 # No curl in the slim image: python asks the service's own /health.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \

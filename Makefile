@@ -16,7 +16,7 @@ UV_COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 \
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run demo test lint format docs bench clean distclean lock lock-upgrade \
-	lock-check secrets
+	lock-check secrets vendor
 
 help:
 	@echo "make venv   create .venv and install jejak with its dev tools"
@@ -32,6 +32,7 @@ help:
 	@echo "make lock   pin pyproject.toml's dependencies in $(DEV_LOCK) and $(LOCK)"
 	@echo "            (make lock-upgrade: newest allowed versions; make lock-check: up to date?)"
 	@echo "make secrets  write deploy/secrets/ for compose.yaml (kept; missing ones are made)"
+	@echo "make vendor   npm ci, then copy htmx and axe-core into the repository (commit them)"
 
 venv: $(STAMP)
 
@@ -76,7 +77,7 @@ lock-check: $(UV)
 # and the Redis users (`jejak redis-users`). Existing files are kept. The folder is 0700; the
 # files 0644, because the containers read them as their own users through bind mounts.
 SECRETS  := deploy/secrets
-SERVICES := production quality inventory sales trace identity
+SERVICES := production quality inventory sales trace identity console
 secrets: venv
 	@umask 077 && mkdir -p $(SECRETS)/redis && chmod 700 $(SECRETS)
 	@for name in postgres $(addsuffix _db,$(SERVICES)); do \
@@ -93,6 +94,15 @@ secrets: venv
 
 run: venv
 	$(BIN)/jejak run
+
+# The console's front-end packages come from the npm registry through package-lock.json and are
+# committed where they are served from (htmx) or injected by the browser tests (axe-core), so
+# neither `make run` nor CI needs npm. After changing package.json: `make vendor`, commit.
+CONSOLE_VENDOR := services/console/static/vendor
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js $(CONSOLE_VENDOR)/htmx.min.js
+	cp node_modules/axe-core/axe.min.js tests/vendor/axe.min.js
 
 .PHONY: migrate
 migrate: venv

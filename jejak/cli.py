@@ -130,7 +130,7 @@ def run(
         int,
         typer.Option(
             envvar="JEJAK_PORT_OFFSET",
-            help="Add this to every default service port (8001-8006).",
+            help="Add this to every default service port (8000-8006).",
         ),
     ] = 0,
     redis_port: Annotated[
@@ -246,6 +246,11 @@ def _print_started(
     credentials = services.log_dir.parent / "credentials.json"
     if credentials.exists():
         console.print(f"[bold]Sign-in:[/]   development principals' credentials in {credentials}")
+    if "console" in services.names:
+        console.print(
+            f"[bold]Console:[/]   {services.url('console')}/sign-in - people sign in with a "
+            "username and password of that file (qc-clg, admin-clg, kanwil-admin)"
+        )
     console.print("Press Ctrl-C to stop.")
 
 

@@ -536,6 +536,8 @@ class ServiceSet:
         merged.setdefault("PYTHONUNBUFFERED", "1")
         if "JEJAK_PUBLIC_BASE_URL" not in merged and "trace" in self.ports:
             merged["JEJAK_PUBLIC_BASE_URL"] = f"http://{self.host}:{self.ports['trace']}"
+        for other, port in self.ports.items():  # where the console finds the services
+            merged.setdefault(f"JEJAK_{other.upper()}_URL", f"http://{self.host}:{port}")
         if "JEJAK_OIDC_ISSUER" not in merged and "identity" in self.ports:
             merged["JEJAK_OIDC_ISSUER"] = f"http://{self.host}:{self.ports['identity']}"
         merged.setdefault("JEJAK_SEED_DEV_PRINCIPALS", "true")

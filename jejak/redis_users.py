@@ -30,11 +30,12 @@ from sqlalchemy.engine import make_url
 
 from shared.contracts import ALL_EVENTS, StockChanged
 from shared.delivery.dead_letters import dead_letter_stream, failure_key
+from shared.settings import SERVICE_PORTS
 
 if TYPE_CHECKING:
     from shared.service import ServiceSpec
 
-SERVICES = ("production", "quality", "inventory", "sales", "trace", "identity")
+SERVICES: tuple[str, ...] = tuple(SERVICE_PORTS)  # console and identity read and write none
 CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 CONNECTION = ["+ping", "+client|setname"]
 READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 SERVICE_PORTS: dict[str, int] = {
+    "console": 8000,  # web pages for people; calls the others with the person's token
     "production": 8001,
     "quality": 8002,
     "inventory": 8003,
@@ -224,6 +225,7 @@ class Settings(BaseSettings):
         description="How often every service trims the streams it produces and prunes its "
         "inbox and outbox.",
     )
+    console_url: str | None = _service_url("console")
     production_url: str | None = _service_url("production")
     quality_url: str | None = _service_url("quality")
     inventory_url: str | None = _service_url("inventory")

@@ -17,6 +17,12 @@ from selenium.webdriver.common.by import By
 
 # A mid-range Android phone, the kind a buyer at an outlet scans with.
 PHONE = {"width": 393, "height": 851, "pixelRatio": 2.0}
+# A 10-inch tablet held upright (a workshop's, a QC officer's) and an office desktop.
+TABLET = {"width": 800, "height": 1280, "pixelRatio": 1.5}
+DESKTOP = {"width": 1366, "height": 900, "pixelRatio": 1.0}
+# axe-core as package-lock.json pins it, committed by `make vendor` (CI needs no npm).
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
@@ -41,6 +47,24 @@ class Page:
             )
         )
 
+    def accessibility_violations(self) -> list[str]:
+        """axe-core's serious and critical violations of the page as it is now, one line each
+        (rule, impact, the first elements it names)."""
+        if not self.driver.execute_script("return typeof window.axe === 'object'"):
+            self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        self.driver.set_script_timeout(30)
+        results = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document).then(done, (error) => done({error: String(error)}));"
+        )
+        assert "error" not in results, results
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} - "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+            for v in results["violations"]
+            if v["impact"] in SERIOUS
+        ]
+
     def screenshot(self, path: Path) -> None:
         """The whole page, not only what fits on the screen."""
         shot = self.driver.execute_cdp_cmd(
@@ -63,6 +87,21 @@ class Browser:
              "acceptLanguage": accept_language},
         )  # fmt: skip
         self.driver.get(url)
+        return Page(self.driver)
+
+    def resize(self, metrics: dict[str, float]) -> None:
+        """Show pages at another screen's size (PHONE, TABLET, DESKTOP): a phone's is mobile."""
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": int(metrics["width"]),
+                "height": int(metrics["height"]),
+                "deviceScaleFactor": metrics["pixelRatio"],
+                "mobile": metrics is PHONE,
+            },
+        )
+
+    def page(self) -> Page:
         return Page(self.driver)
 
 

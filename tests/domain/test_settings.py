@@ -160,6 +160,7 @@ def test_the_demo_finds_each_service_on_this_machine_at_its_port_plus_the_offset
     urls = service_urls(Settings(), port_offset=100)
 
     assert urls == {
+        "console": "http://127.0.0.1:8100",
         "production": "http://127.0.0.1:8101",
         "quality": "http://127.0.0.1:8102",
         "inventory": "http://127.0.0.1:8103",

@@ -92,3 +92,17 @@ def test_a_service_inspects_the_groups_of_its_streams_and_trims_only_its_own(
         if redis_major(system_env["REDIS_URL"]) >= 7:
             with pytest.raises(NoPermissionError):
                 inventory.xtrim(consumed, minid="0-1")  # another service's stream
+
+
+def test_the_consoles_user_touches_no_stream_at_all(
+    users: dict[str, str], system_env: dict[str, str]
+) -> None:
+    """The console consumes and produces nothing (yet): its user may only say hello."""
+    namespace = system_env["JEJAK_NAMESPACE"]
+    with Redis.from_url(users["console"]) as console:
+        assert console.ping()
+        for stream in (StockChanged.stream(namespace), f"{namespace}.dead-letters"):
+            with pytest.raises(NoPermissionError):
+                console.xadd(stream, ENTRY)
+            with pytest.raises(NoPermissionError):
+                console.xrange(stream)

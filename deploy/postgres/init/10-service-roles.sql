@@ -22,6 +22,7 @@
 \set sales_password `cat :secrets/sales_db_password`
 \set trace_password `cat :secrets/trace_db_password`
 \set identity_password `cat :secrets/identity_db_password`
+\set console_password `cat :secrets/console_db_password`
 
 -- Pools of 20 + 10 overflow per process; a few replicas each.
 CREATE ROLE jejak_production LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
@@ -36,6 +37,8 @@ CREATE ROLE jejak_trace LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
     CONNECTION LIMIT 120 PASSWORD :'trace_password';
 CREATE ROLE jejak_identity LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
     CONNECTION LIMIT 120 PASSWORD :'identity_password';
+CREATE ROLE jejak_console LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION
+    CONNECTION LIMIT 120 PASSWORD :'console_password';
 
 CREATE DATABASE jejak_production OWNER jejak_production;
 CREATE DATABASE jejak_quality OWNER jejak_quality;
@@ -43,6 +46,7 @@ CREATE DATABASE jejak_inventory OWNER jejak_inventory;
 CREATE DATABASE jejak_sales OWNER jejak_sales;
 CREATE DATABASE jejak_trace OWNER jejak_trace;
 CREATE DATABASE jejak_identity OWNER jejak_identity;
+CREATE DATABASE jejak_console OWNER jejak_console;
 
 REVOKE ALL ON DATABASE jejak_production FROM PUBLIC;
 REVOKE ALL ON DATABASE jejak_quality FROM PUBLIC;
@@ -50,3 +54,4 @@ REVOKE ALL ON DATABASE jejak_inventory FROM PUBLIC;
 REVOKE ALL ON DATABASE jejak_sales FROM PUBLIC;
 REVOKE ALL ON DATABASE jejak_trace FROM PUBLIC;
 REVOKE ALL ON DATABASE jejak_identity FROM PUBLIC;
+REVOKE ALL ON DATABASE jejak_console FROM PUBLIC;
