@@ -96,7 +96,7 @@ class Run:
 def system(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceSet]:
     env = backend.system_env(tmp_path_factory.mktemp("system"), f"st-{uuid.uuid4().hex[:6]}")
     env["JEJAK_PUBLIC_RATE_LIMIT"] = "off"  # generated lookups are many; 429 is tested apart
-    with running_system(env, tmp_path_factory.mktemp("logs")) as services:
+    with running_system(env, tmp_path_factory.mktemp("logs"), console=True) as services:
         yield services
 
 

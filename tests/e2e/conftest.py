@@ -18,9 +18,14 @@ def module_env(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> di
 
 @pytest.fixture(scope="module")
 def system(
-    module_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    module_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
 ) -> Iterator[ServiceSet]:
-    with running_system(module_env, tmp_path_factory.mktemp("logs")) as services:
+    """Every service but the console, which a module marked `with_console` gets too."""
+    console = request.node.get_closest_marker("with_console") is not None
+    logs = tmp_path_factory.mktemp("logs")
+    with running_system(module_env, logs, console=console) as services:
         yield services
 
 

@@ -17,12 +17,21 @@ from shared.settings import SERVICE_PORTS
 CLAIM_IDLE_MS = "1500"
 
 
+# The console only calls the others over HTTP: systems start it when a test asks for its pages
+# (a seventh process in every system would slow every e2e module).
+BACKEND_SERVICES = tuple(name for name in SERVICE_PORTS if name != "console")
+
+
 @contextmanager
-def running_system(env: dict[str, str], log_dir: Path) -> Iterator[ServiceSet]:
+def running_system(
+    env: dict[str, str], log_dir: Path, *, console: bool = False
+) -> Iterator[ServiceSet]:
     namespace, admin_url = env["JEJAK_NAMESPACE"], env["REDIS_URL"]
+    names = tuple(SERVICE_PORTS) if console else BACKEND_SERVICES
     services = ServiceSet(
         env={**env, "JEJAK_CLAIM_IDLE_MS": CLAIM_IDLE_MS},
-        ports=free_ports(SERVICE_PORTS),
+        names=names,
+        ports=free_ports(names),
         log_dir=log_dir,
         redis_urls=provision(admin_url, namespace, Path(env["JEJAK_DATA_DIR"])),
     )

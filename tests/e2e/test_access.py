@@ -19,6 +19,8 @@ from jejak.launcher import ServiceSet
 from jejak.tokens import KANWIL, Who
 from shared.auth import PUBLIC, ROLES_EXTENSION
 
+pytestmark = pytest.mark.with_console  # the policy covers every service, the console's too
+
 SIGNED_IN = {"terminal", "qc_officer", "channel", "upt_admin", "kanwil_admin"}
 READERS_OF_QC = {"qc_officer", "upt_admin", "kanwil_admin"}
 ADMINS = {"upt_admin", "kanwil_admin"}

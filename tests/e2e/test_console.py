@@ -17,7 +17,7 @@ from jejak.tokens import Who
 from shared.identity import DevCredentials
 from tests.browser import DESKTOP, PHONE, TABLET, Browser, Page, chromium
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.with_console]
 
 WORKERS = ["WB-CN7Q2", "WB-CN8R3"]
 SCREENS = {"phone": PHONE, "tablet": TABLET, "desktop": DESKTOP}
