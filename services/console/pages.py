@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import qc
+from services.console import qc, tablet
 from services.console.sessions import (
     COOKIE,
     BrowserSessionDep,
@@ -27,6 +27,7 @@ from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 router.include_router(qc.router)  # under the same CSRF check
+router.include_router(tablet.router)
 SEE_OTHER = 303
 
 

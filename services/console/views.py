@@ -21,22 +21,23 @@ LANGUAGE_COOKIE_AGE_S = 365 * 86_400
 class NavItem:
     path: str
     label: str  # a key of i18n.MESSAGES
+    landing: bool = True  # False: in the menu, but not where the person lands (an occasional task)
 
 
 # The pages of each role, in menu order; the first is where a person lands after signing in.
 # A role without pages yet lands on the home page, which says so.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     "qc_officer": (NavItem("/qc/inspections", "nav.inspections"),),
-    "upt_admin": (),
-    "kanwil_admin": (),
-    "terminal": (),
+    "upt_admin": (NavItem("/tablet/enrol", "nav.enrol", landing=False),),
+    "kanwil_admin": (NavItem("/tablet/enrol", "nav.enrol", landing=False),),
+    "terminal": (NavItem("/tablet", "nav.tablet"),),
     "channel": (),
 }
 
 
 def landing_page(role: Role) -> str:
-    pages = NAVIGATION[role]
-    return pages[0].path if pages else "/home"
+    landings = [item.path for item in NAVIGATION[role] if item.landing]
+    return landings[0] if landings else "/home"
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

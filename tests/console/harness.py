@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from services.console.app import make_app
 from services.console.db import SessionRow, id_hash
 from services.console.sessions import COOKIE
+from services.production.app import spec as production_spec
 from services.quality.app import spec as quality_spec
 from shared.contracts import Event
 from shared.delivery.entries import encode
@@ -39,6 +40,7 @@ from tests.identity.harness import (
 )
 
 QUALITY = "http://quality.test"
+PRODUCTION = "http://production.test"
 CONSOLE = "http://console.test"
 
 
@@ -93,6 +95,7 @@ class Browser:
 class ConsoleSystem:
     identity: Identity
     quality: FastAPI
+    production: FastAPI
     console: FastAPI
     transport: httpx.ASGITransport
 
@@ -142,6 +145,7 @@ def settings_of(service: str, backend: Backend, data_dir: Path, namespace: str) 
             "namespace": namespace,
             "oidc_issuer": ISSUER,
             "quality_url": QUALITY,
+            "production_url": PRODUCTION,
             "poll_ms": 20,
         }
     )
@@ -160,15 +164,24 @@ async def console_system(backend: Backend, data_dir: Path) -> AsyncIterator[Cons
             create_app(quality_spec, settings_of("quality", backend, data_dir, namespace)),
             identity,
         )
+        production = await _started(
+            stack,
+            "production",
+            create_app(production_spec, settings_of("production", backend, data_dir, namespace)),
+            identity,
+        )
         services = httpx.AsyncClient(
             mounts={
                 ISSUER: httpx.ASGITransport(app=identity.app),
                 QUALITY: httpx.ASGITransport(app=quality),
+                PRODUCTION: httpx.ASGITransport(app=production),
             }
         )
         console = make_app(settings_of("console", backend, data_dir, namespace), http=services)
         await _started(stack, "console", console, identity)
-        yield ConsoleSystem(identity, quality, console, httpx.ASGITransport(app=console))
+        yield ConsoleSystem(
+            identity, quality, production, console, httpx.ASGITransport(app=console)
+        )
 
 
 async def _started(stack: AsyncExitStack, name: str, app: FastAPI, identity: Identity) -> FastAPI:
