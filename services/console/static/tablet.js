@@ -176,7 +176,7 @@
         list.append(item);
       });
       var status = section.dataset.count.replace("{count}", String(waiting));
-      if (!navigator.onLine) status += " " + section.dataset.offline;
+      if (!navigator.onLine) status += ". " + section.dataset.offline;
       document.getElementById("queue-status").textContent = status;
       section.dataset.waitingCount = String(waiting);
     });
