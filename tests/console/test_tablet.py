@@ -80,7 +80,7 @@ async def test_an_administrator_enrols_the_tablet_which_then_is_the_workshops_te
     assert "Batch hari ini" in page.text
     assert f"Bengkel {WORKSHOP}." in page.text
     assert f'<option value="{SHOES}"' in page.text  # a product of the workshop
-    assert "FUR-" not in page.text  # the furniture workshop's products are not offered
+    assert "KYU-MJT-HPL" not in page.text  # the furniture workshop's products are not offered
     assert str(terminal.client_secret) not in page.text
     assert (await tablet.http.get("/qc/inspections")).status_code == 403
 
@@ -240,3 +240,24 @@ async def test_the_service_worker_may_control_the_tablets_pages(system: ConsoleS
         assert script.status_code == 200
         assert COOKIE not in script.text
         assert "localStorage" not in script.text
+
+
+async def test_the_list_holds_only_the_tablets_own_workshops_batches(
+    system: ConsoleSystem, tablet: Browser
+) -> None:
+    headers = await system.identity.bearer("terminal", workshop="CLG-MBL")
+    elsewhere = str(uuid4())
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=system.production), base_url="http://production.test"
+    ) as http:
+        body = {"batch_id": elsewhere, "workshop_code": "CLG-MBL", "sku": "KYU-MJT-HPL"}
+        opened = await http.post("/batches", json=body, headers=headers)
+        assert opened.status_code == 201, opened.text
+        listed = await http.get("/batches", params={"status": "open"}, headers=headers)
+    assert [batch["batch_id"] for batch in listed.json()] == [elsewhere]
+    own = str(uuid4())
+    await post_form(tablet, "/tablet", "/tablet/batches", batch_id=own, sku=SHOES)
+    page = (await tablet.http.get("/tablet")).text
+    assert f'id="batch-{own}"' in page
+    assert elsewhere not in page
+    assert (await tablet.http.get(f"/tablet/batches/{elsewhere}")).status_code == 403

@@ -67,6 +67,10 @@ def waiting(page: Page) -> str | None:
     return None if found is None else str(found)
 
 
+def queue_shows(page: Page, count: int, timeout_s: float = 30) -> None:
+    wait_for(f"{count} waiting", lambda: waiting(page) == str(count) or None, timeout_s)
+
+
 def served_offline(page: Page, never_cached: str) -> bool:
     """Whether the service worker answers from its cache: a page it never kept comes back as
     the kept list of the day's batches (the network, if it reached it, would answer 404)."""
@@ -119,7 +123,7 @@ def test_the_tablet_is_enrolled_opens_a_batch_of_shoes_records_output_and_comple
     )
     page.click("#submit-enrol")
     shows(page, "h1", "Batch hari ini")
-    assert terminal.client_secret not in page.source()
+    assert str(terminal.client_secret) not in page.source()
     assert page.driver.execute_script("return window.localStorage.length") == 0
     shown(page, "tablet-batches", output_dir)
 
@@ -178,10 +182,11 @@ def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
     page.driver.set_network_conditions(**OFFLINE)
     wait_for("the page offline", lambda: page.driver.execute_script(
         "return navigator.onLine === false") or None)  # fmt: skip
-    for quantity, workers in ((1, "WB-CN7Q2"), (2, "WB-CN8R3"), (4, "WB-CN7Q2 WB-CN8R3")):
-        before = int(waiting(page) or 0)
+    for queued, (quantity, workers) in enumerate(
+        ((1, "WB-CN7Q2"), (2, "WB-CN8R3"), (4, "WB-CN7Q2 WB-CN8R3")), start=1
+    ):
         record(page, quantity, workers)
-        wait_for("the submission queued", lambda b=before: waiting(page) == str(b + 1) or None)
+        queue_shows(page, queued)
     assert "3 menunggu" in page.text("#queue-status")
     shown(page, "tablet-offline", output_dir)
     assert batch_of(api, batch_id)["quantity"] == 5, "nothing reached production offline"
