@@ -138,10 +138,22 @@ def test_the_tablet_is_enrolled_opens_a_batch_of_shoes_records_output_and_comple
     assert batch_of(api, batch_id)["quantity"] == 6
     shown(page, "tablet-batch", output_dir)
 
+    record(page, 2, "Budi")  # a name, not a code: production refuses, the queue says why
+    wait_for("the refusal", lambda: page.driver.find_elements(By.CSS_SELECTOR, "li.refused"))
+    refused = page.text("#queue-list li.refused")
+    assert refused.startswith("ditolak Catat hasil: 2 · Budi"), refused
+    assert "kode pekerja" in refused.lower()
+    assert batch_of(api, batch_id)["quantity"] == 6
+    shown(page, "tablet-refused", output_dir)
+    page.click("#queue-list li.refused button")  # the operator has read it
+    wait_for("the refusal removed", lambda: not page.driver.find_elements(
+        By.CSS_SELECTOR, "li.refused") or None)  # fmt: skip
+
     page.click("#submit-complete")
     shows(page, "#batch-status", "selesai")
     lot = batch_of(api, batch_id)["lot_code"]
     assert page.text("#batch-lot") == lot
+    assert page.driver.find_elements(By.CSS_SELECTOR, "form#record-output, form#complete") == []
     labels = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(document.getElementById('labels').href)"

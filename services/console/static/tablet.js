@@ -162,7 +162,7 @@
         if (entry.reason) {
           var reason = document.createElement("span");
           reason.className = "reason";
-          reason.textContent = " " + entry.reason;
+          reason.textContent = " — " + entry.reason;
           item.append(reason);
         }
         if (entry.state === "refused") {
