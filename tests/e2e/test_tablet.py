@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -18,7 +19,6 @@ from jejak.launcher import ServiceSet
 from jejak.tokens import Who
 from shared.identity import DevCredentials
 from tests.browser import PHONE, TABLET, Browser, Page, chromium
-from tests.e2e.test_console import shows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.with_console]
 
@@ -50,6 +50,19 @@ def shown(page: Page, name: str, output_dir: Path) -> None:
         assert page.accessibility_violations() == [], f"{name} on a {screen}"
         page.screenshot(output_dir / "screenshots" / f"console-{name}-{screen}.png")
     browser.resize(TABLET)
+
+
+def shows(page: Page, selector: str, expected: str) -> None:
+    """Wait until `selector`'s text is `expected`; while the page is being replaced (a
+    navigation, tablet.js's refresh) the element may be gone or not yet there."""
+
+    def now_shown() -> bool | None:
+        try:
+            return page.text(selector) == expected or None
+        except WebDriverException:  # stale, missing, or a node of the page just left
+            return None
+
+    wait_for(f"{selector} showing {expected!r}", now_shown)
 
 
 def fill(page: Page, values: dict[str, str]) -> None:
