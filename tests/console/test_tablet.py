@@ -261,3 +261,19 @@ async def test_the_list_holds_only_the_tablets_own_workshops_batches(
     assert f'id="batch-{own}"' in page
     assert elsewhere not in page
     assert (await tablet.http.get(f"/tablet/batches/{elsewhere}")).status_code == 403
+
+
+async def test_every_tablet_form_is_queued_by_the_static_script_with_an_id_of_its_own(
+    tablet: Browser,
+) -> None:
+    batch_id = str(uuid4())
+    await post_form(tablet, "/tablet", "/tablet/batches", batch_id=batch_id, sku=SHOES)
+    for path in ("/tablet", f"/tablet/batches/{batch_id}"):
+        page = await tablet.http.get(path)
+        assert '<script src="/static/tablet.js" defer></script>' in page.text
+        assert "<script>" not in page.text  # the content security policy allows no inline script
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        forms = page.text.count("<form id=")
+        assert page.text.count(" data-queue ") == forms  # every form but sign-out's
+    assert page.text.count("data-client-id") == 1  # the output's submission_id
+    assert 'name="submission_id"' in page.text
