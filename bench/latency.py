@@ -45,7 +45,7 @@ from bench.events import CHANNELS, DEFECT, line
 from bench.http import HttpPool, expect_ok
 from bench.stats import summarize
 from bench.streams import unsettled
-from jejak.launcher import SERVICE_NAMES
+from jejak.launcher import FLOW_SERVICES
 from jejak.tokens import KANWIL, Tokens, Who
 from shared.samples import Line
 
@@ -352,7 +352,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     async with ctx.sandbox("latency") as sandbox:
         redis = Redis.from_url(ctx.backend.redis_url)
         try:
-            with ctx.services(sandbox, SERVICE_NAMES) as services:
+            with ctx.services(sandbox, FLOW_SERVICES) as services:
                 production = HttpPool(services.url("production"), size=16)
                 quality = HttpPool(services.url("quality"), size=64)
                 sales = HttpPool(services.url("sales"), size=64)
