@@ -47,6 +47,7 @@ from bench.stats import summarize
 from bench.streams import unsettled
 from jejak.launcher import FLOW_SERVICES
 from jejak.tokens import KANWIL, Tokens, Who
+from shared.inputs import MAX_LOT_QUANTITY
 from shared.samples import Line
 
 ORDER_LINE = line("AGR-TLR-30")
@@ -65,7 +66,8 @@ SIGN_OFF_SKUS = (
     "TEX-TRJ-TAS",
     "TEX-ECO-2M",
 )
-STOCK_FOR_ORDERS = 1_000_000
+# One lot of the largest size a lot may have: the orders of a full run take at most about 1,800.
+STOCK_FOR_ORDERS = MAX_LOT_QUANTITY
 
 
 @dataclass(frozen=True)
