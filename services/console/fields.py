@@ -48,7 +48,9 @@ class Fields:
     def count(self, name: str, t: Callable[..., str], required: bool = False) -> int | None:
         """A whole number, 0 or more; blank is None unless required."""
         value = self.values.get(name, "")
-        if not value and not required:
+        if not value:
+            if required:
+                self.errors[name] = Problem(t("form.error.required"))
             return None
         if value.isdigit() and len(value) <= MAX_COUNT_DIGITS:
             return int(value)
