@@ -230,3 +230,21 @@ async def test_a_form_posted_by_another_role_changes_nothing(system: ConsoleSyst
 
     assert answer.status_code == 403
     assert (await system.call("sales", "GET", f"/orders/{order_id}")).status_code == 404
+
+
+async def test_the_same_refusal_in_english(staff: Browser) -> None:
+    form = await staff.http.get("/gallery/sell", params={"lang": "en"})
+    answer = await staff.http.post(
+        "/gallery/sell",
+        data={
+            "csrf_token": form_fields(form.text)["csrf_token"],
+            "order_id": form_fields(form.text)["order_id"],
+            "sku": "FTW-SPT-OLR",
+            "quantity": "",
+            "buyer_ref": "BUYER-GAL-8",
+        },
+    )
+
+    assert answer.status_code == 422
+    assert error_of(answer.text, "quantity") == "Required."
+    assert "<h1>New sale</h1>" in answer.text
