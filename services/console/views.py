@@ -27,10 +27,16 @@ class NavItem:
 # A role without pages yet lands on the home page, which says so.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     "qc_officer": (NavItem("/qc/inspections", "nav.inspections"),),
-    "upt_admin": (),
-    "kanwil_admin": (),
+    "upt_admin": (NavItem("/transfers", "nav.transfers"),),
+    "kanwil_admin": (
+        NavItem("/kanwil/holds", "nav.holds"),
+        NavItem("/transfers", "nav.transfers"),
+    ),
     "terminal": (),
-    "channel": (),
+    "channel": (  # the staff of a channel's counter (gallery.py)
+        NavItem("/gallery/stock", "nav.stock"),
+        NavItem("/gallery/sell", "nav.sell"),
+    ),
 }
 
 
