@@ -24,7 +24,7 @@ from bench.events import ALL_LINES
 from bench.http import HttpPool
 from bench.stats import summarize
 from bench.streams import unsettled
-from jejak.launcher import SERVICE_NAMES
+from jejak.launcher import FLOW_SERVICES
 from jejak.tokens import KANWIL, Tokens, Who
 from shared.samples import Line
 
@@ -91,7 +91,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     seconds = ctx.config.ingest_s
     warmup = 1.0 if ctx.config.quick else 3.0
     async with ctx.sandbox("ingest") as sandbox:
-        with ctx.services(sandbox, SERVICE_NAMES) as services:
+        with ctx.services(sandbox, FLOW_SERVICES) as services:
             pool = HttpPool(services.url("production"), size=clients)
             tokens = Tokens.from_data_dir(sandbox.data_dir)
             lines = [ALL_LINES[i % len(ALL_LINES)] for i in range(clients)]

@@ -45,8 +45,9 @@ from bench.events import CHANNELS, DEFECT, line
 from bench.http import HttpPool, expect_ok
 from bench.stats import summarize
 from bench.streams import unsettled
-from jejak.launcher import SERVICE_NAMES
+from jejak.launcher import FLOW_SERVICES
 from jejak.tokens import KANWIL, Tokens, Who
+from shared.inputs import MAX_LOT_QUANTITY
 from shared.samples import Line
 
 ORDER_LINE = line("AGR-TLR-30")
@@ -65,7 +66,8 @@ SIGN_OFF_SKUS = (
     "TEX-TRJ-TAS",
     "TEX-ECO-2M",
 )
-STOCK_FOR_ORDERS = 1_000_000
+# One lot of the largest size a lot may have: the orders of a full run take at most about 1,800.
+STOCK_FOR_ORDERS = MAX_LOT_QUANTITY
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     async with ctx.sandbox("latency") as sandbox:
         redis = Redis.from_url(ctx.backend.redis_url)
         try:
-            with ctx.services(sandbox, SERVICE_NAMES) as services:
+            with ctx.services(sandbox, FLOW_SERVICES) as services:
                 production = HttpPool(services.url("production"), size=16)
                 quality = HttpPool(services.url("quality"), size=64)
                 sales = HttpPool(services.url("sales"), size=64)

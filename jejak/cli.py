@@ -249,7 +249,8 @@ def _print_started(
     if "console" in services.names:
         console.print(
             f"[bold]Console:[/]   {services.url('console')}/sign-in - people sign in with a "
-            "username and password of that file (qc-clg, admin-clg, kanwil-admin)"
+            "username and password of that file (qc-clg, admin-clg, kanwil-admin, "
+            "staf-galeri-serang)"
         )
     console.print("Press Ctrl-C to stop.")
 

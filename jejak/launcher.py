@@ -38,6 +38,9 @@ import httpx
 from shared.settings import EMBEDDED_REDIS_PORT, SERVICE_PORTS, Settings
 
 SERVICE_NAMES: tuple[str, ...] = tuple(SERVICE_PORTS)
+# The services of the event flow: the console only calls them over HTTP for people's pages, so
+# the benchmarks, chaos and most end-to-end systems run without it.
+FLOW_SERVICES: tuple[str, ...] = tuple(name for name in SERVICE_NAMES if name != "console")
 LOCALHOST = "127.0.0.1"
 
 

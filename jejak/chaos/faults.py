@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from jejak.chaos.rig import Rig
-from jejak.launcher import SERVICE_NAMES, LaunchError
+from jejak.launcher import FLOW_SERVICES, LaunchError
 
 KINDS = ("kill", "pause", "redis-kill", "pg-terminate")
 WEIGHTS = {"kill": 0.40, "pause": 0.30, "redis-kill": 0.12, "pg-terminate": 0.18}
@@ -53,7 +53,7 @@ def plan_faults(count: int, kinds: tuple[str, ...], rng: random.Random) -> list[
 def _in_turn(rng: random.Random) -> Iterator[str]:
     """Every service once in a shuffled order, then again in another."""
     while True:
-        order = list(SERVICE_NAMES)
+        order = list(FLOW_SERVICES)
         rng.shuffle(order)
         yield from order
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from jejak.launcher import (
+    FLOW_SERVICES,
     SERVICE_NAMES,
     EmbeddedRedis,
     ServiceSet,
@@ -191,7 +192,7 @@ class Rig:
     async def unsent(self) -> int:
         """Outbox rows committed and not yet marked sent, over every service."""
         total = 0
-        for service in SERVICE_NAMES:
+        for service in FLOW_SERVICES:
             engine = self.databases.engine(service)
             try:
                 async with engine.connect() as conn:
@@ -258,7 +259,8 @@ def started_rig(
         }
         services = ServiceSet(
             env=env,
-            ports=free_ports(SERVICE_NAMES),
+            names=FLOW_SERVICES,
+            ports=free_ports(FLOW_SERVICES),
             log_dir=work_dir / "logs",
             redis_urls=redis_urls,
             startup_timeout=90,

@@ -71,11 +71,16 @@ class Upstream:
     async def get(self, service: str, path: str, token: str, **params: Any) -> Any:
         """The JSON a service answers to GET `path` as the person; TokenRejected on 401,
         Forbidden on 403, UpstreamUnavailable when it does not answer or fails."""
+        return (await self.download(service, path, token, **params)).json()
+
+    async def download(self, service: str, path: str, token: str, **params: Any) -> httpx.Response:
+        """The service's whole answer to GET `path` as the person (a report as CSV or XLSX,
+        to hand on as it is); NotFound on 404, the other refusals as `get`."""
         url = self.settings.service_url(service) + path
         response = await self._send(service, "GET", url, token, params=params)
         if response.status_code == 404:
             raise NotFound(path)
-        return response.json()
+        return response
 
     async def get_file(self, service: str, path: str, token: str) -> httpx.Response:
         """A file a service answers (a label sheet's PDF), passed on as it came; NotFound,

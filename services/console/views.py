@@ -28,10 +28,20 @@ class NavItem:
 # A role without pages yet lands on the home page, which says so.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     "qc_officer": (NavItem("/qc/inspections", "nav.inspections"),),
-    "upt_admin": (NavItem("/tablet/enrol", "nav.enrol", landing=False),),
-    "kanwil_admin": (NavItem("/tablet/enrol", "nav.enrol", landing=False),),
+    "upt_admin": (
+        NavItem("/transfers", "nav.transfers"),
+        NavItem("/tablet/enrol", "nav.enrol", landing=False),
+    ),
+    "kanwil_admin": (
+        NavItem("/kanwil/holds", "nav.holds"),
+        NavItem("/transfers", "nav.transfers"),
+        NavItem("/tablet/enrol", "nav.enrol", landing=False),
+    ),
     "terminal": (NavItem("/tablet", "nav.tablet"),),
-    "channel": (),
+    "channel": (  # the staff of a channel's counter (gallery.py)
+        NavItem("/gallery/stock", "nav.stock"),
+        NavItem("/gallery/sell", "nav.sell"),
+    ),
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from services.identity.db import PrincipalRow, Principals, SigningKeys
-from services.identity.domain import Binding, enrolment
+from services.identity.domain import Binding, Kind, enrolment
 from shared.identity import Role
 from shared.settings import Settings
 from shared.uow import UnitOfWork
@@ -43,6 +43,10 @@ DEV_WORKSHOPS = {  # workshop -> its UPT
     "CGR-SAE": "CGR",
 }
 DEV_CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
+# The people behind the counters of the channels with a counter (the gallery, the expo stand):
+# they sign in to the console with a password, as a person bound to the channel (a channel is
+# a machine client by default: a shop's server calling the API).
+DEV_CHANNEL_STAFF = {"GALERI-SERANG": "staf-galeri-serang", "EXPO-UMKM": "staf-expo-umkm"}
 CREDENTIALS_FILE = "credentials.json"
 
 
@@ -56,6 +60,7 @@ def dev_principals() -> list[tuple[Role, str | None, Binding]]:
     return [
         *(("terminal", None, Binding(workshop=w, upt=u)) for w, u in DEV_WORKSHOPS.items()),
         *(("channel", None, Binding(channel=channel)) for channel in DEV_CHANNELS),
+        *(("channel", name, Binding(channel=code)) for code, name in DEV_CHANNEL_STAFF.items()),
         *(
             ("qc_officer", f"qc-{upt.lower()}", Binding(upt=upt, officer_code=f"QC-{upt}-07"))
             for upt in DEV_UPTS
@@ -63,6 +68,12 @@ def dev_principals() -> list[tuple[Role, str | None, Binding]]:
         *(("upt_admin", f"admin-{upt.lower()}", Binding(upt=upt)) for upt in DEV_UPTS),
         FIRST_ADMIN,
     ]
+
+
+def dev_kind(name: str | None) -> Kind | None:
+    """A development principal with a username is a person (the channels' staff too); without
+    one, its role's default (a client)."""
+    return "user" if name is not None else None
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ class Seed:
         development = self.settings.seed_dev_principals
         entries = []
         for role, name, asked in dev_principals() if development else [FIRST_ADMIN]:
-            kind, binding = enrolment(role, None, name, asked)
+            kind, binding = enrolment(role, dev_kind(name), name, asked)
             row, secret = await principals.add(role, kind, name, binding, now)
             entries.append(credentials_entry(row, secret))
         path = self.settings.data_dir / CREDENTIALS_FILE

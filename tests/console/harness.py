@@ -1,7 +1,9 @@
 """The console under test with the real services it calls, all in this process: identity
-(tokens, the development principals), quality (the QC queue) and the console, each its real
+(tokens, the development principals), quality (the QC queue, holds), inventory (transfers),
+sales (the channels' stock and orders), trace (recall reports) and the console, each its real
 app with its lifespan on its own SQLite file and the run's Redis, joined by httpx's ASGI
-transports. A `Browser` is an httpx client that keeps cookies, as a browser would.
+transports; the events between them flow over the run's Redis as in production. A `Browser`
+is an httpx client that keeps cookies, as a browser would.
 
 Bearer tokens are verified against identity's own published keys read through the same
 transport (tests/identity/harness.py: no server listens at the issuer URL here).
@@ -22,14 +24,18 @@ from fastapi import FastAPI
 from services.console.app import make_app
 from services.console.db import SessionRow, id_hash
 from services.console.sessions import COOKIE
+from services.inventory.app import spec as inventory_spec
 from services.production.app import spec as production_spec
 from services.quality.app import spec as quality_spec
-from shared.contracts import Event
+from services.sales.app import spec as sales_spec
+from services.trace.app import spec as trace_spec
+from shared.contracts import BatchCompleted, Event
 from shared.delivery.entries import encode
 from shared.identity import DevPrincipal, Role
 from shared.service import create_app
 from shared.settings import Settings
 from tests.backend import Backend
+from tests.builders import batch_completed
 from tests.handlers.harness import migrated
 from tests.identity.harness import (
     ISSUER,
@@ -38,9 +44,15 @@ from tests.identity.harness import (
     identity_settings,
     running_identity,
 )
+from tests.waiting import eventually
 
-QUALITY = "http://quality.test"
-PRODUCTION = "http://production.test"
+SERVICES = {
+    "quality": quality_spec,
+    "inventory": inventory_spec,
+    "sales": sales_spec,
+    "trace": trace_spec,
+    "production": production_spec,  # the workshop tablet's
+}
 CONSOLE = "http://console.test"
 
 
@@ -95,12 +107,27 @@ class Browser:
 class ConsoleSystem:
     identity: Identity
     quality: FastAPI
-    production: FastAPI
     console: FastAPI
     transport: httpx.ASGITransport
+    services: httpx.AsyncClient  # the services' own APIs, as the console reaches them
+
+    async def call(
+        self, service: str, method: str, path: str, body: Any = None, **who: str
+    ) -> httpx.Response:
+        """A service's API as a development principal (`role=`, then its binding): what the
+        other people of the day do through their own pages or clients."""
+        role = who.pop("role", "kanwil_admin")
+        headers = await self.identity.bearer(role, **who)
+        url = f"http://{service}.test{path}"
+        return await self.services.request(method, url, json=body, headers=headers)
 
     def principal(self, role: Role, **binding: str) -> DevPrincipal:
-        return self.identity.credentials.find(role, **binding)
+        """The person of this role and binding (a channel's staff, not its machine client)."""
+        for entry in self.identity.credentials.principals:
+            bound = all(getattr(entry, name) == value for name, value in binding.items())
+            if entry.role == role and bound and entry.username is not None:
+                return entry
+        raise LookupError(f"no person {role} {binding} in the development credentials")
 
     @asynccontextmanager
     async def browser(self) -> AsyncIterator[Browser]:
@@ -108,7 +135,9 @@ class ConsoleSystem:
             yield Browser(http)
 
     async def signed_in(self, browser: Browser, role: Role = "qc_officer", **binding: str) -> None:
-        answer = await browser.sign_in(self.principal(role, **(binding or {"upt": "CLG"})))
+        if not binding and role in ("qc_officer", "upt_admin"):
+            binding = {"upt": "CLG"}
+        answer = await browser.sign_in(self.principal(role, **binding))
         assert answer.status_code == 303, answer.text
 
     async def session_row(self, session_id: str) -> SessionRow | None:
@@ -144,8 +173,7 @@ def settings_of(service: str, backend: Backend, data_dir: Path, namespace: str) 
             "database_url": None,
             "namespace": namespace,
             "oidc_issuer": ISSUER,
-            "quality_url": QUALITY,
-            "production_url": PRODUCTION,
+            **{f"{name}_url": f"http://{name}.test" for name in SERVICES},
             "poll_ms": 20,
         }
     )
@@ -158,30 +186,28 @@ async def console_system(backend: Backend, data_dir: Path) -> AsyncIterator[Cons
         identity = await stack.enter_async_context(
             running_identity(identity_settings(backend, data_dir / "identity", namespace=namespace))
         )
-        quality = await _started(
-            stack,
-            "quality",
-            create_app(quality_spec, settings_of("quality", backend, data_dir, namespace)),
-            identity,
-        )
-        production = await _started(
-            stack,
-            "production",
-            create_app(production_spec, settings_of("production", backend, data_dir, namespace)),
-            identity,
-        )
+        apps = {
+            name: await _started(
+                stack,
+                name,
+                create_app(spec, settings_of(name, backend, data_dir, namespace)),
+                identity,
+            )
+            for name, spec in SERVICES.items()
+        }
         services = httpx.AsyncClient(
             mounts={
                 ISSUER: httpx.ASGITransport(app=identity.app),
-                QUALITY: httpx.ASGITransport(app=quality),
-                PRODUCTION: httpx.ASGITransport(app=production),
+                **{
+                    f"http://{name}.test": httpx.ASGITransport(app=app)
+                    for name, app in apps.items()
+                },
             }
         )
         console = make_app(settings_of("console", backend, data_dir, namespace), http=services)
         await _started(stack, "console", console, identity)
-        yield ConsoleSystem(
-            identity, quality, production, console, httpx.ASGITransport(app=console)
-        )
+        transport = httpx.ASGITransport(app=console)
+        yield ConsoleSystem(identity, apps["quality"], console, transport, services)
 
 
 async def _started(stack: AsyncExitStack, name: str, app: FastAPI, identity: Identity) -> FastAPI:
@@ -195,3 +221,40 @@ async def _started(stack: AsyncExitStack, name: str, app: FastAPI, identity: Ide
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+async def post_form(browser: Browser, page_path: str, action: str, **fields: str) -> str:
+    """Post a form of the page at `page_path` (its CSRF token and hidden ids) with `fields`;
+    the page that comes back, after its redirect."""
+    page = await browser.http.get(page_path)
+    assert page.status_code == 200, page.text
+    hidden = {name: value for name, value in form_fields(page.text).items() if name.endswith("_id")}
+    form = {"csrf_token": form_fields(page.text)["csrf_token"], **hidden, **fields}
+    answer = await browser.http.post(action, data=form)
+    if answer.status_code == 303:
+        return (await browser.http.get(answer.headers["location"])).text
+    assert answer.status_code in (404, 409, 422), answer.text
+    return answer.text
+
+
+async def made_and_signed_off(system: ConsoleSystem, quantity: int = 6) -> BatchCompleted:
+    """A lot of Cilegon shoes, signed off whole, in Cilegon's store."""
+    batch = batch_completed(quantity=quantity)
+    await system.completed(batch)
+    path = f"/inspections/{batch.batch_id}"
+    officer = {"role": "qc_officer", "upt": "CLG"}
+
+    async def pending() -> bool:
+        return (await system.call("quality", "GET", path, **officer)).status_code == 200
+
+    await eventually("the inspection in quality", pending)
+    verdict = {"passed_quantity": quantity, "rejected_quantity": 0, "rejections": []}
+    signed = await system.call("quality", "POST", f"{path}/sign-off", verdict, **officer)
+    assert signed.status_code == 200, signed.text
+
+    async def stocked() -> bool:
+        answer = await system.call("inventory", "GET", f"/stock?lot={batch.lot_code}")
+        return any(level["available"] for level in answer.json()["items"])
+
+    await eventually("the lot in Cilegon's store", stocked)
+    return batch

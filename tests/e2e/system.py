@@ -6,20 +6,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from jejak.demo import Jejak
-from jejak.launcher import ServiceSet, free_ports
+from jejak.launcher import FLOW_SERVICES, SERVICE_NAMES, ServiceSet, free_ports
 from jejak.migrate_cli import migrate_service_set
 from jejak.redis_users import deprovision, provision
 from jejak.streams import GroupStatus, group_statuses
 from jejak.tokens import Tokens
-from shared.settings import SERVICE_PORTS
 
 # Short enough that a test sees a killed consumer's entries taken over within seconds.
 CLAIM_IDLE_MS = "1500"
-
-
-# The console only calls the others over HTTP: systems start it when a test asks for its pages
-# (a seventh process in every system would slow every e2e module).
-BACKEND_SERVICES = tuple(name for name in SERVICE_PORTS if name != "console")
 
 
 @contextmanager
@@ -27,7 +21,8 @@ def running_system(
     env: dict[str, str], log_dir: Path, *, console: bool = False
 ) -> Iterator[ServiceSet]:
     namespace, admin_url = env["JEJAK_NAMESPACE"], env["REDIS_URL"]
-    names = tuple(SERVICE_PORTS) if console else BACKEND_SERVICES
+    # The console only calls the others over HTTP: a system starts it for the tests of its pages.
+    names = SERVICE_NAMES if console else FLOW_SERVICES
     services = ServiceSet(
         env={**env, "JEJAK_CLAIM_IDLE_MS": CLAIM_IDLE_MS},
         names=names,

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from jejak.chaos import ChaosConfig, run_chaos
-from jejak.launcher import SERVICE_NAMES
+from jejak.launcher import FLOW_SERVICES
 from tests.backend import Backend
 
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
@@ -40,6 +40,6 @@ def test_a_short_chaos_run_reconciles(backend: Backend, tmp_path: Path) -> None:
     if backend.server_url:
         assert "pg-terminate" in result.kinds
     killed = {f.target for f in result.faults if f.kind == "kill"}
-    assert killed == set(SERVICE_NAMES), "every service is killed in turn"
+    assert killed == set(FLOW_SERVICES), "every service is killed in turn"
     assert result.book.batches
     assert result.book.orders

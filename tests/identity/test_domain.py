@@ -26,7 +26,14 @@ from services.identity.domain import (
     secret_matches,
     sign,
 )
-from services.identity.seed import DEV_CHANNELS, DEV_UPTS, DEV_WORKSHOPS, dev_principals
+from services.identity.seed import (
+    DEV_CHANNEL_STAFF,
+    DEV_CHANNELS,
+    DEV_UPTS,
+    DEV_WORKSHOPS,
+    dev_kind,
+    dev_principals,
+)
 from shared.errors import Rejected
 from shared.identity import ROLES, Claims, DevCredentials, fetch_token
 
@@ -252,13 +259,21 @@ def test_the_development_set_has_every_terminal_channel_officer_and_administrato
     roles = [role for role, _, _ in seeded]
     assert set(roles) == set(ROLES)
     assert roles.count("terminal") == len(DEV_WORKSHOPS) == 12
-    assert roles.count("channel") == len(DEV_CHANNELS) == 4
+    assert roles.count("channel") == len(DEV_CHANNELS) + len(DEV_CHANNEL_STAFF) == 6
     assert roles.count("qc_officer") == roles.count("upt_admin") == len(DEV_UPTS) == 9
     assert roles.count("kanwil_admin") == 1
     officers = [binding.officer_code for role, _, binding in seeded if role == "qc_officer"]
     assert "QC-CLG-07" in officers
     for role, name, binding in seeded:
-        enrolment(role, None, name, binding)  # every one is a valid principal
+        enrolment(role, dev_kind(name), name, binding)  # every one is a valid principal
+
+
+def test_the_gallery_and_the_expo_stand_have_staff_who_sign_in_as_people() -> None:
+    staff = [(name, binding) for role, name, binding in dev_principals() if role == "channel"]
+
+    assert ("staf-galeri-serang", Binding(channel="GALERI-SERANG")) in staff
+    assert enrolment("channel", dev_kind("staf-galeri-serang"), "staf-galeri-serang",
+                     Binding(channel="GALERI-SERANG"))[0] == "user"  # fmt: skip
 
 
 def write_credentials(path: Path) -> DevCredentials:
