@@ -16,16 +16,14 @@ the server put in the form is then used once). Production's rules are production
 console shows its 4xx next to the field it names.
 """
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from services.console.fields import Fields
 from services.console.i18n import language_of, translator
 from services.console.qc import Problem
 from services.console.sessions import (
@@ -46,8 +44,6 @@ Administrator = Annotated[Person, role("kanwil_admin", "upt_admin")]
 Tablet = Annotated[Person, role("terminal")]
 LISTED = 50  # open batches on the page; a workshop has a handful a day
 RECENTLY_COMPLETED = 10  # completed batches listed for their labels
-CODE_SEPARATORS = re.compile(r"[\s,;]+")
-FIELDS = ("sku", "quantity", "worker_codes", "production_date", "best_before")
 
 
 class Batch(BaseModel):
@@ -80,39 +76,12 @@ class Product(BaseModel):
         return self.shelf_life_days is not None
 
 
-@dataclass
-class TabletForm:
-    """A form as posted and what is wrong with it, by input name (`form` for the whole)."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, Problem] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, posted: Mapping[str, Any], *names: str) -> "TabletForm":
-        form = cls()
-        for name in names:
-            value = posted.get(name)
-            form.values[name] = value.strip() if isinstance(value, str) else ""
-        return form
-
-    def refused(self, problem: Mapping[str, Any], t: Any) -> None:
-        """Production's (or identity's) refusal next to the input it names, its reason kept
-        as the detail (the services speak English)."""
-        listed = problem.get("errors") or [
-            {"field": problem.get("field", ""), "reason": problem.get("detail", "")}
-        ]
-        for error in listed:
-            api_field = str(error.get("field", "")).removeprefix("body.").split(".")[0]
-            name = api_field if api_field in FIELDS else "form"
-            self.errors.setdefault(name, Problem(t(f"tablet.error.{name}"), str(error["reason"])))
-
-
 # ------------------------------------------------------------------ enrolment
 
 
 @router.get("/tablet/enrol")
 async def enrolment_form(request: Request, _admin: Administrator) -> Response:
-    return render(request, "tablet_enrol.html", form=TabletForm())
+    return render(request, "tablet_enrol.html", form=Fields())
 
 
 @router.post("/tablet/enrol")
@@ -120,7 +89,7 @@ async def enrol(request: Request, admin: Administrator, console: ConsoleDep) -> 
     """This browser becomes the terminal's tablet, if identity takes the credentials, they are
     a terminal's and (for a UPT administrator) of a workshop of their UPT."""
     t = translator(language_of(request))
-    form = TabletForm.read(await request.form(), "client_id", "client_secret")
+    form = Fields.read(await request.form(), ("client_id", "client_secret"))
     client = form.values["client_id"], form.values["client_secret"]
     if not all(client):
         form.errors["client_id"] = Problem(t("enrol.error.missing"))
@@ -149,7 +118,7 @@ async def enrol(request: Request, admin: Administrator, console: ConsoleDep) -> 
     return response
 
 
-def _enrolment_refused(request: Request, form: TabletForm) -> Response:
+def _enrolment_refused(request: Request, form: Fields) -> Response:
     form.values["client_secret"] = ""  # never shown back
     return render(request, "tablet_enrol.html", status_code=422, form=form)
 
@@ -159,14 +128,14 @@ def _enrolment_refused(request: Request, form: TabletForm) -> Response:
 
 @router.get("/tablet")
 async def batches_page(request: Request, tablet: Tablet, console: ConsoleDep) -> Response:
-    return await _batches(request, tablet, console, TabletForm(), 200)
+    return await _batches(request, tablet, console, Fields(), 200)
 
 
 @router.post("/tablet/batches")
 async def open_batch(request: Request, tablet: Tablet, console: ConsoleDep) -> Response:
     """Open a batch under the id the page made; then its page."""
     t = translator(language_of(request))
-    form = TabletForm.read(await request.form(), "batch_id", "sku")
+    form = Fields.read(await request.form(), ("batch_id", "sku"))
     batch_id = _uuid(form.values["batch_id"])
     if batch_id is None:
         form.errors["form"] = Problem(t("tablet.error.form"), "batch_id is not a UUID")
@@ -182,12 +151,12 @@ async def open_batch(request: Request, tablet: Tablet, console: ConsoleDep) -> R
         answer = await console.upstream.post("production", "/batches", token, body)
         if answer.is_success:
             return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-        form.refused(answer.json(), t)
+        form.refused(answer, t, places={"batch_id": "form"})
     return await _batches(request, tablet, console, form, 422)
 
 
 async def _batches(
-    request: Request, tablet: Tablet, console: Console, form: TabletForm, status: int
+    request: Request, tablet: Tablet, console: Console, form: Fields, status: int
 ) -> Response:
     token = await access_token(console, tablet)
     open_ = await console.upstream.get("production", "/batches", token, status="open", limit=LISTED)
@@ -228,7 +197,7 @@ async def _products(console: Console, token: str, workshop_code: str) -> dict[st
 async def batch_page(
     request: Request, batch_id: UUID, tablet: Tablet, console: ConsoleDep
 ) -> Response:
-    return await _batch(request, batch_id, tablet, console, TabletForm(), 200)
+    return await _batch(request, batch_id, tablet, console, Fields(), 200)
 
 
 @router.post("/tablet/batches/{batch_id}/output")
@@ -237,10 +206,10 @@ async def record_output(
 ) -> Response:
     """Record pieces made and the codes of who made them, under the page's submission id."""
     t = translator(language_of(request))
-    form = TabletForm.read(await request.form(), "submission_id", "quantity", "worker_codes")
+    form = Fields.read(await request.form(), ("submission_id", "quantity", "worker_codes"))
     submission_id = _uuid(form.values["submission_id"])
     quantity = form.values["quantity"]
-    codes = [code for code in CODE_SEPARATORS.split(form.values["worker_codes"].upper()) if code]
+    codes = [code.upper() for code in form.codes("worker_codes")]
     if submission_id is None:
         form.errors["form"] = Problem(t("tablet.error.form"), "submission_id is not a UUID")
     if not (quantity.isdigit() and len(quantity) <= 9):
@@ -258,7 +227,7 @@ async def record_output(
         answer = await console.upstream.post("production", path, token, body)
         if answer.is_success:
             return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-        form.refused(answer.json(), t)
+        form.refused(answer, t, places={"submission_id": "form"})
     return await _batch(request, batch_id, tablet, console, form, 422)
 
 
@@ -268,7 +237,7 @@ async def complete_batch(
 ) -> Response:
     """Complete the batch (with the food dates typed, if any: production fills the others)."""
     t = translator(language_of(request))
-    form = TabletForm.read(await request.form(), "production_date", "best_before")
+    form = Fields.read(await request.form(), ("production_date", "best_before"))
     dates = {name: value for name, value in form.values.items() if value}
     token = await access_token(console, tablet)
     answer = await console.upstream.post(
@@ -276,7 +245,7 @@ async def complete_batch(
     )
     if answer.is_success:
         return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-    form.refused(answer.json(), t)
+    form.refused(answer, t)
     return await _batch(request, batch_id, tablet, console, form, 422)
 
 
@@ -298,7 +267,7 @@ async def _batch(
     batch_id: UUID,
     tablet: Tablet,
     console: Console,
-    form: TabletForm,
+    form: Fields,
     status: int,
 ) -> Response:
     token = await access_token(console, tablet)
