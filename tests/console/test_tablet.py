@@ -213,7 +213,8 @@ async def test_bad_output_is_refused_next_to_its_field_and_records_nothing(
     )
     assert named.status_code == 422
     said = error_of(named.text, "worker_codes")
-    assert said.startswith("Isian ini ditolak.") and "pattern" in said, said
+    assert said.startswith("Isian ini ditolak."), said
+    assert "pattern" in said, said
     assert 'value="Budi"' in named.text  # the operator sees what they typed
     no_id = await post_form(
         tablet, path, f"{path}/output", submission_id="", quantity="2", worker_codes="WB-CN7Q2"
