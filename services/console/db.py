@@ -32,7 +32,7 @@ class Tokens:
 
     access_token: str
     access_expires_at: datetime
-    refresh_token: str
+    refresh_token: str | None  # none for a terminal: the client credentials renew its token
 
 
 class SessionRow(Base):
@@ -47,13 +47,23 @@ class SessionRow(Base):
     access_token: Mapped[str | None] = mapped_column(Text)
     access_expires_at: Mapped[datetime | None]
     refresh_token: Mapped[str | None] = mapped_column(Text)
+    # An enrolled workshop tablet's terminal: its access token is renewed with these (the
+    # client credentials grant), never with the refresh token; they never leave the server.
+    client_id: Mapped[str | None] = mapped_column(String(200))
+    client_secret: Mapped[str | None] = mapped_column(Text)
 
     @property
     def person(self) -> Claims | None:
         return Claims.model_validate(self.claims) if self.claims is not None else None
 
+    def client(self) -> tuple[str, str] | None:
+        """The terminal's client credentials of an enrolled tablet's session, else None."""
+        if self.client_id is None or self.client_secret is None:
+            return None
+        return self.client_id, self.client_secret
+
     def tokens(self) -> Tokens | None:
-        if self.access_token is None or self.refresh_token is None:
+        if self.access_token is None or (self.refresh_token is None and self.client() is None):
             return None
         assert self.access_expires_at is not None
         return Tokens(self.access_token, self.access_expires_at, self.refresh_token)
@@ -84,6 +94,7 @@ class Sessions:
         lifetime: timedelta,
         claims: Claims | None = None,
         tokens: Tokens | None = None,
+        client: tuple[str, str] | None = None,
     ) -> tuple[str, SessionRow]:
         """A new session under a new random id (returned: it goes into the cookie only)."""
         session_id = new_secret()
@@ -96,6 +107,8 @@ class Sessions:
         )
         if tokens is not None:
             store_tokens(row, tokens)
+        if client is not None:
+            row.client_id, row.client_secret = client
         self.session.add(row)
         await self.session.flush()
         return session_id, row

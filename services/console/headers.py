@@ -17,6 +17,9 @@ SECURITY = {
 }
 
 
+# The tablet's service worker lives with the static files but controls the tablet's pages.
+SERVICE_WORKER = "/static/tablet-sw.js"
+SERVICE_WORKER_SCOPE = b"/tablet"
 API_DOCS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 
 
@@ -42,6 +45,8 @@ class PageHeaders:
                 headers += list(policed.items())
                 if not static:
                     headers.append((b"cache-control", b"no-store"))
+                if path == SERVICE_WORKER:
+                    headers.append((b"service-worker-allowed", SERVICE_WORKER_SCOPE))
                 message["headers"] = headers
             await send(message)
 

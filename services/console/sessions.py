@@ -27,6 +27,9 @@ from shared.settings import IPNetwork
 
 COOKIE = "jejak_session"
 ANONYMOUS_LIFETIME = timedelta(hours=2)  # a sign-in form left open this long must be reloaded
+# A tablet is enrolled once: its session lasts until the terminal is revoked at identity (the
+# next renewal is refused and the session ends) or a year has passed.
+TABLET_LIFETIME = timedelta(days=365)
 REFRESH_BEFORE = timedelta(seconds=30)  # clocks differ a little; refresh a bit early
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"  # what htmx sends (hx-headers on <body>)
@@ -161,8 +164,14 @@ async def _refreshed(console: Console, row: SessionRow) -> str | None:
             return None
         if tokens.access_expires_at - REFRESH_BEFORE > datetime.now(UTC):
             return tokens.access_token  # refreshed while this request waited
+        client = current.client()
         try:
-            new = await console.upstream.refresh(tokens.refresh_token)
+            if client is not None:  # an enrolled tablet: its terminal signs in again
+                new = await console.upstream.client_credentials(*client)
+            elif tokens.refresh_token is not None:
+                new = await console.upstream.refresh(tokens.refresh_token)
+            else:
+                raise SignInRefused("no refresh token")
         except SignInRefused:
             await session.delete(current)
             return None
@@ -171,11 +180,17 @@ async def _refreshed(console: Console, row: SessionRow) -> str | None:
 
 
 async def start_session(
-    console: Console, claims: Claims | None = None, tokens: Tokens | None = None
+    console: Console,
+    claims: Claims | None = None,
+    tokens: Tokens | None = None,
+    client: tuple[str, str] | None = None,
 ) -> tuple[str, SessionRow]:
+    """An anonymous session, a person's, or (with `client`) an enrolled tablet's."""
     lifetime = ANONYMOUS_LIFETIME if claims is None else console.person_lifetime
+    if client is not None:
+        lifetime = TABLET_LIFETIME
     async with console.db.transaction() as session:
-        return await Sessions(session).start(datetime.now(UTC), lifetime, claims, tokens)
+        return await Sessions(session).start(datetime.now(UTC), lifetime, claims, tokens, client)
 
 
 async def end_session(console: Console, row: SessionRow) -> None:

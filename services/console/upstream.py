@@ -59,6 +59,15 @@ class Upstream:
         """New tokens for a refresh token (identity takes each only once)."""
         return await self._grant({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
+    async def client_credentials(self, client_id: str, client_secret: str) -> Tokens:
+        """A terminal's tokens by the client credentials grant (an enrolled tablet's)."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        return await self._grant(form)
+
     async def get(self, service: str, path: str, token: str, **params: Any) -> Any:
         """The JSON a service answers to GET `path` as the person; TokenRejected on 401,
         Forbidden on 403, UpstreamUnavailable when it does not answer or fails."""
@@ -69,6 +78,15 @@ class Upstream:
         to hand on as it is); NotFound on 404, the other refusals as `get`."""
         url = self.settings.service_url(service) + path
         response = await self._send(service, "GET", url, token, params=params)
+        if response.status_code == 404:
+            raise NotFound(path)
+        return response
+
+    async def get_file(self, service: str, path: str, token: str) -> httpx.Response:
+        """A file a service answers (a label sheet's PDF), passed on as it came; NotFound,
+        TokenRejected, Forbidden, UpstreamUnavailable as `get`; a 409 is the caller's."""
+        url = self.settings.service_url(service) + path
+        response = await self._send(service, "GET", url, token)
         if response.status_code == 404:
             raise NotFound(path)
         return response
@@ -112,7 +130,7 @@ class Upstream:
         return Tokens(
             access_token=answer["access_token"],
             access_expires_at=datetime.now(UTC) + timedelta(seconds=int(answer["expires_in"])),
-            refresh_token=answer["refresh_token"],
+            refresh_token=answer.get("refresh_token"),
         )
 
     async def token_endpoint(self) -> str:

@@ -21,18 +21,23 @@ LANGUAGE_COOKIE_AGE_S = 365 * 86_400
 class NavItem:
     path: str
     label: str  # a key of i18n.MESSAGES
+    landing: bool = True  # False: in the menu, but not where the person lands (an occasional task)
 
 
 # The pages of each role, in menu order; the first is where a person lands after signing in.
 # A role without pages yet lands on the home page, which says so.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     "qc_officer": (NavItem("/qc/inspections", "nav.inspections"),),
-    "upt_admin": (NavItem("/transfers", "nav.transfers"),),
+    "upt_admin": (
+        NavItem("/transfers", "nav.transfers"),
+        NavItem("/tablet/enrol", "nav.enrol", landing=False),
+    ),
     "kanwil_admin": (
         NavItem("/kanwil/holds", "nav.holds"),
         NavItem("/transfers", "nav.transfers"),
+        NavItem("/tablet/enrol", "nav.enrol", landing=False),
     ),
-    "terminal": (),
+    "terminal": (NavItem("/tablet", "nav.tablet"),),
     "channel": (  # the staff of a channel's counter (gallery.py)
         NavItem("/gallery/stock", "nav.stock"),
         NavItem("/gallery/sell", "nav.sell"),
@@ -41,8 +46,8 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
 
 
 def landing_page(role: Role) -> str:
-    pages = NAVIGATION[role]
-    return pages[0].path if pages else "/home"
+    landings = [item.path for item in NAVIGATION[role] if item.landing]
+    return landings[0] if landings else "/home"
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -5,7 +5,7 @@ without creating anything twice.
 """
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -28,6 +28,7 @@ from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 router = APIRouter(tags=["production"], route_class=CheckedRoute)
 router.include_router(catalogue_api.router)  # the catalogue's master data, for administrators
 
+MAX_LISTED = 100
 WorkerCode = Annotated[str, Field(pattern=WORKER_CODE_PATTERN, examples=["WB-7F3K"])]
 
 
@@ -183,6 +184,20 @@ async def complete_batch(
     )
     uow.emit(completed)
     return await _view(batches, batch, completed.serials)
+
+
+@router.get("/batches", **allow("terminal"))
+async def list_batches(
+    session: ReadSessionDep,
+    caller: CallerDep,
+    status: Annotated[Literal["open", "completed"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 50,
+) -> list[BatchView]:
+    """The terminal's workshop's batches, the latest opened first (its tablet's list of the
+    day's work: the open ones, and the completed ones to print labels for)."""
+    workshop = caller.workshop or ""
+    listed = await db.Batches(session).of_workshop(workshop, status, limit)
+    return [BatchView.model_validate(batch) for batch in listed]
 
 
 @router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin", errors=[404]))

@@ -123,6 +123,16 @@ class Batches:
             raise NotFound("batch_id", f"no batch {batch_id}")
         return batch
 
+    async def of_workshop(
+        self, workshop_code: str, status: str | None, limit: int
+    ) -> Sequence[BatchRow]:
+        """A workshop's batches, the latest opened first (serials are left out: a list)."""
+        query = select(BatchRow).where(BatchRow.workshop_code == workshop_code)
+        if status is not None:
+            query = query.where(BatchRow.status == status)
+        query = query.order_by(BatchRow.opened_at.desc()).limit(limit)
+        return (await self.session.scalars(query)).all()
+
     async def resent(self, batch_id: UUID, workshop_code: str, sku: str) -> BatchRow | None:
         """The batch a terminal opened before under this id (a resend), if any."""
         batch = await self.session.get(BatchRow, batch_id)

@@ -25,6 +25,7 @@ from services.console.app import make_app
 from services.console.db import SessionRow, id_hash
 from services.console.sessions import COOKIE
 from services.inventory.app import spec as inventory_spec
+from services.production.app import spec as production_spec
 from services.quality.app import spec as quality_spec
 from services.sales.app import spec as sales_spec
 from services.trace.app import spec as trace_spec
@@ -50,6 +51,7 @@ SERVICES = {
     "inventory": inventory_spec,
     "sales": sales_spec,
     "trace": trace_spec,
+    "production": production_spec,  # the workshop tablet's
 }
 CONSOLE = "http://console.test"
 

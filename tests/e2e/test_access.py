@@ -54,6 +54,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /batches": {"terminal"},
         "POST /batches/{batch_id}/output": {"terminal"},
         "POST /batches/{batch_id}/complete": {"terminal"},
+        "GET /batches": {"terminal"},
         "GET /batches/{batch_id}": {"terminal", *ADMINS},
         "GET /batches/{batch_id}/labels.pdf": {"terminal", *ADMINS},
     },

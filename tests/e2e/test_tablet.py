@@ -1,0 +1,242 @@
+"""The workshop tablet in a real browser over real processes: the Kanwil's administrator enrols
+it with the shoe workshop's terminal credentials; it opens a batch of shoes, records output and
+completes it; then, with the network taken away, it queues three outputs in IndexedDB, the page
+is closed and opened again (from the service worker's cache), the network comes back, and
+production has each output exactly once, the queue shown empty. Every page at phone and tablet
+widths (screenshots under test-output/screenshots/) and through axe-core."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from jejak.demo import Jejak, wait_for
+from jejak.launcher import ServiceSet
+from jejak.tokens import Who
+from shared.identity import DevCredentials
+from tests.browser import PHONE, TABLET, Browser, Page, chromium
+
+pytestmark = [pytest.mark.e2e, pytest.mark.with_console]
+
+WORKSHOP = "CLG-SPT"
+SHOES = "FTW-SPT-OLR"
+SCREENS = {"phone": PHONE, "tablet": TABLET}
+OFFLINE = {"offline": True, "latency": 0, "download_throughput": 0, "upload_throughput": 0}
+ONLINE = {"offline": False, "latency": 0, "download_throughput": -1, "upload_throughput": -1}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def credentials(system: ServiceSet) -> DevCredentials:
+    return DevCredentials.load(Path(system.env["JEJAK_DATA_DIR"]) / "credentials.json")
+
+
+def shown(page: Page, name: str, output_dir: Path) -> None:
+    """The page at phone and tablet widths: no sideways scrolling, no serious or critical
+    axe-core violation, a screenshot each."""
+    browser = Browser(page.driver)
+    for screen, metrics in SCREENS.items():
+        browser.resize(metrics)
+        assert page.fits_the_screen(), f"{name} scrolls sideways on a {screen}"
+        assert page.accessibility_violations() == [], f"{name} on a {screen}"
+        page.screenshot(output_dir / "screenshots" / f"console-{name}-{screen}.png")
+    browser.resize(TABLET)
+
+
+def shows(page: Page, selector: str, expected: str) -> None:
+    """Wait until `selector`'s text is `expected`; while the page is being replaced (a
+    navigation, tablet.js's refresh) the element may be gone or not yet there."""
+
+    def now_shown() -> bool | None:
+        try:
+            return page.text(selector) == expected or None
+        except WebDriverException:  # stale, missing, or a node of the page just left
+            return None
+
+    wait_for(f"{selector} showing {expected!r}", now_shown)
+
+
+def fill(page: Page, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        element = page.driver.find_element(By.ID, name)
+        element.clear()
+        element.send_keys(value)
+
+
+def waiting(page: Page) -> str | None:
+    """How many submissions the queue shows waiting (once tablet.js has shown it)."""
+    found = page.driver.execute_script(
+        "return document.getElementById('queue').dataset.waitingCount"
+    )
+    return None if found is None else str(found)
+
+
+def queue_shows(page: Page, count: int, timeout_s: float = 30) -> None:
+    wait_for(f"{count} waiting", lambda: waiting(page) == str(count) or None, timeout_s)
+
+
+def served_offline(page: Page, never_cached: str) -> bool:
+    """Whether the service worker answers from its cache: a page it never kept comes back as
+    the kept list of the day's batches (the network, if it reached it, would answer 404)."""
+    answer = page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text()).then(done, e => done(String(e)));",
+        never_cached,
+    )
+    return "Batch hari ini" in str(answer)
+
+
+def record(page: Page, quantity: int, workers: str) -> None:
+    fill(page, {"quantity": str(quantity), "worker_codes": workers})
+    page.click("#submit-output")
+
+
+def batch_of(api: Jejak, batch_id: str) -> Any:
+    return api.try_get("production", f"/batches/{batch_id}", as_=Who.terminal(WORKSHOP))
+
+
+def enrolled(browser: Browser, system: ServiceSet, credentials: DevCredentials) -> Page:
+    """The tablet's page, enrolling the browser first if it is not yet."""
+    console = system.url("console")
+    page = browser.open(f"{console}/tablet", accept_language="id")
+    if "/sign-in" not in page.driver.current_url:
+        return page
+    admin = credentials.find("kanwil_admin")
+    page.driver.get(f"{console}/sign-in?next=/tablet/enrol")
+    fill(page, {"username": admin.username or "", "password": admin.password or ""})
+    page.click("#sign-in")
+    shows(page, "h1", "Daftarkan tablet bengkel")
+    return page
+
+
+def test_the_tablet_is_enrolled_opens_a_batch_of_shoes_records_output_and_completes_it(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    shown(page, "tablet-enrol", output_dir)
+    terminal = credentials.find("terminal", workshop=WORKSHOP)
+    fill(page, {"client_id": terminal.client_id or "", "client_secret": "wrong"})
+    page.click("#submit-enrol")
+    shows(page, "#error-client_id", "Layanan identitas menolak client id atau secret ini.")
+    fill(
+        page, {"client_id": terminal.client_id or "", "client_secret": terminal.client_secret or ""}
+    )
+    page.click("#submit-enrol")
+    shows(page, "h1", "Batch hari ini")
+    assert str(terminal.client_secret) not in page.source()
+    assert page.driver.execute_script("return window.localStorage.length") == 0
+    shown(page, "tablet-batches", output_dir)
+
+    Select(page.driver.find_element(By.ID, "sku")).select_by_value(SHOES)
+    page.click("#submit-open")
+    wait_for("the batch's page", lambda: "/tablet/batches/" in page.driver.current_url or None)
+    batch_id = page.driver.current_url.rsplit("/", 1)[1]
+    shows(page, "#batch-status", "terbuka")
+
+    record(page, 6, "WB-CN7Q2 WB-CN8R3")
+    shows(page, "#batch-quantity", "6 pair")
+    assert batch_of(api, batch_id)["quantity"] == 6
+    shown(page, "tablet-batch", output_dir)
+
+    record(page, 2, "Budi")  # a name, not a code: production refuses, the queue says why
+    wait_for("the refusal", lambda: page.driver.find_elements(By.CSS_SELECTOR, "li.refused"))
+    refused = page.text("#queue-list li.refused")
+    assert refused.startswith("ditolak Catat hasil: 2 · Budi"), refused
+    assert "Isian ini ditolak." in refused, refused
+    assert "pattern" in refused, refused
+    assert batch_of(api, batch_id)["quantity"] == 6
+    shown(page, "tablet-refused", output_dir)
+    page.click("#queue-list li.refused button")  # the operator has read it
+    wait_for("the refusal removed", lambda: not page.driver.find_elements(
+        By.CSS_SELECTOR, "li.refused") or None)  # fmt: skip
+
+    page.click("#submit-complete")
+    shows(page, "#batch-status", "selesai")
+    lot = batch_of(api, batch_id)["lot_code"]
+    assert page.text("#batch-lot") == lot
+    assert page.driver.find_elements(By.CSS_SELECTOR, "form#record-output, form#complete") == []
+    labels = page.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(document.getElementById('labels').href)"
+        ".then(r => done([r.status, r.headers.get('content-type')]), e => done([0, String(e)]));"
+    )
+    assert labels == [200, "application/pdf"]
+    shown(page, "tablet-completed", output_dir)
+
+
+def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    if page.driver.find_elements(By.ID, "client_id"):
+        terminal = credentials.find("terminal", workshop=WORKSHOP)
+        fill(
+            page,
+            {"client_id": terminal.client_id or "", "client_secret": terminal.client_secret or ""},
+        )
+        page.click("#submit-enrol")
+        shows(page, "h1", "Batch hari ini")
+    Select(page.driver.find_element(By.ID, "sku")).select_by_value(SHOES)
+    page.click("#submit-open")
+    wait_for("the batch's page", lambda: "/tablet/batches/" in page.driver.current_url or None)
+    batch_url = page.driver.current_url
+    batch_id = batch_url.rsplit("/", 1)[1]
+    record(page, 5, "WB-CN7Q2")
+    shows(page, "#batch-quantity", "5 pair")
+    wait_for("the service worker", lambda: page.driver.execute_script(
+        "return navigator.serviceWorker.controller !== null") or None)  # fmt: skip
+    page.driver.get(batch_url)  # the page as the worker keeps it
+    wait_for("the queue shown", lambda: waiting(page) == "0" or None)
+
+    page.driver.set_network_conditions(**OFFLINE)
+    wait_for("the page offline", lambda: page.driver.execute_script(
+        "return navigator.onLine === false") or None)  # fmt: skip
+    for queued, (quantity, workers) in enumerate(
+        ((1, "WB-CN7Q2"), (2, "WB-CN8R3"), (4, "WB-CN7Q2 WB-CN8R3")), start=1
+    ):
+        record(page, quantity, workers)
+        queue_shows(page, queued)
+    assert "3 menunggu" in page.text("#queue-status")
+    shown(page, "tablet-offline", output_dir)
+    assert batch_of(api, batch_id)["quantity"] == 5, "nothing reached production offline"
+
+    first = page.driver.current_window_handle  # close the page, open it again, still offline
+    page.driver.switch_to.new_window("tab")
+    again = page.driver.current_window_handle
+    page.driver.switch_to.window(first)
+    page.driver.close()
+    page.driver.switch_to.window(again)
+    page.driver.set_network_conditions(**OFFLINE)
+    page.driver.get(batch_url)
+    wait_for("the queue read back", lambda: waiting(page) == "3" or None)
+    assert served_offline(page, "/tablet/batches/00000000-0000-4000-8000-000000000000")
+    assert len(page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li.waiting")) == 3
+
+    page.driver.set_network_conditions(**ONLINE)
+    wait_for("the queue sent", lambda: waiting(page) == "0" or None, timeout_s=60)
+    assert len(page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li.sent")) == 3
+    shows(page, "#batch-quantity", "12 pair")
+    assert batch_of(api, batch_id)["quantity"] == 5 + 1 + 2 + 4, "each output exactly once"
+
+    page.driver.get(batch_url)  # opened again: sent entries were shown, the queue is empty
+    wait_for("the queue shown", lambda: waiting(page) == "0" or None)
+    assert page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li") == []
+    assert batch_of(api, batch_id)["quantity"] == 12
+    shown(page, "tablet-back-online", output_dir)
