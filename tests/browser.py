@@ -33,6 +33,13 @@ class Page:
     def text(self, selector: str) -> str:
         return str(self.driver.find_element(By.CSS_SELECTOR, selector).text)
 
+    def text_now(self, selector: str) -> str | None:
+        """The text of `selector` as the page holds it at this instant, None when absent: read in
+        one script, so an element htmx swaps meanwhile cannot go stale between find and read."""
+        script = "const e = document.querySelector(arguments[0]); return e && e.innerText;"
+        text = self.driver.execute_script(script, selector)
+        return None if text is None else str(text).strip()
+
     def source(self) -> str:
         return str(self.driver.page_source)
 

@@ -106,8 +106,7 @@ def test_the_gallery_sells_a_pair_to_a_buyer_reference(
 
     def two_at_the_gallery() -> bool | None:
         page.click(".heading button")  # htmx swaps the list in place
-        row = page.driver.find_elements(By.CSS_SELECTOR, "#stock-FTW-SPT-OLR .available")
-        return (bool(row) and row[0].text == "2") or None
+        return page.text_now("#stock-FTW-SPT-OLR .available") == "2" or None
 
     wait_for("two pairs at the gallery", two_at_the_gallery)
     shown(page, "gallery-stock", output_dir)
@@ -179,8 +178,7 @@ def test_the_held_lot_leaves_the_gallerys_stock_page_on_its_reload(
 
     def none_left() -> bool | None:
         page.click(".heading button")
-        row = page.driver.find_elements(By.CSS_SELECTOR, "#stock-FTW-SPT-OLR .available")
-        return (not row or row[0].text == "0") or None
+        return page.text_now("#stock-FTW-SPT-OLR .available") in (None, "0") or None
 
     wait_for("the held pair gone from the gallery's stock", none_left)
     shown(page, "gallery-stock-held", output_dir)
