@@ -9,13 +9,14 @@ console's sentence, as the QC sign-off does (qc.Problem, _field_error.html).
 """
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from services.console.qc import Problem
+from services.console.upstream import Upstream
 
 CODE_SEPARATORS = re.compile(r"[\s,;]+")
 MAX_COUNT_DIGITS = 9
@@ -28,6 +29,7 @@ class Fields:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, Problem] = field(default_factory=dict)
+    status: int = 422  # what the page answers when it shows the form again with its errors
 
     @classmethod
     def read(cls, posted: Mapping[str, Any], names: Iterable[str]) -> "Fields":
@@ -78,3 +80,28 @@ class Fields:
             if name not in self.values:
                 name = "form"
             self.errors.setdefault(name, Problem(t("form.error.refused"), str(error["reason"])))
+
+    async def send(
+        self,
+        upstream: Upstream,
+        service: str,
+        path: str,
+        token: str,
+        body: Any,
+        t: Callable[..., str],
+        *,
+        places: Mapping[str, str] | None = None,
+        passed_on: Collection[int] = (409,),
+    ) -> httpx.Response | None:
+        """POST the form's body to a service unless the form already holds an error: the
+        service's 2xx answer, or None with its refusal placed next to the inputs and `status`
+        set to what the page answers (a status of `passed_on` as the service gave it, else
+        422)."""
+        if self.errors:
+            return None
+        answer = await upstream.post(service, path, token, body)
+        if answer.is_success:
+            return answer
+        self.status = answer.status_code if answer.status_code in passed_on else 422
+        self.refused(answer, t, places)
+        return None

@@ -93,15 +93,11 @@ async def sell(request: Request, person: Staff, console: ConsoleDep) -> Response
         "serials": form.codes("serials"),
         "buyer_ref": form.text("buyer_ref", t),
     }
-    status = 422
-    if not form.errors:
-        answer = await console.upstream.post("sales", "/orders", token, body)
-        if answer.status_code in (200, 202):
-            return RedirectResponse(f"/gallery/orders/{answer.json()['order_id']}", 303)
-        status = 409 if answer.status_code == 409 else 422
-        form.refused(answer, t)
+    answer = await form.send(console.upstream, "sales", "/orders", token, body, t)
+    if answer is not None:
+        return RedirectResponse(f"/gallery/orders/{answer.json()['order_id']}", 303)
     items, _total = await _catalogue(console, token)
-    return render(request, "gallery_sell.html", status_code=status, form=form, items=items)
+    return render(request, "gallery_sell.html", status_code=form.status, form=form, items=items)
 
 
 @router.get("/gallery/orders/{order_id}")
@@ -157,16 +153,11 @@ async def _act(
     """Send an action on the order to sales; back to the order's page, or the refusal next
     to the action's inputs (409: the order is no longer open to it)."""
     token = await access_token(console, person)
-    status = 422
-    if not form.errors:
-        path = f"/orders/{order_id}/{action}"
-        answer = await console.upstream.post("sales", path, token, body)
-        if answer.status_code in (200, 201):
-            return RedirectResponse(f"/gallery/orders/{order_id}", 303)
-        status = 409 if answer.status_code == 409 else 422
-        form.refused(answer, translator(language_of(request)))
+    path, t = f"/orders/{order_id}/{action}", translator(language_of(request))
+    if await form.send(console.upstream, "sales", path, token, body, t) is not None:
+        return RedirectResponse(f"/gallery/orders/{order_id}", 303)
     order = await _order(console, token, order_id)
-    return _order_page(request, order, status_code=status, forms={action: form})
+    return _order_page(request, order, status_code=form.status, forms={action: form})
 
 
 def _order_page(

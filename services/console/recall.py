@@ -107,15 +107,13 @@ async def place_hold(request: Request, person: Kanwil, console: ConsoleDep) -> R
         "defect_code": form.text("defect_code", t, required=False),
         "reason": form.text("reason", t),
     }
-    status = 422
-    if not form.errors:
-        answer = await console.upstream.post("quality", "/holds", token, body)
-        if answer.status_code in (200, 201):
-            return RedirectResponse(f"/kanwil/holds/{answer.json()['hold_id']}", status_code=303)
-        status = {404: 404, 409: 409}.get(answer.status_code, 422)
-        form.refused(answer, t)
+    answer = await form.send(
+        console.upstream, "quality", "/holds", token, body, t, passed_on=(404, 409)
+    )
+    if answer is not None:
+        return RedirectResponse(f"/kanwil/holds/{answer.json()['hold_id']}", status_code=303)
     codes = await _defect_codes(console, token)
-    return render(request, "hold_new.html", status_code=status, form=form, codes=codes)
+    return render(request, "hold_new.html", status_code=form.status, form=form, codes=codes)
 
 
 @router.get("/kanwil/holds/{hold_id}")
@@ -134,16 +132,11 @@ async def recall(request: Request, hold_id: UUID, person: Kanwil, console: Conso
     t = translator(language_of(request))
     form = Fields.read(await request.form(), ("reason",))
     reason = form.text("reason", t)
-    status = 422
-    if not form.errors:
-        path = f"/holds/{hold_id}/recall"
-        answer = await console.upstream.post("quality", path, token, {"reason": reason})
-        if answer.status_code == 200:
-            return RedirectResponse(f"/kanwil/holds/{hold_id}", status_code=303)
-        status = 409 if answer.status_code == 409 else 422
-        form.refused(answer, t)
+    path = f"/holds/{hold_id}/recall"
+    if await form.send(console.upstream, "quality", path, token, {"reason": reason}, t) is not None:
+        return RedirectResponse(f"/kanwil/holds/{hold_id}", status_code=303)
     hold = await _hold(console, token, hold_id)
-    return render(request, "hold.html", status_code=status, hold=hold, form=form)
+    return render(request, "hold.html", status_code=form.status, hold=hold, form=form)
 
 
 @router.get("/kanwil/lots/{lot_code}/recall-report")

@@ -85,15 +85,11 @@ async def receive(
             body[f"{kind}_quantity"] = len(body[f"{kind}_serials"])
         else:
             body[f"{kind}_quantity"] = form.count(f"{kind}_quantity", t) or 0
-    status = 422
-    if not form.errors:
-        path = f"/transfers/{transfer_id}/receipt"
-        answer = await console.upstream.post("inventory", path, token, body)
-        if answer.status_code == 200:
-            return RedirectResponse(f"/transfers/{transfer_id}", status_code=303)
-        status = 409 if answer.status_code == 409 else 422
-        form.refused(answer, t, places=LOT_PLACES)
-    return render(request, "receipt.html", status_code=status, transfer=transfer, form=form)
+    path = f"/transfers/{transfer_id}/receipt"
+    answer = await form.send(console.upstream, "inventory", path, token, body, t, places=LOT_PLACES)
+    if answer is not None:
+        return RedirectResponse(f"/transfers/{transfer_id}", status_code=303)
+    return render(request, "receipt.html", status_code=form.status, transfer=transfer, form=form)
 
 
 async def _transfer(console: Console, token: str, transfer_id: UUID) -> Transfer:
