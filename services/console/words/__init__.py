@@ -1,0 +1,14 @@
+"""The console's words by area of the console, one module each (each page module's words
+beside its own kind); i18n.py joins them. A key belongs to one area only."""
+
+from services.console.words import common, gallery, qc, recall, receipts, tablet
+from services.console.words.kinds import Words
+
+AREAS: tuple[Words, ...] = (
+    common.WORDS,
+    qc.WORDS,
+    tablet.WORDS,
+    gallery.WORDS,
+    recall.WORDS,
+    receipts.WORDS,
+)
