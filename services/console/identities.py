@@ -56,6 +56,12 @@ class Principal(BaseModel):
         return self.username or self.client_id or str(self.id)
 
     @property
+    def role_label(self) -> str:
+        """The words key of its role: a channel's staff (a person) is not its system."""
+        staff = self.role == "channel" and self.kind == "user"
+        return "identities.staff" if staff else f"role.{self.role}"
+
+    @property
     def binding(self) -> str:
         return self.workshop or self.channel or self.upt or "Kanwil"
 

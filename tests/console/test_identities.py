@@ -11,7 +11,7 @@ import pytest
 from tests.console.harness import Browser, ConsoleSystem, form_fields
 from tests.console.test_sign_off import error_of
 
-SECRET = re.compile(r'<code id="created-secret">([^<]+)</code>')
+SECRET = re.compile(r'<code id="created-secret" class="secret">([^<]+)</code>')
 
 
 async def added(browser: Browser, kind: str, **fields: str) -> tuple[int, str]:
