@@ -136,16 +136,13 @@ def replay_refusal(
 ) -> str | None:
     """Why replaying this letter (its `original` being the source entry) would do harm or no
     good (None: it may go back)."""
-    if DATA_FIELD.decode() in letter.original:
-        contract = next(
-            (c for c in ALL_EVENTS if c.stream(namespace) == letter.source_stream), None
-        )
-        original = {key.encode(): value for key, value in letter.original.items()}
-        try:
-            if contract is not None:
-                decode(Entry(letter.source_stream, letter.source_entry_id, original), contract)
-        except InvalidEntry as invalid:
-            return f"it is still {invalid.reason} ({invalid.error[:200]}): it would come back"
+    contract = next((c for c in ALL_EVENTS if c.stream(namespace) == letter.source_stream), None)
+    original = {key.encode(): value for key, value in letter.original.items()}
+    try:  # an entry without its data field too: it would only be set aside again
+        if contract is not None:
+            decode(Entry(letter.source_stream, letter.source_entry_id, original), contract)
+    except InvalidEntry as invalid:
+        return f"it is still {invalid.reason} ({invalid.error[:200]}): it would come back"
     since = letter.event_time()
     if since is not None and since < now - inbox_retention:
         return (

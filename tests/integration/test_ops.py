@@ -188,3 +188,18 @@ async def test_the_services_user_deletes_only_its_own_dead_letters(
         await quality.redis.xlen(others)
     assert await quality.redis.xlen(dead_letter_stream(namespace, "quality")) == 0
     assert await quality.redis.xdel(dead_letter_stream(namespace, "quality"), "1-0") == 0
+
+
+async def test_an_entry_without_its_data_field_is_not_replayed_into_a_new_letter(
+    quality: Runtime, admin: Redis
+) -> None:
+    stream = BatchCompleted.stream(quality.settings.namespace)
+    await added(admin, stream, {b"other": b"x"})
+    await quality.reader.read_once()
+    [letter], _total = await quality.operations.letters(limit=10, offset=0)
+
+    with pytest.raises(Conflict, match="still malformed"):
+        await quality.operations.replay(letter.entry_id)
+
+    [still], total = await quality.operations.letters(limit=10, offset=0)
+    assert (still.entry_id, total) == (letter.entry_id, 1)
