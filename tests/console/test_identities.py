@@ -3,6 +3,7 @@ a terminal, a person and a channel's client added (each secret shown once and wo
 identity's refusal next to the input it names, and revoking after a confirming step (the last
 Kanwil administrator refused in words)."""
 
+import logging
 import re
 from html import unescape
 
@@ -51,9 +52,10 @@ async def test_the_list_shows_every_principal_a_page_at_a_time_and_no_secret(
         assert (entry.client_secret or entry.password or "-") not in first.text
 
 
-async def test_a_terminal_is_added_and_its_secret_shown_once_works(
-    system: ConsoleSystem, kanwil: Browser
+async def test_a_terminal_is_added_and_its_secret_shown_once_works_and_is_never_logged(
+    system: ConsoleSystem, kanwil: Browser, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     status, page = await added(kanwil, "terminal", workshop="CLG-SPT")
 
     assert status == 201
@@ -66,6 +68,8 @@ async def test_a_terminal_is_added_and_its_secret_shown_once_works(
     listed = await kanwil.http.get("/kanwil/identities")
     assert "terminal-clg-spt-2" in listed.text
     assert secret not in listed.text
+    assert "terminal-clg-spt-2" in caplog.text, "identity logged the addition"
+    assert secret not in caplog.text
 
 
 async def test_a_qc_officer_is_added_with_the_next_officer_code_and_signs_in(
