@@ -19,6 +19,7 @@ from services.console.sessions import (
     PersonDep,
     check_csrf,
     end_session,
+    end_sign_in,
     set_cookie,
     start_session,
 )
@@ -100,7 +101,7 @@ def _refused(request: Request, error: str, username: str, next: str | None) -> R
 @router.post("/sign-out")
 async def sign_out(row: BrowserSessionDep, console: ConsoleDep) -> Response:
     assert row is not None  # check_csrf refused the request otherwise
-    await end_session(console, row)
+    await end_sign_in(console, row)
     response = see_other("/sign-in")
     response.delete_cookie(COOKIE, path="/")
     return response
