@@ -133,11 +133,10 @@ async def _decided(
     t = translator(language_of(request))
     form = SignOffForm.posted(await request.form(), inspection, codes, t, correction=correction)
     path = f"/inspections/{batch_id}/{'corrections' if correction else 'sign-off'}"
-    body = form.body()
-    if (
-        await form.send(console.upstream, "quality", path, token, body, t, places=HIDDEN)
-        is not None
-    ):
+    answer = await form.send(
+        console.upstream, "quality", path, token, form.body(), t, places=HIDDEN
+    )
+    if answer is not None:
         return RedirectResponse(f"/qc/inspections/{batch_id}", status_code=303)
     return await _page(request, console, token, inspection, codes, form, form.status)
 
@@ -241,11 +240,7 @@ class SignOffForm(Fields):
         form.fill(posted, [*names, "supersedes", "reason"] if correction else names)
         for name in COUNTS:
             form._counted(name, t)
-        for code in codes:
-            serials = form.codes(f"serials-{code}")
-            quantity = form._rejected(code, len(serials), t)
-            if quantity or serials:
-                form.rejections.append((code, quantity, serials))
+        form._read_rejections(codes, t)
         if correction:
             form.text("reason", t)
         return form
@@ -276,6 +271,15 @@ class SignOffForm(Fields):
             self.errors[name] = Problem(t("sign_off.error.number"))
         elif (count := self.count(name, t)) is not None:
             self.counts[name] = count
+
+    def _read_rejections(self, codes: Iterable[str], t: Translate) -> None:
+        """Each code with a count or serials, in the order of the family's codes (the order
+        quality's `rejections.<i>` refers to)."""
+        for code in codes:
+            serials = self.codes(f"serials-{code}")
+            quantity = self._rejected(code, len(serials), t)
+            if quantity or serials:
+                self.rejections.append((code, quantity, serials))
 
     def _rejected(self, code: str, serials: int, t: Translate) -> int:
         """Units rejected for a code: as typed, or as many as serials picked when left blank."""
