@@ -9,7 +9,6 @@ answers the form shows it once (no redirect, so it is never kept to be shown aga
 `no-store`, headers.py), and the console neither stores nor logs it.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -18,9 +17,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from services.console.fields import Fields
-from services.console.i18n import language_of, translator
-from services.console.qc import Problem
+from services.console.fields import Fields, Problem
+from services.console.i18n import Translate, language_of, translator
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.views import render
 
@@ -113,7 +111,7 @@ async def add(request: Request, kind: Kind, person: Kanwil, console: ConsoleDep)
     return render(request, "identity_created.html", status_code=201, created=created)
 
 
-def new_principal(kind: Kind, form: Fields, t: Callable[..., str]) -> dict[str, Any]:
+def new_principal(kind: Kind, form: Fields, t: Translate) -> dict[str, Any]:
     """Identity's body for the form: a terminal of a workshop, a person of a role with their
     binding, or a channel's machine client; blank inputs are left out."""
     if kind == "terminal":

@@ -18,9 +18,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from services.console.fields import Fields
+from services.console.fields import Fields, Problem
 from services.console.i18n import language_of, translator
-from services.console.qc import Problem
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.upstream import UpstreamUnavailable
 from services.console.views import render
