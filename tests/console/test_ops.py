@@ -62,6 +62,9 @@ async def test_the_page_shows_the_group_of_every_consuming_service_and_no_letter
     assert ".batch-completed" in page
     assert "Tidak ada surat mati." in page
     assert "tidak menjawab" not in page
+    english = await kanwil.http.get("/kanwil/ops?lang=en")
+    assert '<h2 id="groups-heading">Consumer groups</h2>' in english.text
+    assert "No dead letters." in english.text
 
 
 async def test_a_bad_entry_is_shown_with_its_reason_and_its_retry_is_refused_in_words(
