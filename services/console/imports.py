@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 CHECK_ROWS = 250  # rows per dry run: the page's count moves every few tenths of a second
 APPLY_TIMEOUT_S = 300.0  # thousands of rows in one transaction: far longer than a page's call
 STALE = timedelta(minutes=2)  # a running job not heard of for this long: the console stopped
+HEARTBEAT = timedelta(seconds=15)  # how often a job waiting for a service says it runs
 RUNNING = ("reading", "checking", "applying")
 SERVICE_ROW = re.compile(r"^rows\.(\d+)(?:\.(.+))?$")
 MAX_PROBLEMS = 1000  # listed on the page; a file this wrong is better fixed in its spreadsheet
@@ -173,7 +174,9 @@ async def _checked(
     job = await _get(console, job_id)
     for start in range(0, len(rows), CHECK_ROWS):
         part = slice(start, start + CHECK_ROWS)
-        answer = await _post(console, person, kind, rows[part], dry_run=True, moves=job.allow_moves)
+        answer = await _post(
+            console, person, kind, job_id, rows[part], dry_run=True, moves=job.allow_moves
+        )
         if answer.status_code == 200:
             counts = {name: counts[name] + answer.json()[name] for name in counts}
         else:
@@ -198,7 +201,7 @@ async def _applied(
 ) -> None:
     """All rows in one request: the service writes every one or none."""
     job = await _progress(console, job_id, status="applying")
-    answer = await _post(console, person, kind, rows, dry_run=False, moves=job.allow_moves)
+    answer = await _post(console, person, kind, job_id, rows, dry_run=False, moves=job.allow_moves)
     if answer.status_code == 200:
         done = answer.json()
         counts = {name: int(done[name]) for name in ("created", "updated", "unchanged")}
@@ -212,6 +215,7 @@ async def _post(
     console: Console,
     person: Person,
     kind: Kind,
+    job_id: str,
     rows: Sequence[dict[str, Any]],
     *,
     dry_run: bool,
@@ -225,7 +229,21 @@ async def _post(
     token = await access_token(console, person)
     body = {"rows": list(rows)}
     path = f"{kind.path}/import?{query}"
-    return await console.upstream.post(kind.service, path, token, body, within_s=APPLY_TIMEOUT_S)
+    sent = console.upstream.post(kind.service, path, token, body, within_s=APPLY_TIMEOUT_S)
+    return await _alive(console, job_id, asyncio.ensure_future(sent))
+
+
+async def _alive(console: Console, job_id: str, answer: "asyncio.Future[Any]") -> Any:
+    """The service's answer; meanwhile the job says every HEARTBEAT it is still running (an
+    apply of thousands of rows takes longer than STALE, and is not stale)."""
+    try:
+        while not answer.done():
+            await asyncio.wait({answer}, timeout=HEARTBEAT.total_seconds())
+            if not answer.done():
+                await _progress(console, job_id)
+        return answer.result()
+    finally:
+        answer.cancel()  # the job was cancelled (the console stops): so is its request
 
 
 def _repeated(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from services.console.fields import Fields
 from services.console.i18n import language_of, translator
+from services.console.qc import Problem
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.upstream import NotFound
 from services.console.views import render
@@ -58,6 +59,10 @@ class Kind:
     @property
     def key(self) -> str:
         return self.columns[0].name
+
+    @property
+    def names(self) -> list[str]:
+        return [column.name for column in self.columns]
 
     def item_path(self, key: str) -> str:
         return f"{self.path}/{quote(key, safe='')}"
@@ -188,22 +193,50 @@ async def item_page(
     return render(request, "master_item.html", kind=kind, item=item, form=_form_of(kind, item))
 
 
-@router.post("/kanwil/master/{name}")
-async def put_item(
+@router.post("/kanwil/master/{name}/new")
+async def add_item(
     request: Request, name: KindName, person: Kanwil, console: ConsoleDep
 ) -> Response:
-    """Add or change an entity: the owning service's PUT of the key typed (a new one) or of
-    the page's (a change: the key input is read-only there)."""
+    """A new entity: the owning service's PUT of the key typed, unless one has that key
+    already (a PUT would change it: that is its own page's form)."""
     kind = kind_of(name)
     token = await access_token(console, person)
-    t = translator(language_of(request))
-    form = Fields.read(await request.form(), [c.name for c in kind.columns])
-    body = put_body(kind, form, t)
+    form = Fields.read(await request.form(), kind.names)
     key = form.values[kind.key]
+    if key and await _found(console, token, kind, key) is not None:
+        form.errors[kind.key] = Problem(translator(language_of(request))("master.error.exists"))
+    return await _put(request, console, token, kind, form, key, None)
+
+
+@router.post("/kanwil/master/{name}/{key}")
+async def change_item(
+    request: Request, name: KindName, key: Key, person: Kanwil, console: ConsoleDep
+) -> Response:
+    """A change of the entity of the page: the owning service's PUT of its key."""
+    kind = kind_of(name)
+    token = await access_token(console, person)
+    item = await console.upstream.get(kind.service, kind.item_path(key), token)
+    form = Fields.read(await request.form(), kind.names)
+    form.values[kind.key] = key  # the page's, whatever was posted
+    return await _put(request, console, token, kind, form, key, item)
+
+
+async def _put(
+    request: Request,
+    console: Console,
+    token: str,
+    kind: Kind,
+    form: Fields,
+    key: str,
+    item: dict[str, Any] | None,
+) -> Response:
+    """Send the form as the PUT of `key`: its page after, or the form again with the
+    refusal next to the inputs it names."""
+    t = translator(language_of(request))
+    body = put_body(kind, form, t)
     path = kind.item_path(key)
     if await form.send(console.upstream, kind.service, path, token, body, t, method="PUT"):
         return RedirectResponse(kind.page(key), status_code=303)
-    item = await _found(console, token, kind, key) if key else None
     context = {"kind": kind, "item": item, "form": form}
     return render(request, "master_item.html", status_code=form.status, **context)
 

@@ -7,6 +7,7 @@ column and reason and changes nothing."""
 import io
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import Workbook
@@ -66,7 +67,7 @@ async def test_master_data_is_the_kanwils_only(
         for path in ("/kanwil/master", "/kanwil/master/products", "/kanwil/master/upts/import"):
             assert (await browser.http.get(path)).status_code == 403, path
         token = form_fields((await browser.http.get("/home")).text).get("csrf_token", "")
-        posted = await browser.http.post("/kanwil/master/upts", data={"csrf_token": token})
+        posted = await browser.http.post("/kanwil/master/upts/new", data={"csrf_token": token})
         assert posted.status_code == 403
 
 
@@ -91,7 +92,7 @@ async def test_a_product_is_changed_through_its_page(
     fields = form_fields(page.text)
     fields["name"] = "Roti manis isi cokelat"
     fields.pop("active", None)  # unticked: no longer made
-    answer = await kanwil.http.post("/kanwil/master/products", data=fields)
+    answer = await kanwil.http.post("/kanwil/master/products/PAN-ROT-001", data=fields)
 
     assert answer.status_code == 303
     product = (await system.call("production", "GET", "/catalogue/products/PAN-ROT-001")).json()
@@ -105,13 +106,9 @@ async def test_a_refused_change_is_said_at_its_input_and_changes_nothing(
 ) -> None:
     page = "/kanwil/master/products/PAN-ROT-001"
     fields = form_fields((await kanwil.http.get(page)).text)
-    typed = await post_form(
-        kanwil, page, "/kanwil/master/products", **{**fields, "price_idr": "lima ribu"}
-    )
+    typed = await post_form(kanwil, page, page, **{**fields, "price_idr": "lima ribu"})
     assert error_of(typed, "price_idr") == "Isi bilangan bulat, 0 atau lebih."
-    refused = await post_form(
-        kanwil, page, "/kanwil/master/products", **{**fields, "upt_code": "ZZZ", "name": "x"}
-    )
+    refused = await post_form(kanwil, page, page, **{**fields, "upt_code": "ZZZ", "name": "x"})
     assert error_of(refused, "upt_code").startswith("Isian ini ditolak."), refused
     assert form_fields(refused)["upt_code"] == "ZZZ", "what was typed stays"
 
@@ -127,12 +124,25 @@ async def test_a_new_location_is_added_through_the_new_form(
         "address": "Kabupaten Tangerang, Banten", "owner": "Pemprov Banten", "active": "on",
     }  # fmt: skip
     page = await post_form(
-        kanwil, "/kanwil/master/locations/new", "/kanwil/master/locations", **fields
+        kanwil, "/kanwil/master/locations/new", "/kanwil/master/locations/new", **fields
     )
 
     assert "EXPO-PIK2" in page
     location = (await system.call("inventory", "GET", "/locations/EXPO-PIK2")).json()
     assert location["name"] == "Stan pameran PIK 2"
+
+
+async def test_a_new_entity_with_a_code_that_exists_changes_nothing(
+    system: ConsoleSystem, kanwil: Browser
+) -> None:
+    new = "/kanwil/master/upts/new"
+    page = await post_form(
+        kanwil, new, new, code="CLG", name="Lapas baru", kind="lapas", **{"class": "I"}
+    )
+
+    assert error_of(page, "code") == "Kode ini sudah ada: ubah lewat halamannya."
+    upt = (await system.call("production", "GET", "/catalogue/upts/CLG")).json()
+    assert upt["name"] == "Lapas Kelas IIA Cilegon"
 
 
 # ------------------------------------------------------------------ imports
@@ -297,3 +307,20 @@ async def test_a_key_twice_in_one_part_is_listed_once(kanwil: Browser) -> None:
 
     assert last.count('<td class="number">3</td><td><code>code</code></td>') == 1, last
     assert "U0001 is also row 2 of this file" in last
+
+
+async def test_an_import_not_heard_of_for_long_shows_as_interrupted(
+    system: ConsoleSystem, kanwil: Browser
+) -> None:
+    """The console stopped while it ran (its task is gone, its row says checking)."""
+    job = await uploaded(kanwil, "upts", "u.csv", (UPT_HEADER + "CLG,x,lapas,IIA\n").encode())
+    await followed(kanwil, job)
+    async with system.console.state.console.db.transaction() as session:
+        row = await session.get(ImportJob, job.rsplit("/", 1)[1])
+        assert row is not None
+        row.status, row.updated_at = "checking", datetime.now(UTC) - timedelta(minutes=3)
+
+    page = (await kanwil.http.get(job, headers={"HX-Request": "true"})).text
+
+    assert STATUS.search(page)[1] == "interrupted", page  # type: ignore[index]
+    assert "every 1s" not in page

@@ -30,6 +30,10 @@ WORDS: Words = {
     "master.yes": ("Ya", "Yes"),
     "master.no": ("Tidak", "No"),
     "master.save": ("Simpan", "Save"),
+    "master.error.exists": (
+        "Kode ini sudah ada: ubah lewat halamannya.",
+        "This code exists already: change it on its own page.",
+    ),
     "master.list.hint": ("Pisahkan dengan koma.", "Separate them with commas."),
     "master.column.code": ("Kode", "Code"),
     "master.column.name": ("Nama", "Name"),
