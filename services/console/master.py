@@ -55,6 +55,7 @@ class Kind:
     paged: bool = False  # GET answers a page (items, total)
     moves: bool = False  # the import knows allow_moves
     shown: tuple[str, ...] = ()  # read-only fields of the answer shown besides the columns
+    listed: tuple[str, ...] = ()  # the columns of the list (a phone's width); empty: all
 
     @property
     def key(self) -> str:
@@ -63,6 +64,10 @@ class Kind:
     @property
     def names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def list_columns(self) -> list[Column]:
+        return [c for c in self.columns if not self.listed or c.name in self.listed]
 
     def item_path(self, key: str) -> str:
         return f"{self.path}/{quote(key, safe='')}"
@@ -120,6 +125,7 @@ KINDS: dict[str, Kind] = {
             ),
             moves=True,
             shown=("label_gtin",),
+            listed=("sku", "name", "upt_code", "price_idr", "active"),
         ),
         Kind(
             "locations",
@@ -135,6 +141,7 @@ KINDS: dict[str, Kind] = {
                 Column("active", "flag", required=False),
             ),
             key_in_body=False,
+            listed=("code", "name", "kind", "active"),
         ),
         Kind(
             "channels",

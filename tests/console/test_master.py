@@ -324,3 +324,18 @@ async def test_an_import_not_heard_of_for_long_shows_as_interrupted(
 
     assert STATUS.search(page)[1] == "interrupted", page  # type: ignore[index]
     assert "every 1s" not in page
+
+
+async def test_a_refusal_of_the_pages_own_code_is_shown_on_the_page(
+    system: ConsoleSystem, kanwil: Browser
+) -> None:
+    """The code is no input of a change's form; inventory's refusal of it still shows."""
+    page = "/kanwil/master/locations/KANWIL-GALERI"
+    fields = form_fields((await kanwil.http.get(page)).text)
+    refused = await post_form(
+        kanwil, page, page, **{**fields, "kind": "upt_store", "upt_code": "CLG"}
+    )
+
+    assert "CLG-STORE" in error_of(refused, "code"), refused
+    location = (await system.call("inventory", "GET", "/locations/KANWIL-GALERI")).json()
+    assert location["kind"] == "gallery"

@@ -69,8 +69,8 @@ WORDS: Words = {
     "import.columns": ("Kolom (baris pertama; * wajib):", "Columns (the first row; * required):"),
     "import.file": ("Berkas CSV atau XLSX", "CSV or XLSX file"),
     "import.file.hint": (
-        "Baris pertama berisi nama kolom, seperti hasil ekspor `jejak catalogue export`.",
-        "The first row names the columns, as `jejak catalogue export` writes them.",
+        "Baris pertama berisi nama kolom, seperti hasil ekspor jejak catalogue export.",
+        "The first row names the columns, as jejak catalogue export writes them.",
     ),
     "import.dry_run": (
         "Periksa saja, jangan simpan apa pun",
