@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -28,8 +28,8 @@ router = APIRouter()
 Kanwil = Annotated[Person, role("kanwil_admin")]
 KindName = Annotated[str, Path(max_length=20)]
 Key = Annotated[str, Path(max_length=40)]
-LIST_LIMIT = 200  # a page shows this many; a bigger catalogue is read whole by the CLI's export
-PAGE_SIZE = 500  # sales pages its channels (its MAX_LIMIT)
+LIST_LIMIT = 200  # a page of a list (at most sales' MAX_LIMIT, 500: it pages its channels)
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 @dataclass(frozen=True)
@@ -175,12 +175,13 @@ async def master_index(request: Request, _person: Kanwil) -> Response:
 
 @router.get("/kanwil/master/{name}")
 async def master_list(
-    request: Request, name: KindName, person: Kanwil, console: ConsoleDep
+    request: Request, name: KindName, person: Kanwil, console: ConsoleDep, offset: Offset = 0
 ) -> Response:
-    """The kind's entities, by key (the first LIST_LIMIT, with how many in all)."""
+    """The kind's entities, by key, LIST_LIMIT at a time from `offset`."""
     kind = kind_of(name)
-    items, total = await _listed(console, await access_token(console, person), kind)
-    return render(request, "master_list.html", kind=kind, items=items, total=total)
+    items, total = await _listed(console, await access_token(console, person), kind, offset)
+    context: dict[str, Any] = {"kind": kind, "items": items, "total": total, "offset": offset}
+    return render(request, "master_list.html", limit=LIST_LIMIT, **context)
 
 
 @router.get("/kanwil/master/{name}/new")
@@ -290,11 +291,15 @@ async def _found(console: Console, token: str, kind: Kind, key: str) -> dict[str
     return item
 
 
-async def _listed(console: Console, token: str, kind: Kind) -> tuple[list[dict[str, Any]], int]:
+async def _listed(
+    console: Console, token: str, kind: Kind, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the kind's entities and how many there are: the service's page when it pages
+    (sales' channels), else a slice of its whole list (the catalogue, the locations)."""
     if kind.paged:
         page = await console.upstream.get(
-            kind.service, kind.path, token, limit=min(LIST_LIMIT, PAGE_SIZE)
+            kind.service, kind.path, token, limit=LIST_LIMIT, offset=offset
         )
         return page["items"], int(page["total"])
     every: list[dict[str, Any]] = await console.upstream.get(kind.service, kind.path, token)
-    return every[:LIST_LIMIT], len(every)
+    return every[offset : offset + LIST_LIMIT], len(every)

@@ -201,6 +201,10 @@ async def test_an_import_of_thousands_of_rows_shows_its_progress_and_completes(
     assert "every 1s" not in last, "an ended import is not polled again"
     assert any(0 < checked < rows for checked, rows in seen), f"no progress seen: {seen}"
     assert await upt_count(system) == before + 3000
+    listed = (await kanwil.http.get("/kanwil/master/upts?offset=200")).text
+    assert f"{before + 3000} seluruhnya; ini nomor 201 sampai 400" in listed, "it pages"
+    assert 'href="?offset=400"' in listed
+    assert 'href="?offset=0"' in listed
 
 
 async def test_a_file_with_bad_rows_lists_each_and_changes_nothing(
