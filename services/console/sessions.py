@@ -63,6 +63,8 @@ class Console:
     _refreshing: "WeakValueDictionary[str, asyncio.Lock]" = field(
         default_factory=WeakValueDictionary
     )
+    # What runs on after its request answered (an import, imports.py): cancelled at shutdown.
+    tasks: "set[asyncio.Task[None]]" = field(default_factory=set)
 
     def refresh_lock(self, row: SessionRow) -> asyncio.Lock:
         lock = self._refreshing.get(row.id_hash)
