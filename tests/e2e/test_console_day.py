@@ -131,7 +131,7 @@ def shown(
     browser.resize(PHONE)
 
 
-def reloaded_until(page: Page, what: str, seen: Callable[[Page], bool]) -> None:
+def stock_page_shows(page: Page, what: str, seen: Callable[[Page], bool]) -> None:
     """Wait until the stock page shows `seen`. For now by its reload button (htmx swaps the
     list in place); once the page is live (SSE), drop the click: the wait is the same."""
 
@@ -233,7 +233,7 @@ def test_the_gallery_sells_a_pair_to_a_buyer_reference_and_completes_it(
 ) -> None:
     page = signed_in_as(counter, system, "/gallery/stock", "channel", **STAFF)
     shows(page, "h1", "Stok di lokasi kami")
-    reloaded_until(page, "two pairs at the gallery", lambda page: available_here(page) == "2")
+    stock_page_shows(page, "two pairs at the gallery", lambda page: available_here(page) == "2")
 
     page.click(f"#stock-{SHOES} a")
     shows(page, "h1", "Penjualan baru")
@@ -255,7 +255,7 @@ def test_the_gallery_sells_a_pair_to_a_buyer_reference_and_completes_it(
     shows(page, "#order-status", "Selesai: terjual.")
     shown(page, "gallery-order-completed", output_dir)
     page.driver.get(f"{system.url('console')}/gallery/stock")  # back at the counter's stock
-    reloaded_until(page, "one pair left", lambda page: available_here(page) == "1")
+    stock_page_shows(page, "one pair left", lambda page: available_here(page) == "1")
 
 
 def test_the_kanwil_holds_the_lot_and_it_leaves_the_gallerys_stock_page(
@@ -271,7 +271,7 @@ def test_the_kanwil_holds_the_lot_and_it_leaves_the_gallerys_stock_page(
     shows(page, "#hold-status", "Ditahan: tidak boleh dijual.")
 
     at_the_counter = counter.page()  # still on the stock page the sale left it on
-    reloaded_until(
+    stock_page_shows(
         at_the_counter,
         "the held pair gone from the gallery's stock",
         lambda page: available_here(page) in (None, "0"),
