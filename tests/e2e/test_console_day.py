@@ -126,7 +126,8 @@ def shown(
     for screen, metrics in screens.items():
         browser.resize(metrics)
         assert page.fits_the_screen(), f"{name} scrolls sideways on a {screen}"
-        assert page.accessibility_violations() == [], f"{name} on a {screen}"
+        violations = page.accessibility_violations()
+        assert not violations, f"{name} on a {screen}: " + "; ".join(violations)
         page.screenshot(output_dir / "screenshots" / f"console-{name}-{screen}.png")
     browser.resize(PHONE)
 
