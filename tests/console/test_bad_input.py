@@ -33,10 +33,17 @@ def forms() -> list[ConsoleRoute]:
     return [route for route in unsafe if route.path not in NO_FIELDS]
 
 
+# Path parameters that name one of a few things (a kind of master data or of principal, a
+# service) get a real one, so that what is missing is the form's fields, not the page; a dead
+# letter's id is a stream entry's (none has this one).
+NAMED = {"name": "upts", "kind": "terminal", "service": "quality", "letter_id": "1-0"}
+
+
 def nowhere(route: ConsoleRoute) -> str:
-    """The route's path with a value no service has for each parameter."""
+    """The route's path with a value no service has for each parameter (an id, a code)."""
     values = {
-        name: str(uuid4()) if name.endswith("_id") else "CLG-NONE-0000" for name in route.parameters
+        name: NAMED.get(name) or (str(uuid4()) if name.endswith("_id") else "CLG-NONE-0000")
+        for name in route.parameters
     }
     return route.path.format(**values)
 
