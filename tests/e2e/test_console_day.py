@@ -120,16 +120,19 @@ def enrolled_tablet(browser: Browser, system: ServiceSet, workshop: str) -> Page
 def shown(
     page: Page, name: str, output_dir: Path, screens: dict[str, dict[str, float]] = SCREENS
 ) -> None:
-    """The page at each screen size: no sideways scrolling, no serious or critical axe-core
-    violation, a screenshot each (console-<name>-<screen>.png)."""
+    """The page at each screen size: a screenshot each (console-<name>-<screen>.png, taken
+    first, to see what a failure is about), no sideways scrolling, no serious or critical
+    axe-core violation."""
     browser = Browser(page.driver)
-    for screen, metrics in screens.items():
-        browser.resize(metrics)
-        assert page.fits_the_screen(), f"{name} scrolls sideways on a {screen}"
-        violations = page.accessibility_violations()
-        assert not violations, f"{name} on a {screen}: " + "; ".join(violations)
-        page.screenshot(output_dir / "screenshots" / f"console-{name}-{screen}.png")
-    browser.resize(PHONE)
+    try:
+        for screen, metrics in screens.items():
+            browser.resize(metrics)
+            page.screenshot(output_dir / "screenshots" / f"console-{name}-{screen}.png")
+            assert page.fits_the_screen(), f"{name} scrolls sideways on a {screen}"
+            violations = page.accessibility_violations()
+            assert not violations, f"{name} on a {screen}: " + "; ".join(violations)
+    finally:
+        browser.resize(PHONE)
 
 
 def stock_page_shows(page: Page, what: str, seen: Callable[[Page], bool]) -> None:
