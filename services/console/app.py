@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from services.console import db, pages
 from services.console.db import Sessions
 from services.console.headers import PageHeaders
+from services.console.live import Hub
 from services.console.sessions import (
     COOKIE,
     Console,
@@ -77,12 +78,17 @@ def make_app(settings: Settings | None = None, http: httpx.AsyncClient | None = 
     app.add_middleware(PageHeaders)
     for exception, handler in HANDLERS.items():
         app.add_exception_handler(exception, handler)
+    app.state.live = hub = Hub(runtime.redis, runtime.settings.namespace)
     service_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(app):
-            yield
+            await hub.start()
+            try:
+                yield
+            finally:  # before the service's lifespan closes Redis: the group is destroyed
+                await hub.stop()
         await client.aclose()
 
     app.router.lifespan_context = lifespan

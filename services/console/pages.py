@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import gallery, qc, recall, receipts, tablet
+from services.console import gallery, live, qc, recall, receipts, tablet
 from services.console.sessions import (
     COOKIE,
     BrowserSessionDep,
@@ -26,7 +26,8 @@ from services.console.upstream import SignInRefused
 from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-for pages_of_a_role in (qc, gallery, receipts, recall, tablet):  # all under the same CSRF check
+# All under the same CSRF check (live: the pages' event stream).
+for pages_of_a_role in (qc, gallery, receipts, recall, tablet, live):
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303
 
