@@ -2,12 +2,9 @@
 signed off and shipped to the gallery through the APIs; the Kanwil receives the consignment
 (one pair damaged) through the console, the gallery's staff sell a pair to a buyer reference
 and complete the sale, and the Kanwil places a hold on the lot, escalates it to a recall and
-downloads the recall report naming the buyer; the held pair leaves the gallery's stock page.
-Every page at phone, tablet and desktop widths, axe-core on each, screenshots under
-test-output/screenshots/.
-
-Not yet here: the stock page updating by itself (SSE is a later slice; the stock list is one
-fragment, #stock, ready to be swapped): it is seen on the page's reload button."""
+downloads the recall report naming the buyer; the held pair leaves the gallery's stock page
+by itself (live: the page's #stock listens to stock-changed). Every page at phone, tablet and
+desktop widths, axe-core on each, screenshots under test-output/screenshots/."""
 
 import uuid
 from collections.abc import Iterator
@@ -169,15 +166,17 @@ def test_the_kanwil_holds_the_lot_recalls_it_and_downloads_the_report_naming_the
     assert shipped["batch"]["serials"][0] in csv
 
 
-def test_the_held_lot_leaves_the_gallerys_stock_page_on_its_reload(
+def test_the_held_lot_leaves_the_gallerys_stock_page_by_itself(
     browser: Browser, system: ServiceSet, shipped: dict[str, Any], output_dir: Path
 ) -> None:
     """The hold reaches the gallery's stock (sales' catalogue, from stock-changed); the page
-    shows it on the reload button, not yet by itself (SSE is a later slice)."""
+    shows it by itself (live: static/live.js and /live swap #stock), never reloaded."""
     page = signed_in_as(browser, system, "/gallery/stock", "channel", channel="GALERI-SERANG")
+    page.driver.execute_script("document.body.dataset.loaded = 'once'")
 
     def none_left() -> bool | None:
-        page.click(".heading button")
+        loaded = page.driver.execute_script("return document.body.dataset.loaded")
+        assert loaded == "once", "the page was reloaded"
         return page.text_now("#stock-FTW-SPT-OLR .available") in (None, "0") or None
 
     wait_for("the held pair gone from the gallery's stock", none_left)
