@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.console.live import Hub
+from services.console.live import Hub, audience_of
+from shared.identity import Claims
 from tests.builders import batch_completed, stock_changed
 from tests.console.harness import Browser, ConsoleSystem
 
@@ -152,3 +153,26 @@ async def test_no_stream_without_a_session(system: ConsoleSystem) -> None:
         answer = await anonymous.http.get("/live")
         assert answer.status_code == 303
         assert answer.headers["location"].startswith("/sign-in")
+
+
+def test_who_hears_of_what() -> None:
+    """The rule of `audience_of`, without a system: the Kanwil everything, a UPT administrator
+    its store and its UPT's batches, a QC officer its UPT's batches only, anyone else nothing."""
+    at_store = stock_changed(available=1, version=1)
+    at_gallery = stock_changed(location_code=GALLERY, available=1, version=1)
+    cilegon_batch = batch_completed(quantity=2)  # Cilegon's shoes
+    kanwil = audience_of(Claims(role="kanwil_admin", sub="kanwil"))
+    upt_admin = audience_of(Claims(role="upt_admin", sub="admin-clg", upt="CLG"))
+    other_upt = audience_of(Claims(role="upt_admin", sub="admin-srg", upt="SRG"))
+    officer = audience_of(Claims(role="qc_officer", sub="qc-clg", upt="CLG"))
+    terminal = audience_of(Claims(role="terminal", sub="t", workshop="CLG-SPT", upt="CLG"))
+
+    assert all(kanwil.concerns(e) for e in (at_store, at_gallery, cilegon_batch))
+    assert [upt_admin.concerns(e) for e in (at_store, at_gallery, cilegon_batch)] == [
+        True,
+        False,
+        True,
+    ]
+    assert not any(other_upt.concerns(e) for e in (at_store, at_gallery, cilegon_batch))
+    assert [officer.concerns(e) for e in (at_store, cilegon_batch)] == [False, True]
+    assert not any(terminal.concerns(e) for e in (at_store, cilegon_batch))
