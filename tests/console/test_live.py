@@ -8,12 +8,21 @@ for a whole answer, and this one never ends by itself. Leaving the context is th
 going away (`http.disconnect`)."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.console.live import Hub, audience_of
+from services.console.live import (
+    LEFT_BEHIND_MS,
+    Hub,
+    alive_key,
+    audience_of,
+    sweep_left_behind,
+)
+from shared.contracts import StockChanged
+from shared.delivery.retention import LIVE_GROUP
 from shared.identity import Claims
 from tests.builders import batch_completed, stock_changed
 from tests.console.harness import Browser, ConsoleSystem
@@ -176,3 +185,21 @@ def test_who_hears_of_what() -> None:
     assert not any(other_upt.concerns(e) for e in (at_store, at_gallery, cilegon_batch))
     assert [officer.concerns(e) for e in (at_store, cilegon_batch)] == [False, True]
     assert not any(terminal.concerns(e) for e in (at_store, cilegon_batch))
+
+
+async def test_a_group_a_dead_console_left_is_swept_and_no_living_ones(
+    system: ConsoleSystem,
+) -> None:
+    runtime = system.quality.state.runtime
+    redis, namespace = runtime.redis, runtime.settings.namespace
+    stream = StockChanged.stream(namespace)
+    long_ago = int(time.time() * 1000) - LEFT_BEHIND_MS - 60_000
+    gone, alive = (f"{namespace}.{LIVE_GROUP}.{long_ago}.host-{pid}" for pid in (1, 2))
+    for group in (gone, alive):
+        await redis.xgroup_create(stream, group, id="$", mkstream=True)
+    await redis.set(alive_key(alive), 1, ex=60)
+
+    assert await sweep_left_behind(redis, stream, namespace) == 1
+    left = {group["name"].decode() for group in await redis.xinfo_groups(stream)}
+    assert gone not in left
+    assert {alive, hub_of(system).group} <= left  # this console's own is young and alive
