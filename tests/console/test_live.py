@@ -17,6 +17,7 @@ from typing import Any
 from services.console.live import (
     LEFT_BEHIND_MS,
     Hub,
+    Listener,
     alive_key,
     audience_of,
     sweep_left_behind,
@@ -203,3 +204,14 @@ async def test_a_group_a_dead_console_left_is_swept_and_no_living_ones(
     left = {group["name"].decode() for group in await redis.xinfo_groups(stream)}
     assert gone not in left
     assert {alive, hub_of(system).group} <= left  # this console's own is young and alive
+
+
+async def test_a_slow_page_holds_one_of_each_name_however_many_events_came() -> None:
+    """A client that does not read for a while costs no memory: a burst is one refresh."""
+    listener = Listener(audience_of(Claims(role="kanwil_admin", sub="kanwil")))
+    for version in range(1, 1001):
+        listener.tell("stock-changed", stock_changed(available=version, version=version))
+    listener.tell("batch-completed", batch_completed(quantity=2))
+
+    assert await listener.next(timeout_s=1) == ["stock-changed", "batch-completed"]
+    assert await listener.next(timeout_s=0.05) == []  # nothing new: silence, a keep-alive
