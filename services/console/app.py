@@ -89,6 +89,8 @@ def make_app(settings: Settings | None = None, http: httpx.AsyncClient | None = 
                 yield
             finally:  # before the service's lifespan closes Redis: the group is destroyed
                 await hub.stop()
+                for task in list(app.state.console.tasks):  # an import running: interrupted
+                    task.cancel()
         await client.aclose()
 
     app.router.lifespan_context = lifespan

@@ -1,5 +1,5 @@
 """The console's pages: sign-in and sign-out, the home page, and the pages of each role
-(qc.py: the QC officer's).
+(qc.py: the QC officer's; master.py, imports.py, permits.py: the Kanwil's master data).
 
 Every route is under the router's CSRF check (sessions.check_csrf): an unsafe request without
 its session's token never reaches a route. Pages are for people, not part of the OpenAPI
@@ -11,14 +11,29 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import gallery, live, qc, recall, receipts, tablet
+from services.console import (
+    gallery,
+    identities,
+    imports,
+    live,
+    master,
+    ops,
+    permits,
+    qc,
+    recall,
+    receipts,
+    tablet,
+)
+from services.console.db import SessionRow, Tokens
 from services.console.sessions import (
     COOKIE,
     BrowserSessionDep,
+    Console,
     ConsoleDep,
     PersonDep,
     check_csrf,
     end_session,
+    end_sign_in,
     set_cookie,
     start_session,
 )
@@ -26,8 +41,19 @@ from services.console.upstream import SignInRefused
 from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-# All under the same CSRF check (live: the pages' event stream).
-for pages_of_a_role in (qc, gallery, receipts, recall, tablet, live):
+for pages_of_a_role in (
+    qc,
+    gallery,
+    receipts,
+    recall,
+    tablet,
+    identities,
+    ops,
+    imports,
+    master,
+    permits,
+    live,  # the pages' event stream
+):  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303
 
@@ -85,6 +111,13 @@ async def sign_in(
         tokens = await console.upstream.sign_in(username.strip(), password)
     except SignInRefused:
         return _refused(request, "sign_in.refused", username, next)
+    return await _signed_in(request, console, row, tokens, next)
+
+
+async def _signed_in(
+    request: Request, console: Console, row: SessionRow, tokens: Tokens, next: str | None
+) -> Response:
+    """The anonymous session ends; the person's starts under a new id (no fixation)."""
     claims = await request.app.state.verifier.claims(tokens.access_token)
     await end_session(console, row)
     session_id, person_row = await start_session(console, claims, tokens)
@@ -101,7 +134,7 @@ def _refused(request: Request, error: str, username: str, next: str | None) -> R
 @router.post("/sign-out")
 async def sign_out(row: BrowserSessionDep, console: ConsoleDep) -> Response:
     assert row is not None  # check_csrf refused the request otherwise
-    await end_session(console, row)
+    await end_sign_in(console, row)
     response = see_other("/sign-in")
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -48,7 +48,7 @@ class Forbidden(Exception):
 class Upstream:
     settings: Settings
     http: httpx.AsyncClient
-    _token_endpoint: str | None = None
+    _discovery: dict[str, Any] | None = None
 
     async def sign_in(self, username: str, password: str) -> Tokens:
         """A person's tokens by the password grant."""
@@ -91,11 +91,20 @@ class Upstream:
             raise NotFound(path)
         return response
 
-    async def post(self, service: str, path: str, token: str, body: Any) -> httpx.Response:
+    async def post(
+        self, service: str, path: str, token: str, body: Any, within_s: float | None = None
+    ) -> httpx.Response:
         """POST JSON as the person: the answer when it is the service's decision (2xx, or a
-        4xx naming what is wrong); TokenRejected, Forbidden, UpstreamUnavailable as `get`."""
+        4xx naming what is wrong); TokenRejected, Forbidden, UpstreamUnavailable as `get`.
+        `within_s`: longer than the usual for what takes long (an import of thousands)."""
         url = self.settings.service_url(service) + path
-        return await self._send(service, "POST", url, token, json=body)
+        extra: dict[str, Any] = {} if within_s is None else {"timeout": within_s}
+        return await self._send(service, "POST", url, token, json=body, **extra)
+
+    async def put(self, service: str, path: str, token: str, body: Any) -> httpx.Response:
+        """PUT JSON as the person (master data by its code), answered as `post`."""
+        url = self.settings.service_url(service) + path
+        return await self._send(service, "PUT", url, token, json=body)
 
     async def _send(
         self, service: str, method: str, url: str, token: str, **kwargs: Any
@@ -133,15 +142,32 @@ class Upstream:
             refresh_token=answer.get("refresh_token"),
         )
 
+    async def sign_out(self, refresh_token: str) -> None:
+        """Identity revokes the refresh token and its sign-in's others (RFC 7009): a copy of
+        the token, wherever it is, cannot sign in again. An issuer without a revocation
+        endpoint (an outside provider may have none) has nothing to revoke."""
+        endpoint = (await self.discovery()).get("revocation_endpoint")
+        if endpoint is None:
+            return
+        try:
+            response = await self.http.post(str(endpoint), data={"token": refresh_token})
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable("identity", f"{type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise UpstreamUnavailable("identity", f"HTTP {response.status_code}")
+
     async def token_endpoint(self) -> str:
-        """The issuer's token endpoint, from its OpenID Connect discovery document (an outside
-        provider configured as the issuer has its own), read once."""
-        if self._token_endpoint is None:
+        return str((await self.discovery())["token_endpoint"])
+
+    async def discovery(self) -> dict[str, Any]:
+        """The issuer's OpenID Connect discovery document (an outside provider configured as
+        the issuer has its own endpoints), read once."""
+        if self._discovery is None:
             url = self.settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
             try:
                 response = await self.http.get(url)
                 response.raise_for_status()
             except httpx.HTTPError as exc:
                 raise UpstreamUnavailable("identity", f"{type(exc).__name__}: {exc}") from None
-            self._token_endpoint = str(response.json()["token_endpoint"])
-        return self._token_endpoint
+            self._discovery = dict(response.json())
+        return self._discovery

@@ -4,27 +4,17 @@ apps (tests/console/harness.py): what a browser sees, and what the session table
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import Iterator, Sequence
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from services.console.sessions import COOKIE, UNSAFE_METHODS
 from tests.builders import batch_completed
 from tests.console.harness import ConsoleSystem, form_fields, now
+from tests.console.routes import console_routes
 from tests.waiting import eventually
 
 HX = {"HX-Request": "true"}
-
-
-def routes(found: Sequence[Any]) -> Iterator[tuple[str, str]]:
-    """(method, path) of every route, those of included routers too."""
-    for route in found:
-        if hasattr(route, "original_router"):  # FastAPI's included router
-            yield from routes(route.original_router.routes)
-        for method in getattr(route, "methods", None) or ():
-            yield method, route.path
 
 
 async def test_a_qc_officer_signs_in_and_lands_on_the_pending_inspections_of_the_upt(
@@ -136,7 +126,9 @@ async def test_every_unsafe_route_of_the_console_checks_the_csrf_token(
     system: ConsoleSystem,
 ) -> None:
     unsafe = [
-        (method, path) for method, path in routes(system.console.routes) if method in UNSAFE_METHODS
+        (route.method, route.path)
+        for route in console_routes(system.console)
+        if route.method in UNSAFE_METHODS
     ]
     async with system.browser() as browser:
         await system.signed_in(browser)
@@ -234,16 +226,24 @@ async def test_sign_out_ends_the_session_and_its_cookie_is_worth_nothing_after(
         page = await browser.http.get("/qc/inspections")
         csrf = form_fields(page.text)["csrf_token"]
 
+        row = await system.session_row(session_id)
+        refresh_token = row.refresh_token if row is not None else None
+
         answer = await browser.http.post("/sign-out", data={"csrf_token": csrf})
         gone = await system.session_row(session_id)
     async with system.browser() as replay:
         replay.http.cookies.set(COOKIE, session_id)
         again = await replay.http.get("/qc/inspections")
+    assert refresh_token is not None
+    refreshed = await system.identity.token(
+        {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    )
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/sign-in"
     assert gone is None
     assert again.status_code == 303
+    assert refreshed.json()["error"] == "invalid_grant", "identity revoked the refresh token"
 
 
 async def test_a_person_sees_only_the_pages_of_their_role(system: ConsoleSystem) -> None:

@@ -196,6 +196,43 @@ async def test_an_unknown_refresh_token_is_an_invalid_grant(identity: Identity) 
     assert response.json()["error"] == "invalid_grant"
 
 
+async def test_signing_out_revokes_the_refresh_token_and_every_other_of_its_sign_in(
+    identity: Identity,
+) -> None:
+    first = await identity.sign_in(identity.credentials.find("upt_admin", upt="SRG"))
+    second = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    )
+    other = await identity.sign_in(identity.credentials.find("upt_admin", upt="SRG"))
+
+    revoked = await identity.http.post(
+        "/oauth/revoke", data={"token": second.json()["refresh_token"]}
+    )
+
+    assert revoked.status_code == 200
+    assert revoked.headers["cache-control"] == "no-store"
+    after = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]}
+    )
+    assert after.json()["error"] == "invalid_grant"
+    still = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": other["refresh_token"]}
+    )
+    assert still.status_code == 200, "another sign-in of the same person is not ended"
+
+
+async def test_revoking_an_unknown_token_answers_200_and_no_token_is_a_bad_request(
+    identity: Identity,
+) -> None:
+    unknown = await identity.http.post("/oauth/revoke", data={"token": "made-up"})
+    missing = await identity.http.post("/oauth/revoke", data={})
+
+    assert unknown.status_code == 200  # RFC 7009 §2.2: nobody learns whether a token exists
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
+    discovery = (await identity.http.get("/.well-known/openid-configuration")).json()
+    assert discovery["revocation_endpoint"] == f"{ISSUER}/oauth/revoke"
+
+
 # --------------------------------------------------------------------------- revocation
 
 
@@ -549,3 +586,20 @@ async def test_two_kanwil_admins_revoking_each_other_at_once_leave_one_of_them(
         )
 
     assert sorted(answer.status_code for answer in answers) == [200, 409]
+
+
+async def test_one_principal_is_read_by_its_id_without_its_secret(identity: Identity) -> None:
+    admin = await identity.bearer()
+    ids = await principal_ids(identity, admin)
+
+    found = await identity.http.get(f"/principals/{ids['kanwil-admin']}", headers=admin)
+    unknown = await identity.http.get(f"/principals/{uuid.uuid4()}", headers=admin)
+    as_officer = await identity.http.get(
+        f"/principals/{ids['kanwil-admin']}", headers=await identity.bearer("qc_officer", upt="CLG")
+    )
+
+    assert found.status_code == 200
+    assert (found.json()["username"], found.json()["role"]) == ("kanwil-admin", "kanwil_admin")
+    assert not {"client_secret", "password", "secret_hash"} & set(found.json())
+    assert unknown.status_code == 404
+    assert as_officer.status_code == 403

@@ -1,7 +1,18 @@
 """The console's words by area of the console, one module each (each page module's words
 beside its own kind); i18n.py joins them. A key belongs to one area only."""
 
-from services.console.words import common, gallery, qc, recall, receipts, tablet
+from services.console.words import (
+    common,
+    gallery,
+    identities,
+    master,
+    ops,
+    permits,
+    qc,
+    recall,
+    receipts,
+    tablet,
+)
 from services.console.words.kinds import Words
 
 AREAS: tuple[Words, ...] = (
@@ -11,4 +22,8 @@ AREAS: tuple[Words, ...] = (
     gallery.WORDS,
     recall.WORDS,
     receipts.WORDS,
+    identities.WORDS,
+    ops.WORDS,
+    master.WORDS,
+    permits.WORDS,
 )
