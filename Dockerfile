@@ -41,5 +41,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=5 \
 
 # The service's own database is migrated first (a service refuses to start on one that is
 # behind; replicas migrating at once take turns on an advisory lock), then exec: uvicorn is
-# PID 1's direct replacement and gets SIGTERM for a graceful shutdown.
-CMD ["sh", "-c", "jejak migrate --only ${JEJAK_SERVICE:?set JEJAK_SERVICE} && exec uvicorn services.${JEJAK_SERVICE}.app:app --no-proxy-headers --host 0.0.0.0 --port ${JEJAK_PORT:?set JEJAK_PORT}"]
+# PID 1's direct replacement and gets SIGTERM for a graceful shutdown (5 s, then streams that
+# never end - the console's /live, sales' /feed/stock - are closed and the lifespan cleans up).
+CMD ["sh", "-c", "jejak migrate --only ${JEJAK_SERVICE:?set JEJAK_SERVICE} && exec uvicorn services.${JEJAK_SERVICE}.app:app --no-proxy-headers --timeout-graceful-shutdown 5 --host 0.0.0.0 --port ${JEJAK_PORT:?set JEJAK_PORT}"]

@@ -148,6 +148,9 @@ def _popen(
         log.close()  # the child holds its own copy of the descriptor
 
 
+GRACEFUL_SHUTDOWN_S = 5  # below every stop_timeout: the lifespan's cleanup still runs
+
+
 def _terminate(process: subprocess.Popen[bytes], timeout: float) -> int:
     """SIGTERM, wait up to `timeout` seconds, then SIGKILL. Returns the exit code."""
     if process.poll() is None:
@@ -552,6 +555,9 @@ class ServiceSet:
             "--host", self.host,
             "--port", str(self.ports[name]),
             "--no-proxy-headers",  # whom to believe is the services' own rule (shared/ratelimit.py)
+            # Streams that never end (the console's /live, sales' /feed/stock) would otherwise
+            # hold a graceful shutdown until SIGKILL, and the lifespan's cleanup never runs.
+            "--timeout-graceful-shutdown", str(GRACEFUL_SHUTDOWN_S),
             *self.uvicorn_args,
         ]  # fmt: skip
 

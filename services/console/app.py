@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from services.console import db, pages
 from services.console.db import Sessions
 from services.console.headers import PageHeaders
+from services.console.live import Hub
 from services.console.sessions import (
     COOKIE,
     Console,
@@ -77,14 +78,19 @@ def make_app(settings: Settings | None = None, http: httpx.AsyncClient | None = 
     app.add_middleware(PageHeaders)
     for exception, handler in HANDLERS.items():
         app.add_exception_handler(exception, handler)
+    app.state.live = hub = Hub(runtime.redis, runtime.settings.namespace)
     service_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(app):
-            yield
-            for task in list(app.state.console.tasks):  # an import running: shown interrupted
-                task.cancel()
+            await hub.start()
+            try:
+                yield
+            finally:  # before the service's lifespan closes Redis: the group is destroyed
+                await hub.stop()
+                for task in list(app.state.console.tasks):  # an import running: interrupted
+                    task.cancel()
         await client.aclose()
 
     app.router.lifespan_context = lifespan

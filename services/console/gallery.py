@@ -63,8 +63,7 @@ class Order(BaseModel):
 @router.get("/gallery/stock")
 async def stock(request: Request, person: Staff, console: ConsoleDep) -> Response:
     """What the channel can sell now, per SKU and location. The list is its own fragment
-    (#stock): the reload button swaps it, and live updates (stock-changed over SSE, a later
-    slice) will swap the same fragment."""
+    (#stock): the reload button swaps it, and so does a stock-changed notification (live.py)."""
     items, total = await _catalogue(console, await access_token(console, person))
     template = "gallery_stock_list.html" if is_htmx(request) else "gallery_stock.html"
     return render(request, template, items=items, total=total)

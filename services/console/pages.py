@@ -15,6 +15,7 @@ from services.console import (
     gallery,
     identities,
     imports,
+    live,
     master,
     ops,
     permits,
@@ -51,6 +52,7 @@ for pages_of_a_role in (
     imports,
     master,
     permits,
+    live,  # the pages' event stream
 ):  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303

@@ -9,9 +9,12 @@ Every service runs this job (`Runtime` adds it to the spec's own jobs), every
     service's, a sales channel's own): per group, the smaller of its oldest pending entry
     (`XPENDING` summary) and its first entry after its last-delivered id (not yet delivered);
   - `now - JEJAK_STREAM_MIN_AGE_S`: nothing younger is trimmed, needed or not.
-  A stream without groups is trimmed by age only. Trimming is exact (no `~`). A service that
-  consumes has its own dead-letter stream, without groups: it trims that one, by age only
-  (`JEJAK_DEAD_LETTER_RETENTION_S`), and no other service's.
+  A stream without groups is trimmed by age only. The console's live groups
+  (`<namespace>.console-live.*`, services/console/live.py) are not waited for: they read
+  with NOACK what comes while a page is open, need nothing older, and one left by a console
+  that died would otherwise hold the stream back for good. Trimming is exact (no `~`). A
+  service that consumes has its own dead-letter stream, without groups: it trims that one, by
+  age only (`JEJAK_DEAD_LETTER_RETENTION_S`), and no other service's.
   A group created between the reading of the groups and the `XTRIM` (a channel joining at 0)
   can only lose entries older than the minimum age, which one pass earlier would have taken
   anyway: a group joining at 0 gets what is still there.
@@ -63,6 +66,11 @@ from shared.uow import UnitsOfWork
 log = logging.getLogger(__name__)
 
 EntryId = tuple[int, int]
+LIVE_GROUP = "console-live"  # the console's own groups, one per process (see the docstring)
+
+
+def is_live_group(name: str | bytes) -> bool:
+    return f".{LIVE_GROUP}." in _text(name)
 
 
 def parse_id(entry_id: str | bytes) -> EntryId:
@@ -122,7 +130,8 @@ async def oldest_needed(
 ) -> EntryId | None:
     """The oldest entry any group of the stream may still be given (None: none needs any)."""
     groups = await groups_of(redis, stream) if groups is None else groups
-    needs = [need for group in groups if (need := await group_needs(redis, stream, group))]
+    waited = [group for group in groups if not is_live_group(group["name"])]
+    needs = [need for group in waited if (need := await group_needs(redis, stream, group))]
     return min(needs, default=None)
 
 

@@ -160,6 +160,10 @@ class ConsoleSystem:
 
     async def completed(self, event: Event) -> None:
         """A batch-completed entry on quality's stream, as production would publish it."""
+        await self.published(event)
+
+    async def published(self, event: Event) -> None:
+        """An event on its stream, as its producer would publish it."""
         runtime = self.quality.state.runtime
         await runtime.redis.xadd(type(event).stream(runtime.settings.namespace), encode(event))
 

@@ -1,7 +1,8 @@
 """The console in a real browser over real processes: a QC officer signs in and finds the
 batch a workshop's terminal just completed through production's API waiting for QC; the page
 at phone, tablet and desktop widths (screenshots under test-output/screenshots/), axe-core on
-every page, htmx's reload, and an ended session sending the whole page to the sign-in."""
+every page, htmx's reload, a batch completed meanwhile showing up by itself (live), and an
+ended session sending the whole page to the sign-in."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,27 @@ def test_the_reload_button_swaps_the_list_in_place_and_english_is_a_click_away(
     shown(page, "qc-inspections-en", output_dir)
     page.click("#language")
     shows(page, "h1", "Pemeriksaan yang menunggu")
+
+
+def test_the_queue_shows_a_batch_completed_meanwhile_without_a_reload(
+    browser: Browser, system: ServiceSet, api: Jejak, completed: Any
+) -> None:
+    """The page listens (static/live.js, /live): a terminal completes a batch and its card
+    comes by itself, the page itself never reloaded."""
+    console = system.url("console")
+    page = browser.open(f"{console}/qc/inspections", accept_language="id")
+    if "/sign-in" in page.driver.current_url:
+        sign_in(page, *officer_password(system))
+    page.driver.execute_script("document.body.dataset.loaded = 'once'")
+
+    batch = produce(api, "CLG-SPT", "FTW-SPT-OLR", [(3, WORKERS)])
+
+    card = f"inspection-{batch['batch_id']}"
+    arrived = f"return document.getElementById('{card}') !== null"
+    wait_for("the new batch's card", lambda: page.driver.execute_script(arrived) or None)
+    assert page.driver.execute_script("return document.body.dataset.loaded") == "once"
+    assert batch["lot_code"] in page.text(f"#{card}")
+    assert completed["lot_code"] in page.text("#inspections")
 
 
 def test_an_ended_session_sends_the_whole_page_to_the_sign_in_and_back(

@@ -42,7 +42,6 @@ STAFF = {"channel": "GALERI-SERANG"}
 SHIPPED = 3
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}
 # No htmx request in flight nor a swap settling: what the page shows now stays.
-SETTLED = "return !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
 
 
 @dataclass
@@ -136,12 +135,13 @@ def shown(
 
 
 def stock_page_shows(page: Page, what: str, seen: Callable[[Page], bool]) -> None:
-    """Wait until the stock page shows `seen`. For now by its reload button (htmx swaps the
-    list in place); once the page is live (SSE), drop the click: the wait is the same."""
+    """Wait until the stock page shows `seen` by itself: live (static/live.js on /live swaps
+    #stock on stock-changed), never reloaded and no button clicked."""
+    page.driver.execute_script("document.body.dataset.loaded = 'once'")
 
     def now() -> bool | None:
-        page.click(".heading button")
-        wait_for("htmx's swap", lambda: page.driver.execute_script(SETTLED) or None)
+        loaded = page.driver.execute_script("return document.body.dataset.loaded")
+        assert loaded == "once", "the stock page was reloaded"
         return seen(page) or None
 
     wait_for(what, now)

@@ -5,6 +5,7 @@ embedded one (6.2: no selectors, so only streams it neither produces nor consume
 """
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -94,15 +95,42 @@ def test_a_service_inspects_the_groups_of_its_streams_and_trims_only_its_own(
                 inventory.xtrim(consumed, minid="0-1")  # another service's stream
 
 
-def test_the_consoles_user_touches_no_stream_at_all(
+def test_the_consoles_user_follows_its_two_streams_with_groups_of_its_own_and_writes_none(
     users: dict[str, str], system_env: dict[str, str]
 ) -> None:
-    """The console consumes and produces nothing (yet): its user may only say hello."""
+    """The live pages (services/console/live.py): a group of its own at `$` on stock-changed
+    and batch-completed, read without acknowledging, the groups of sales and quality looked
+    at, its group destroyed; no entry written, trimmed or read outside a group, no other
+    stream touched."""
     namespace = system_env["JEJAK_NAMESPACE"]
+    group = f"{namespace}.console-live.1.host-1"
+    with Redis.from_url(system_env["REDIS_URL"]) as admin:
+        for contract in (StockChanged, BatchCompleted):
+            admin.xadd(contract.stream(namespace), ENTRY)
     with Redis.from_url(users["console"]) as console:
         assert console.ping()
-        for stream in (StockChanged.stream(namespace), f"{namespace}.dead-letters"):
+        for contract in (StockChanged, BatchCompleted):
+            stream = contract.stream(namespace)
+            assert console.xgroup_create(stream, group, id="$")
+            assert console.xreadgroup(group, "live", {stream: ">"}, noack=True) == []
+            assert [g["name"] for g in console.xinfo_groups(stream)]
+            assert console.xpending(stream, group)["pending"] == 0
+            for forbidden in (
+                partial(console.xadd, stream, ENTRY),
+                partial(console.xrange, stream),
+                partial(console.xtrim, stream, minid="0-1"),
+                partial(console.delete, stream),
+            ):
+                with pytest.raises(NoPermissionError):
+                    forbidden()
+            assert console.xgroup_destroy(stream, group) == 1
+        assert console.set(f"{group}.alive", 1, ex=60)
+        assert console.exists(f"{group}.alive") == 1
+        if redis_major(system_env["REDIS_URL"]) >= 7:
             with pytest.raises(NoPermissionError):
-                console.xadd(stream, ENTRY)
+                console.set(StockChanged.stream(namespace), 1)  # it would replace the stream
+        for other in (BatchSignedOff.stream(namespace), f"{namespace}.dead-letters.console"):
             with pytest.raises(NoPermissionError):
-                console.xrange(stream)
+                console.xgroup_create(other, group, id="$", mkstream=True)
+            with pytest.raises(NoPermissionError):
+                console.xadd(other, ENTRY)

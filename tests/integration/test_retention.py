@@ -123,6 +123,18 @@ async def test_an_outside_group_created_at_0_holds_the_stream(redis: Redis, stre
     assert await remaining(redis, stream) == ids
 
 
+async def test_a_console_live_group_left_behind_holds_nothing(redis: Redis, stream: str) -> None:
+    """The console's live groups (services/console/live.py) read only what comes while a page
+    listens: one whose console died, never reading again, must not keep the stream."""
+    await add_aged(redis, stream, 10 * DAY, 9 * DAY)
+    await redis.xgroup_create(stream, "service", id="0")
+    await redis.xack(stream, "service", *await read(redis, stream, "service", 2))
+    await redis.xgroup_create(stream, "t.console-live.1.host-1", id="0")  # never read
+
+    assert await trim(redis, stream, DAY) == 2
+    assert await remaining(redis, stream) == []
+
+
 async def test_a_running_service_trims_what_it_produced_once_every_group_is_done(
     system_env: dict[str, str], redis: Redis
 ) -> None:
