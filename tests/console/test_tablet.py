@@ -180,10 +180,16 @@ async def test_a_day_at_the_tablet_open_record_twice_the_same_submission_complet
     shown = (await tablet.http.get(path)).text
     assert str(batch["lot_code"]) in shown
     assert f'href="{path}/labels.pdf"' in shown
+    assert 'data-preparing="Menyiapkan 4 label…"' in shown, "the words while production works"
+    assert '<script src="/static/download.js" defer></script>' in shown
 
     labels = await tablet.http.get(f"{path}/labels.pdf")
     assert labels.status_code == 200
     assert labels.headers["content-type"] == "application/pdf"
+    assert labels.headers["content-disposition"].endswith(
+        f'filename="labels-{batch["lot_code"]}.pdf"'
+    )
+    assert labels.headers["content-length"] == str(len(labels.content)), "for the progress bar"
     assert labels.content.startswith(b"%PDF")
 
 

@@ -137,6 +137,10 @@ WORDS: Words = {
         "Cetak lembar label (PDF)",
         "Print the label sheet (PDF)",
     ),
+    "tablet.labels.preparing": (
+        "Menyiapkan {count} label…",
+        "Preparing {count} labels…",
+    ),
     "tablet.labels.not_yet": (
         "Label baru ada setelah batch selesai.",
         "Labels exist once the batch is completed.",
