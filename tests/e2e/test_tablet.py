@@ -240,3 +240,113 @@ def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
     assert page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li") == []
     assert batch_of(api, batch_id)["quantity"] == 12
     shown(page, "tablet-back-online", output_dir)
+
+
+def kept_for_offline(page: Page, path: str) -> bool:
+    """Whether the tablet's cache holds `path` (tablet.js keeps it while online)."""
+    return bool(
+        page.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "caches.match(arguments[0], {ignoreVary: true})"
+            ".then(r => done(Boolean(r)), () => done(false));",
+            path,
+        )
+    )
+
+
+def opened_offline(page: Page, sku: str) -> str:
+    """Open a batch of `sku` with the network away: the page of the queued batch, its id."""
+    page.driver.get(page.driver.current_url.split("/tablet", 1)[0] + "/tablet")
+    wait_for("the queue shown", lambda: waiting(page) is not None or None)
+    wait_for("the queued batch's page kept", lambda: kept_for_offline(page, "/tablet/queued-batch")
+             or None)  # fmt: skip
+    page.driver.set_network_conditions(**OFFLINE)
+    wait_for("the page offline", lambda: page.driver.execute_script(
+        "return navigator.onLine === false") or None)  # fmt: skip
+    page.driver.execute_script(  # what the select offers, or (to be refused) another's product
+        "const select = document.getElementById('sku'); select.options[0].value = arguments[0];"
+        "select.selectedIndex = 0;",
+        sku,
+    )
+    page.click("#submit-open")
+    wait_for("the queued batch's page", lambda: "/tablet/queued-batch#" in page.driver.current_url
+             or None)  # fmt: skip
+    queue_shows(page, 1)
+    return str(page.driver.current_url.rsplit("#", 1)[1])
+
+
+def reopened_offline(page: Page) -> None:
+    """Close the page and open it again in a new tab, the network still away."""
+    url = page.driver.current_url
+    first = page.driver.current_window_handle
+    page.driver.switch_to.new_window("tab")
+    again = page.driver.current_window_handle
+    page.driver.switch_to.window(first)
+    page.driver.close()
+    page.driver.switch_to.window(again)
+    page.driver.set_network_conditions(**OFFLINE)
+    page.driver.get(url)
+
+
+def test_offline_a_batch_is_opened_recorded_and_completed_then_applied_once_in_order(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    batch_id = opened_offline(page, SHOES)
+    shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
+    record(page, 3, "WB-CN7Q2")
+    queue_shows(page, 2)
+    record(page, 4, "WB-CN8R3")
+    queue_shows(page, 3)
+    wait_for("what was recorded, counted", lambda: page.text("#queued-batch").endswith(
+        "7 pair dicatat, menunggu dikirim.") or None)  # fmt: skip
+    page.click("#submit-complete")
+    queue_shows(page, 4)
+    shown(page, "tablet-queued-batch", output_dir)
+    assert batch_of(api, batch_id) is None, "nothing reached production offline"
+
+    reopened_offline(page)
+    wait_for("the queue read back", lambda: waiting(page) == "4" or None)
+    shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
+    assert page.driver.find_element(By.ID, "record-output").is_displayed()
+
+    page.driver.set_network_conditions(**ONLINE)
+    wait_for("the batch's own page", lambda: page.driver.current_url.endswith(
+        f"/tablet/batches/{batch_id}") or None, timeout_s=60)  # fmt: skip
+    shows(page, "#batch-status", "selesai")
+    wait_for("the queue shown", lambda: waiting(page) == "0" or None)
+    assert page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li") == [], "sent, then gone"
+    batch = batch_of(api, batch_id)
+    assert (batch["status"], batch["quantity"]) == ("completed", 7), "each applied exactly once"
+    assert page.text("#batch-quantity") == "7 pair"
+
+
+def test_offline_an_opening_refused_refuses_what_was_queued_for_its_batch(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    batch_id = opened_offline(page, "KYU-MJT-HPL")  # the furniture workshop's product
+    record(page, 2, "WB-CN7Q2")
+    queue_shows(page, 2)
+
+    page.driver.set_network_conditions(**ONLINE)
+    wait_for("both refused", lambda: len(page.driver.find_elements(
+        By.CSS_SELECTOR, "#queue-list li.refused")) == 2 or None, timeout_s=60)  # fmt: skip
+    opening, output = (item.text for item in page.driver.find_elements(
+        By.CSS_SELECTOR, "#queue-list li.refused"))  # fmt: skip
+    assert opening.startswith("ditolak Buka batch"), opening
+    assert "Batchnya tidak dibuka: pembukaannya ditolak" in output, output
+    wait_for("the page says so", lambda: page.driver.find_element(
+        By.ID, "queued-refused").is_displayed() or None)  # fmt: skip
+    assert not page.driver.find_element(By.ID, "record-output").is_displayed()
+    assert batch_of(api, batch_id) is None
+    assert waiting(page) == "0"
+    shown(page, "tablet-queued-refused", output_dir)

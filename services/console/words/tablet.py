@@ -81,6 +81,33 @@ WORDS: Words = {
         "Kembali ke batch hari ini",
         "Back to today's batches",
     ),
+    "tablet.queued.title": (
+        "Batch dalam antrean",
+        "A queued batch",
+    ),
+    "tablet.queued.product": (
+        "{name} (dalam antrean)",
+        "{name} (queued)",
+    ),
+    "tablet.queued.intro": (
+        "Batch ini dibuka tanpa jaringan dan menunggu di antrean. Hasil dan penyelesaian yang "
+        "dicatat di sini dikirim sesudah pembukaannya, berurutan.",
+        "This batch was opened without the network and waits in the queue. Output and the "
+        "completion recorded here are sent after its opening, in order.",
+    ),
+    "tablet.queued.recorded": (
+        "{count} dicatat, menunggu dikirim.",
+        "{count} recorded, waiting to be sent.",
+    ),
+    "tablet.queued.missing": (
+        "Batch ini tidak ada di antrean tablet ini.",
+        "This batch is not in this tablet's queue.",
+    ),
+    "tablet.queued.refused": (
+        "Pembukaan batch ini ditolak (alasannya di antrean): yang dicatat untuknya tidak dikirim.",
+        "Opening this batch was refused (the reason is in the queue): what was recorded for it "
+        "is not sent.",
+    ),
     "tablet.status": (
         "Status",
         "Status",
@@ -180,6 +207,14 @@ WORDS: Words = {
     "queue.refused": (
         "ditolak",
         "refused",
+    ),
+    "queue.blocked": (
+        "Batchnya tidak dibuka: pembukaannya ditolak, jadi ini tidak dikirim.",
+        "Its batch was not opened: the opening was refused, so this was not sent.",
+    ),
+    "queue.page": (
+        "Buka halamannya",
+        "Open its page",
     ),
     "queue.remove": (
         "Hapus",
