@@ -2,8 +2,11 @@
 it with the shoe workshop's terminal credentials; it opens a batch of shoes, records output and
 completes it; then, with the network taken away, it queues three outputs in IndexedDB, the page
 is closed and opened again (from the service worker's cache), the network comes back, and
-production has each output exactly once, the queue shown empty. Every page at phone and tablet
-widths (screenshots under test-output/screenshots/) and through axe-core."""
+production has each output exactly once, the queue shown empty. A batch opened offline gets a
+page of its own from the queue, its output and completion queued after the opening and applied
+once when the network comes back; a refused opening refuses them too. The label sheet downloads
+with its progress beside the link. Every page at phone and tablet widths (screenshots under
+test-output/screenshots/) and through axe-core."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,7 @@ SHOES = "FTW-SPT-OLR"
 SCREENS = {"phone": PHONE, "tablet": TABLET}
 OFFLINE = {"offline": True, "latency": 0, "download_throughput": 0, "upload_throughput": 0}
 ONLINE = {"offline": False, "latency": 0, "download_throughput": -1, "upload_throughput": -1}
+SLOW = ONLINE | {"download_throughput": 2048}  # bytes a second: a label sheet takes a while
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +175,31 @@ def test_the_tablet_is_enrolled_opens_a_batch_of_shoes_records_output_and_comple
     labels = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(document.getElementById('labels').href)"
-        ".then(r => done([r.status, r.headers.get('content-type')]), e => done([0, String(e)]));"
+        ".then(r => done([r.status, r.headers.get('content-type'),"
+        " r.headers.get('content-length')]), e => done([0, String(e), null]));"
     )
-    assert labels == [200, "application/pdf"]
+    assert labels[:2] == [200, "application/pdf"]
+    page.driver.set_network_conditions(**SLOW)  # download.js: its progress beside the link
+    page.click("#labels")
+    bar = wait_for("the progress bar", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status progress"))[0]  # fmt: skip
+    assert bar.get_attribute("max") == labels[2], "counted against the Content-Length"
+    wait_for("the sheet saved", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status[data-state=saved]") or None)  # fmt: skip
+    page.driver.set_network_conditions(**ONLINE)
+    assert page.text("#labels-status") == f"Tersimpan: labels-{lot}.pdf."
+    assert page.driver.find_element(By.ID, "labels-status").get_attribute("aria-live") == "polite"
     shown(page, "tablet-completed", output_dir)
+    page.driver.execute_script(  # a sheet the console cannot give: said beside the link
+        "document.getElementById('labels').href = arguments[0]",
+        "/tablet/batches/00000000-0000-4000-8000-000000000000/labels.pdf",
+    )
+    page.click("#labels")
+    wait_for("the refusal said", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status[data-state=failed]") or None)  # fmt: skip
+    assert page.text("#labels-status").startswith("Berkas tidak dapat diunduh (HTTP 404)."), (
+        page.text("#labels-status")
+    )
 
 
 def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
