@@ -167,6 +167,8 @@ def test_the_kanwil_holds_the_lot_recalls_it_and_downloads_the_report_naming_the
     )
     assert BUYER in csv
     assert shipped["batch"]["serials"][0] in csv
+    page.click("#download-xlsx")  # download.js: the workbook saved under trace's name for it
+    shows(page, "#download-xlsx-status", f"Tersimpan: recall-{lot}.xlsx.")
 
 
 def test_the_held_lot_leaves_the_gallerys_stock_page_on_its_reload(
