@@ -329,15 +329,18 @@ def test_offline_a_batch_is_opened_recorded_and_completed_then_applied_once_in_o
     queue_shows(page, 3)
     wait_for("what was recorded, counted", lambda: page.text("#queued-batch").endswith(
         "7 pair dicatat, menunggu dikirim.") or None)  # fmt: skip
+    shown(page, "tablet-queued-batch", output_dir)
     page.click("#submit-complete")
     queue_shows(page, 4)
-    shown(page, "tablet-queued-batch", output_dir)
+    assert not page.driver.find_element(By.ID, "record-output").is_displayed(), "completed"
     assert batch_of(api, batch_id) is None, "nothing reached production offline"
 
     reopened_offline(page)
     wait_for("the queue read back", lambda: waiting(page) == "4" or None)
     shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
-    assert page.driver.find_element(By.ID, "record-output").is_displayed()
+    shows(
+        page, "#queued-completing", "Penyelesaian batch ini menunggu di antrean, sesudah hasilnya."
+    )
 
     page.driver.set_network_conditions(**ONLINE)
     wait_for("the batch's own page", lambda: page.driver.current_url.endswith(

@@ -185,7 +185,12 @@
       var refused = Boolean(opening && opening.state === "refused");
       document.getElementById("queued-missing").hidden = Boolean(opening);
       document.getElementById("queued-refused").hidden = !refused;
-      document.getElementById("queued-forms").hidden = !opening || refused;
+      // Once its completion is queued, no more output: production would refuse it after.
+      var completing = all.some(function (entry) {
+        return entry.after === id && entry.state !== "refused" && /\/complete$/.test(entry.action);
+      });
+      document.getElementById("queued-forms").hidden = !opening || refused || completing;
+      document.getElementById("queued-completing").hidden = !completing || refused;
       if (opening) describeQueued(opening, all);
     });
   }

@@ -103,6 +103,10 @@ WORDS: Words = {
         "Batch ini tidak ada di antrean tablet ini.",
         "This batch is not in this tablet's queue.",
     ),
+    "tablet.queued.completing": (
+        "Penyelesaian batch ini menunggu di antrean, sesudah hasilnya.",
+        "The completion of this batch waits in the queue, after its output.",
+    ),
     "tablet.queued.refused": (
         "Pembukaan batch ini ditolak (alasannya di antrean): yang dicatat untuknya tidak dikirim.",
         "Opening this batch was refused (the reason is in the queue): what was recorded for it "
