@@ -182,16 +182,18 @@
         location.replace("/tablet/batches/" + id); // production has it (or says why not)
         return;
       }
+      // Its opening sent (and gone from the queue) while output for it still waits: known.
+      var known = Boolean(opening) || all.some(function (entry) { return entry.after === id; });
       var refused = Boolean(opening && opening.state === "refused");
-      document.getElementById("queued-missing").hidden = Boolean(opening);
+      document.getElementById("queued-missing").hidden = known;
       document.getElementById("queued-refused").hidden = !refused;
       // Once its completion is queued, no more output: production would refuse it after.
       var completing = all.some(function (entry) {
         return entry.after === id && entry.state !== "refused" && /\/complete$/.test(entry.action);
       });
-      document.getElementById("queued-forms").hidden = !opening || refused || completing;
+      document.getElementById("queued-forms").hidden = !known || refused || completing;
       document.getElementById("queued-completing").hidden = !completing || refused;
-      if (opening) describeQueued(opening, all);
+      if (known) describeQueued(opening || { id: id, fields: [] }, all);
     });
   }
 
