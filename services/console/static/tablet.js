@@ -302,6 +302,8 @@
     var intro = document.getElementById("queued-batch");
     intro.dataset.intro = intro.textContent;
     if (queuedId) queuedForms(queuedId);
+    var language = document.getElementById("language"); // the other language, same batch
+    if (language) language.href = language.href.split("#")[0] + location.hash;
     window.addEventListener("hashchange", function () { location.reload(); });
   }
 
