@@ -338,9 +338,8 @@ def test_offline_a_batch_is_opened_recorded_and_completed_then_applied_once_in_o
     reopened_offline(page)
     wait_for("the queue read back", lambda: waiting(page) == "4" or None)
     shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
-    assert (
-        page.driver.find_element(By.ID, "language").get_attribute("href").endswith(f"#{batch_id}")
-    ), "the English page of the same batch"
+    switch = str(page.driver.find_element(By.ID, "language").get_attribute("href"))
+    assert switch.endswith(f"#{batch_id}"), "the English page of the same batch"
     shows(
         page, "#queued-completing", "Penyelesaian batch ini menunggu di antrean, sesudah hasilnya."
     )
