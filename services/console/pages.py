@@ -1,5 +1,5 @@
 """The console's pages: sign-in and sign-out, the home page, and the pages of each role
-(qc.py: the QC officer's).
+(qc.py: the QC officer's; master.py, imports.py, permits.py: the Kanwil's master data).
 
 Every route is under the router's CSRF check (sessions.check_csrf): an unsafe request without
 its session's token never reaches a route. Pages are for people, not part of the OpenAPI
@@ -11,7 +11,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import gallery, identities, ops, qc, recall, receipts, tablet
+from services.console import (
+    gallery,
+    identities,
+    imports,
+    master,
+    ops,
+    permits,
+    qc,
+    recall,
+    receipts,
+    tablet,
+)
 from services.console.db import SessionRow, Tokens
 from services.console.sessions import (
     COOKIE,
@@ -37,6 +48,9 @@ for pages_of_a_role in (
     tablet,
     identities,
     ops,
+    imports,
+    master,
+    permits,
 ):  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303

@@ -5,7 +5,9 @@ from services.console.words import (
     common,
     gallery,
     identities,
+    master,
     ops,
+    permits,
     qc,
     recall,
     receipts,
@@ -22,4 +24,6 @@ AREAS: tuple[Words, ...] = (
     receipts.WORDS,
     identities.WORDS,
     ops.WORDS,
+    master.WORDS,
+    permits.WORDS,
 )
