@@ -201,6 +201,17 @@ async def _products(console: Console, token: str, workshop_code: str) -> dict[st
     }
 
 
+@router.get("/tablet/queued-batch")
+async def queued_batch_page(request: Request, tablet: Tablet, console: ConsoleDep) -> Response:
+    """The page of a batch opened offline, still in the tablet's queue (its id after the `#`,
+    read by static/tablet.js): its output and completion are queued after its opening. Kept by
+    the service worker while online, so it opens without the network; production has not heard
+    of the batch yet, so everything it shows comes from the queue and the workshop's products."""
+    token = await access_token(console, tablet)
+    products = await _products(console, token, tablet.claims.workshop or "")
+    return render(request, "tablet_queued.html", products=products, new_id=uuid4())
+
+
 # ------------------------------------------------------------------ one batch
 
 

@@ -93,6 +93,8 @@ async def test_the_kanwil_holds_a_lot_recalls_it_and_downloads_its_report(
 
     report = await eventually("the lot held in trace's report", held_in_trace)
     assert "Belum ada yang terjual dari lot ini." in report
+    assert report.count('data-preparing="Menyiapkan laporan 4 barang…"') == 2, "CSV and XLSX"
+    assert '<script src="/static/download.js" defer></script>' in report
     csv = await kanwil.http.get(f"/kanwil/lots/{lot}/recall-report/download?format=csv")
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
@@ -100,6 +102,8 @@ async def test_the_kanwil_holds_a_lot_recalls_it_and_downloads_its_report(
     assert csv.text.splitlines()[0].startswith("where,quantity,serial")
     xlsx = await kanwil.http.get(f"/kanwil/lots/{lot}/recall-report/download?format=xlsx")
     assert xlsx.content[:2] == b"PK", "a zip: an XLSX workbook"
+    for answer in (csv, xlsx):  # the page's progress bar counts against it
+        assert answer.headers["content-length"] == str(len(answer.content))
 
 
 async def test_the_report_of_an_unknown_lot_is_a_404_page(kanwil: Browser) -> None:

@@ -180,10 +180,16 @@ async def test_a_day_at_the_tablet_open_record_twice_the_same_submission_complet
     shown = (await tablet.http.get(path)).text
     assert str(batch["lot_code"]) in shown
     assert f'href="{path}/labels.pdf"' in shown
+    assert 'data-preparing="Menyiapkan 4 label…"' in shown, "the words while production works"
+    assert '<script src="/static/download.js" defer></script>' in shown
 
     labels = await tablet.http.get(f"{path}/labels.pdf")
     assert labels.status_code == 200
     assert labels.headers["content-type"] == "application/pdf"
+    assert labels.headers["content-disposition"].endswith(
+        f'filename="labels-{batch["lot_code"]}.pdf"'
+    )
+    assert labels.headers["content-length"] == str(len(labels.content)), "for the progress bar"
     assert labels.content.startswith(b"%PDF")
 
 
@@ -266,7 +272,7 @@ async def test_every_tablet_form_is_queued_by_the_static_script_with_an_id_of_it
 ) -> None:
     batch_id = str(uuid4())
     await post_form(tablet, "/tablet", "/tablet/batches", batch_id=batch_id, sku=SHOES)
-    for path in ("/tablet", f"/tablet/batches/{batch_id}"):
+    for path in ("/tablet", "/tablet/queued-batch", f"/tablet/batches/{batch_id}"):
         page = await tablet.http.get(path)
         assert '<script src="/static/tablet.js" defer></script>' in page.text
         assert "<script>" not in page.text  # the content security policy allows no inline script
@@ -299,3 +305,23 @@ async def test_a_conflict_with_production_is_passed_on_as_a_409_said_at_the_top(
     assert late.status_code == 409
     assert "output can no longer be added" in error_of(late.text, "form")
     assert (await production_batch(system, batch_id))["quantity"] == 3
+
+
+async def test_a_batch_opened_offline_has_a_page_of_its_own_whose_forms_follow_its_opening(
+    system: ConsoleSystem, tablet: Browser
+) -> None:
+    """The page the worker keeps for every queued batch: the workshop's products to name it by,
+    its output and completion forms addressed by tablet.js to the id after the `#`."""
+    listed = (await tablet.http.get("/tablet")).text
+    assert 'data-offline-page="/tablet/queued-batch#{id}"' in listed, "where an offline open goes"
+    page = await tablet.http.get("/tablet/queued-batch")
+    assert page.status_code == 200, page.text
+    assert 'data-action="/tablet/batches/{id}/output"' in page.text
+    assert 'data-action="/tablet/batches/{id}/complete"' in page.text
+    products = page.text.split('<template id="queued-products">', 1)[1].split("</template>", 1)[0]
+    assert f'<option value="{SHOES}" data-unit="pair">' in products
+    assert "KYU-MJT-HPL" not in products, "another workshop's product"
+    assert 'data-blocked="Batchnya tidak dibuka' in page.text, "why its output is not sent"
+    async with system.browser() as other:
+        await other.sign_in(system.principal("kanwil_admin"))
+        assert (await other.http.get("/tablet/queued-batch")).status_code == 403

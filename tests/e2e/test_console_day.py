@@ -306,3 +306,5 @@ def test_the_kanwil_recalls_the_lot_and_downloads_the_report_naming_the_buyer(
     )
     assert BUYER in csv
     assert day.passed[0] in csv
+    page.click("#download-xlsx")  # download.js: the workbook saved under trace's name for it
+    shows(page, "#download-xlsx-status", f"Tersimpan: recall-{day.lot_code}.xlsx.")

@@ -2,8 +2,11 @@
 it with the shoe workshop's terminal credentials; it opens a batch of shoes, records output and
 completes it; then, with the network taken away, it queues three outputs in IndexedDB, the page
 is closed and opened again (from the service worker's cache), the network comes back, and
-production has each output exactly once, the queue shown empty. Every page at phone and tablet
-widths (screenshots under test-output/screenshots/) and through axe-core."""
+production has each output exactly once, the queue shown empty. A batch opened offline gets a
+page of its own from the queue, its output and completion queued after the opening and applied
+once when the network comes back; a refused opening refuses them too. The label sheet downloads
+with its progress beside the link. Every page at phone and tablet widths (screenshots under
+test-output/screenshots/) and through axe-core."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,7 @@ SHOES = "FTW-SPT-OLR"
 SCREENS = {"phone": PHONE, "tablet": TABLET}
 OFFLINE = {"offline": True, "latency": 0, "download_throughput": 0, "upload_throughput": 0}
 ONLINE = {"offline": False, "latency": 0, "download_throughput": -1, "upload_throughput": -1}
+SLOW = ONLINE | {"download_throughput": 2048}  # bytes a second: a label sheet takes a while
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +175,31 @@ def test_the_tablet_is_enrolled_opens_a_batch_of_shoes_records_output_and_comple
     labels = page.driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "fetch(document.getElementById('labels').href)"
-        ".then(r => done([r.status, r.headers.get('content-type')]), e => done([0, String(e)]));"
+        ".then(r => done([r.status, r.headers.get('content-type'),"
+        " r.headers.get('content-length')]), e => done([0, String(e), null]));"
     )
-    assert labels == [200, "application/pdf"]
+    assert labels[:2] == [200, "application/pdf"]
+    page.driver.set_network_conditions(**SLOW)  # download.js: its progress beside the link
+    page.click("#labels")
+    bar = wait_for("the progress bar", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status progress"))[0]  # fmt: skip
+    assert bar.get_attribute("max") == labels[2], "counted against the Content-Length"
+    wait_for("the sheet saved", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status[data-state=saved]") or None)  # fmt: skip
+    page.driver.set_network_conditions(**ONLINE)
+    assert page.text("#labels-status") == f"Tersimpan: labels-{lot}.pdf."
+    assert page.driver.find_element(By.ID, "labels-status").get_attribute("aria-live") == "polite"
     shown(page, "tablet-completed", output_dir)
+    page.driver.execute_script(  # a sheet the console cannot give: said beside the link
+        "document.getElementById('labels').href = arguments[0]",
+        "/tablet/batches/00000000-0000-4000-8000-000000000000/labels.pdf",
+    )
+    page.click("#labels")
+    wait_for("the refusal said", lambda: page.driver.find_elements(
+        By.CSS_SELECTOR, "#labels-status[data-state=failed]") or None)  # fmt: skip
+    assert page.text("#labels-status").startswith("Berkas tidak dapat diunduh (HTTP 404)."), (
+        page.text("#labels-status")
+    )
 
 
 def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
@@ -240,3 +265,118 @@ def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
     assert page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li") == []
     assert batch_of(api, batch_id)["quantity"] == 12
     shown(page, "tablet-back-online", output_dir)
+
+
+def kept_for_offline(page: Page, path: str) -> bool:
+    """Whether the tablet's cache holds `path` (tablet.js keeps it while online)."""
+    return bool(
+        page.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "caches.match(arguments[0], {ignoreVary: true})"
+            ".then(r => done(Boolean(r)), () => done(false));",
+            path,
+        )
+    )
+
+
+def opened_offline(page: Page, sku: str) -> str:
+    """Open a batch of `sku` with the network away: the page of the queued batch, its id."""
+    page.driver.get(page.driver.current_url.split("/tablet", 1)[0] + "/tablet")
+    wait_for("the queue shown", lambda: waiting(page) is not None or None)
+    wait_for("the queued batch's page kept", lambda: kept_for_offline(page, "/tablet/queued-batch")
+             or None)  # fmt: skip
+    page.driver.set_network_conditions(**OFFLINE)
+    wait_for("the page offline", lambda: page.driver.execute_script(
+        "return navigator.onLine === false") or None)  # fmt: skip
+    page.driver.execute_script(  # what the select offers, or (to be refused) another's product
+        "const select = document.getElementById('sku'); select.options[0].value = arguments[0];"
+        "select.selectedIndex = 0;",
+        sku,
+    )
+    page.click("#submit-open")
+    wait_for("the queued batch's page", lambda: "/tablet/queued-batch#" in page.driver.current_url
+             or None)  # fmt: skip
+    queue_shows(page, 1)
+    return str(page.driver.current_url.rsplit("#", 1)[1])
+
+
+def reopened_offline(page: Page) -> None:
+    """Close the page and open it again in a new tab, the network still away."""
+    url = page.driver.current_url
+    first = page.driver.current_window_handle
+    page.driver.switch_to.new_window("tab")
+    again = page.driver.current_window_handle
+    page.driver.switch_to.window(first)
+    page.driver.close()
+    page.driver.switch_to.window(again)
+    page.driver.set_network_conditions(**OFFLINE)
+    page.driver.get(url)
+
+
+def test_offline_a_batch_is_opened_recorded_and_completed_then_applied_once_in_order(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    batch_id = opened_offline(page, SHOES)
+    shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
+    record(page, 3, "WB-CN7Q2")
+    queue_shows(page, 2)
+    record(page, 4, "WB-CN8R3")
+    queue_shows(page, 3)
+    wait_for("what was recorded, counted", lambda: page.text("#queued-batch").endswith(
+        "7 pair dicatat, menunggu dikirim.") or None)  # fmt: skip
+    shown(page, "tablet-queued-batch", output_dir)
+    page.click("#submit-complete")
+    queue_shows(page, 4)
+    assert not page.driver.find_element(By.ID, "record-output").is_displayed(), "completed"
+    assert batch_of(api, batch_id) is None, "nothing reached production offline"
+
+    reopened_offline(page)
+    wait_for("the queue read back", lambda: waiting(page) == "4" or None)
+    shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
+    switch = str(page.driver.find_element(By.ID, "language").get_attribute("href"))
+    assert switch.endswith(f"#{batch_id}"), "the English page of the same batch"
+    shows(
+        page, "#queued-completing", "Penyelesaian batch ini menunggu di antrean, sesudah hasilnya."
+    )
+
+    page.driver.set_network_conditions(**ONLINE)
+    wait_for("the batch's own page", lambda: page.driver.current_url.endswith(
+        f"/tablet/batches/{batch_id}") or None, timeout_s=60)  # fmt: skip
+    shows(page, "#batch-status", "selesai")
+    wait_for("the queue shown", lambda: waiting(page) == "0" or None)
+    assert page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li") == [], "sent, then gone"
+    batch = batch_of(api, batch_id)
+    assert (batch["status"], batch["quantity"]) == ("completed", 7), "each applied exactly once"
+    assert page.text("#batch-quantity") == "7 pair"
+
+
+def test_offline_an_opening_refused_refuses_what_was_queued_for_its_batch(
+    browser: Browser,
+    system: ServiceSet,
+    credentials: DevCredentials,
+    api: Jejak,
+    output_dir: Path,
+) -> None:
+    page = enrolled(browser, system, credentials)
+    batch_id = opened_offline(page, "KYU-MJT-HPL")  # the furniture workshop's product
+    record(page, 2, "WB-CN7Q2")
+    queue_shows(page, 2)
+
+    page.driver.set_network_conditions(**ONLINE)
+    wait_for("both refused", lambda: len(page.driver.find_elements(
+        By.CSS_SELECTOR, "#queue-list li.refused")) == 2 or None, timeout_s=60)  # fmt: skip
+    opening, output = (item.text for item in page.driver.find_elements(
+        By.CSS_SELECTOR, "#queue-list li.refused"))  # fmt: skip
+    assert opening.startswith("ditolak Buka batch"), opening
+    assert "Batchnya tidak dibuka: pembukaannya ditolak" in output, output
+    wait_for("the page says so", lambda: page.driver.find_element(
+        By.ID, "queued-refused").is_displayed() or None)  # fmt: skip
+    assert not page.driver.find_element(By.ID, "record-output").is_displayed()
+    assert batch_of(api, batch_id) is None
+    assert waiting(page) == "0"
+    shown(page, "tablet-queued-refused", output_dir)

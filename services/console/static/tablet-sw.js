@@ -3,7 +3,9 @@
 // kept in the cache for when it does not. Submissions (POST) are not its business: the page's
 // queue (tablet.js) keeps them. Label sheets are only ever fetched live.
 var CACHE = "jejak-tablet-v1";
-var STATIC = ["/static/console.css", "/static/tablet.js", "/static/vendor/htmx.min.js"];
+var STATIC = [
+  "/static/console.css", "/static/tablet.js", "/static/download.js", "/static/vendor/htmx.min.js",
+];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(STATIC); })

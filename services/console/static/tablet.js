@@ -70,8 +70,10 @@
     });
     var id = clientId ? clientId.value : newId();
     var next = form.dataset.next ? form.dataset.next.replace("{id}", id) : null;
+    var page = form.dataset.offlinePage ? form.dataset.offlinePage.replace("{id}", id) : null;
     return {
-      id: id, created: Date.now(), action: form.action, fields: fields, next: next,
+      id: id, created: Date.now(), action: form.action, fields: fields, next: next, page: page,
+      after: form.dataset.after || null, // the queued opening of its batch, sent before it
       label: form.dataset.label + (summary.length ? ": " + summary.join(" · ") : ""),
       state: "waiting", reason: "",
     };
@@ -98,6 +100,16 @@
     }, function () { return null; }); // no network
   }
 
+  // An entry for a batch opened offline whose opening production refused is refused too,
+  // never sent (its batch does not exist; the id is the tablet's own, so it cannot be
+  // another's). The queue is sent in order, so the opening was answered before it.
+  function blocked(entry, all) {
+    var opening = entry.after && all.filter(function (e) { return e.id === entry.after; })[0];
+    if (!opening || opening.state !== "refused") return null;
+    var section = document.getElementById("queue");
+    return Promise.resolve({ state: "refused", reason: section ? section.dataset.blocked : "" });
+  }
+
   function flushAll(justMade) {
     if (flushing) return Promise.resolve();
     flushing = true;
@@ -107,7 +119,7 @@
       return waiting.reduce(function (previous, entry) {
         return previous.then(function (stopped) {
           if (stopped || !navigator.onLine) return true;
-          return send(entry).then(function (outcome) {
+          return (blocked(entry, all) || send(entry)).then(function (outcome) {
             if (outcome === null) return true; // keep the order: the rest waits too
             entry.state = outcome.state;
             entry.reason = outcome.reason;
@@ -121,8 +133,9 @@
     }).then(function () {
       var mine = sent.filter(function (entry) { return entry.id === justMade; })[0];
       if (mine && mine.next) { location.assign(mine.next); return; }
+      if (queuedBatch()) return queuedPage(justMade);
       if (sent.length) return refreshed();
-      return show();
+      return show().then(function () { return offlinePageOf(justMade); });
     });
   }
 
@@ -131,6 +144,75 @@
       return navigator.locks.request("jejak-tablet-queue", function () { return flushAll(justMade); });
     }
     return flushAll(justMade);
+  }
+
+  // A batch just opened while the network is away: its page of its own, from the queue.
+  function offlinePageOf(justMade) {
+    if (!justMade) return null;
+    return entries().then(function (all) {
+      var mine = all.filter(function (entry) { return entry.id === justMade; })[0];
+      if (mine && mine.page && mine.state === "waiting") location.assign(mine.page);
+    });
+  }
+
+  // ---------------------------------------------------------------- a queued batch's page
+  // The batch's id is after the # of /tablet/queued-batch (the page the worker keeps is one for
+  // every queued batch). Its forms are queued after the opening; once production has the
+  // batch, its real page takes over.
+  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  function queuedBatch() {
+    if (!document.getElementById("queued-batch")) return null;
+    var id = decodeURIComponent(location.hash.slice(1));
+    return UUID.test(id) ? id : "";
+  }
+
+  function queuedForms(id) {
+    Array.prototype.forEach.call(document.querySelectorAll("#queued-forms form"), function (form) {
+      form.action = form.dataset.action.replace("{id}", id);
+      form.dataset.after = id;
+    });
+  }
+
+  function queuedPage() {
+    var id = queuedBatch();
+    return show().then(entries).then(function (all) {
+      var opening = all.filter(function (entry) { return entry.id === id; })[0];
+      if (id && (!opening || opening.state === "sent") && navigator.onLine) {
+        location.replace("/tablet/batches/" + id); // production has it (or says why not)
+        return;
+      }
+      // Its opening sent (and gone from the queue) while output for it still waits: known.
+      var known = Boolean(opening) || all.some(function (entry) { return entry.after === id; });
+      var refused = Boolean(opening && opening.state === "refused");
+      document.getElementById("queued-missing").hidden = known;
+      document.getElementById("queued-refused").hidden = !refused;
+      // Once its completion is queued, no more output: production would refuse it after.
+      var completing = all.some(function (entry) {
+        return entry.after === id && entry.state !== "refused" && /\/complete$/.test(entry.action);
+      });
+      document.getElementById("queued-forms").hidden = !known || refused || completing;
+      document.getElementById("queued-completing").hidden = !completing || refused;
+      if (known) describeQueued(opening || { id: id, fields: [] }, all);
+    });
+  }
+
+  function describeQueued(opening, all) {
+    var sku = opening.fields.filter(function (field) { return field[0] === "sku"; })[0];
+    var product = sku && document.getElementById("queued-products").content
+      .querySelector('option[value="' + CSS.escape(sku[1]) + '"]');
+    var title = document.getElementById("queued-title");
+    if (product) title.textContent = title.dataset.title.replace("{name}", product.textContent);
+    document.getElementById("queued-dates").hidden = !(product && product.hasAttribute("data-dated"));
+    var made = all.filter(function (entry) {
+      return entry.after === opening.id && entry.state !== "refused";
+    }).reduce(function (sum, entry) {
+      var quantity = entry.fields.filter(function (field) { return field[0] === "quantity"; })[0];
+      return sum + (quantity ? Number(quantity[1]) || 0 : 0);
+    }, 0);
+    var line = document.getElementById("queued-batch");
+    var unit = product ? " " + product.dataset.unit : "";
+    line.textContent = line.dataset.intro + " " + line.dataset.recorded.replace("{count}", made + unit);
   }
 
   // The page's facts again (the batch's quantity, the lists) after something was sent.
@@ -165,6 +247,12 @@
           reason.textContent = " — " + entry.reason;
           item.append(reason);
         }
+        if (entry.page && entry.state === "waiting" && entry.page !== location.pathname + location.hash) {
+          var page = document.createElement("a");
+          page.href = entry.page;
+          page.textContent = section.dataset.page;
+          item.append(" ", page);
+        }
         if (entry.state === "refused") {
           var button = document.createElement("button");
           button.type = "button";
@@ -186,7 +274,8 @@
     if (!("serviceWorker" in navigator)) return;
     navigator.serviceWorker.register("/static/tablet-sw.js", { scope: "/tablet" });
     if (navigator.onLine && window.caches) { // this page and the list, as they are now
-      caches.open(CACHE).then(function (cache) { return cache.addAll([location.pathname, "/tablet"]); })
+      var kept = [location.pathname, "/tablet", "/tablet/queued-batch"];
+      caches.open(CACHE).then(function (cache) { return cache.addAll(kept); })
         .catch(function () { return null; });
     }
   }
@@ -207,6 +296,16 @@
   });
   window.addEventListener("online", function () { flush(null); });
   window.addEventListener("offline", show);
+
+  var queuedId = queuedBatch();
+  if (queuedId !== null) {
+    var intro = document.getElementById("queued-batch");
+    intro.dataset.intro = intro.textContent;
+    if (queuedId) queuedForms(queuedId);
+    var language = document.getElementById("language"); // the other language, same batch
+    if (language) language.href = language.href.split("#")[0] + location.hash;
+    window.addEventListener("hashchange", function () { location.reload(); });
+  }
 
   // Opening a page: what was delivered before was shown then; the rest is sent now.
   entries().then(function (all) {

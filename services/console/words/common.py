@@ -162,4 +162,20 @@ WORDS: Words = {
         "Daftarkan tablet",
         "Enrol a tablet",
     ),
+    "download.receiving": (
+        "Mengunduh berkas…",
+        "Downloading the file…",
+    ),
+    "download.saved": (
+        "Tersimpan: {name}.",
+        "Saved: {name}.",
+    ),
+    "download.failed": (
+        "Berkas tidak dapat diunduh (HTTP {status}).",
+        "The file could not be downloaded (HTTP {status}).",
+    ),
+    "download.offline": (
+        "Berkas tidak dapat diunduh: tidak ada jaringan atau layanan tidak menjawab. Coba lagi.",
+        "The file could not be downloaded: no network, or the service did not answer. Try again.",
+    ),
 }

@@ -107,6 +107,10 @@ WORDS: Words = {
         "Unduh CSV",
         "Download CSV",
     ),
+    "report.preparing": (
+        "Menyiapkan laporan {count} barang…",
+        "Preparing the report of {count} items…",
+    ),
     "report.xlsx": (
         "Unduh XLSX",
         "Download XLSX",

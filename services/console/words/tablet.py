@@ -81,6 +81,37 @@ WORDS: Words = {
         "Kembali ke batch hari ini",
         "Back to today's batches",
     ),
+    "tablet.queued.title": (
+        "Batch dalam antrean",
+        "A queued batch",
+    ),
+    "tablet.queued.product": (
+        "{name} (dalam antrean)",
+        "{name} (queued)",
+    ),
+    "tablet.queued.intro": (
+        "Batch ini dibuka tanpa jaringan dan menunggu di antrean. Hasil dan penyelesaian yang "
+        "dicatat di sini dikirim sesudah pembukaannya, berurutan.",
+        "This batch was opened without the network and waits in the queue. Output and the "
+        "completion recorded here are sent after its opening, in order.",
+    ),
+    "tablet.queued.recorded": (
+        "{count} dicatat, menunggu dikirim.",
+        "{count} recorded, waiting to be sent.",
+    ),
+    "tablet.queued.missing": (
+        "Batch ini tidak ada di antrean tablet ini.",
+        "This batch is not in this tablet's queue.",
+    ),
+    "tablet.queued.completing": (
+        "Penyelesaian batch ini menunggu di antrean, sesudah hasilnya.",
+        "The completion of this batch waits in the queue, after its output.",
+    ),
+    "tablet.queued.refused": (
+        "Pembukaan batch ini ditolak (alasannya di antrean): yang dicatat untuknya tidak dikirim.",
+        "Opening this batch was refused (the reason is in the queue): what was recorded for it "
+        "is not sent.",
+    ),
     "tablet.status": (
         "Status",
         "Status",
@@ -137,6 +168,10 @@ WORDS: Words = {
         "Cetak lembar label (PDF)",
         "Print the label sheet (PDF)",
     ),
+    "tablet.labels.preparing": (
+        "Menyiapkan {count} label…",
+        "Preparing {count} labels…",
+    ),
     "tablet.labels.not_yet": (
         "Label baru ada setelah batch selesai.",
         "Labels exist once the batch is completed.",
@@ -176,6 +211,14 @@ WORDS: Words = {
     "queue.refused": (
         "ditolak",
         "refused",
+    ),
+    "queue.blocked": (
+        "Batchnya tidak dibuka: pembukaannya ditolak, jadi ini tidak dikirim.",
+        "Its batch was not opened: the opening was refused, so this was not sent.",
+    ),
+    "queue.page": (
+        "Buka halamannya",
+        "Open its page",
     ),
     "queue.remove": (
         "Hapus",
