@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import gallery, qc, recall, receipts, tablet
+from services.console import gallery, kanwil, qc, recall, receipts, tablet, upt
 from services.console.sessions import (
     COOKIE,
     BrowserSessionDep,
@@ -26,7 +26,8 @@ from services.console.upstream import SignInRefused
 from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-for pages_of_a_role in (qc, gallery, receipts, recall, tablet):  # all under the same CSRF check
+PAGES = (qc, gallery, receipts, recall, tablet, kanwil, upt)
+for pages_of_a_role in PAGES:  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303
 

@@ -1,7 +1,7 @@
 """The console's words by area of the console, one module each (each page module's words
 beside its own kind); i18n.py joins them. A key belongs to one area only."""
 
-from services.console.words import common, gallery, qc, recall, receipts, tablet
+from services.console.words import common, gallery, kanwil, qc, recall, receipts, tablet, upt
 from services.console.words.kinds import Words
 
 AREAS: tuple[Words, ...] = (
@@ -11,4 +11,6 @@ AREAS: tuple[Words, ...] = (
     gallery.WORDS,
     recall.WORDS,
     receipts.WORDS,
+    kanwil.WORDS,
+    upt.WORDS,
 )
