@@ -16,6 +16,12 @@ class Pager:
     offset: int
     limit: int
     total: int
+    counted: bool = True  # False: a list without a total (production's), known to this page
+
+    @classmethod
+    def uncounted(cls, offset: int, limit: int, more: bool) -> "Pager":
+        """A list asked for one item more than a page: whether there is a next page."""
+        return cls(offset, limit, offset + limit + (1 if more else 0), counted=False)
 
     @classmethod
     def of(cls, page: dict[str, object], offset: int, limit: int) -> "Pager":

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from services.console.paging import Offset, Pager
 from services.console.recall import Hold, report_file, report_of
-from services.console.sessions import ConsoleDep, Person, access_token, is_htmx, role
+from services.console.sessions import Console, ConsoleDep, Person, access_token, is_htmx, role
 from services.console.stock import stock_view
 from services.console.upstream import NotFound
 from services.console.views import render
@@ -30,7 +30,7 @@ UPT_REPORT: dict[str, Any] = {
     "back": "/upt/recalls",
     "back_word": "upt.recalls.back",
 }
-InspectionStatus = Literal["pending", "signed_off"]
+BatchTab = Literal["open", "pending", "signed_off"]  # production's open ones, then QC's
 
 
 @router.get("/upt/stock")
@@ -65,17 +65,34 @@ async def inspections(
     request: Request,
     person: Admin,
     console: ConsoleDep,
-    status: InspectionStatus = "pending",
+    status: BatchTab = "open",
     offset: Offset = 0,
 ) -> Response:
-    """The UPT's batches as QC has them: waiting for QC (oldest first) or signed off."""
+    """The UPT's batches: open at its workshops (production's, the latest first), waiting for
+    QC (quality's, oldest first) or signed off."""
     token = await access_token(console, person)
+    if status == "open":
+        items, pager = await _open_batches(console, token, offset)
+    else:
+        items, pager = await _inspections(console, token, status, offset)
+    return render(request, "upt_inspections.html", items=items, pager=pager, status=status)
+
+
+async def _open_batches(console: Console, token: str, offset: int) -> tuple[list[Any], Pager]:
+    """Production lists without a total: one more than a page says there is a next one."""
+    listed = await console.upstream.get(
+        "production", "/batches", token, status="open", limit=LIST_PAGE + 1, offset=offset
+    )
+    return listed[:LIST_PAGE], Pager.uncounted(offset, LIST_PAGE, len(listed) > LIST_PAGE)
+
+
+async def _inspections(
+    console: Console, token: str, status: str, offset: int
+) -> tuple[list[Any], Pager]:
     page = await console.upstream.get(
         "quality", "/inspections", token, status=status, limit=LIST_PAGE, offset=offset
     )
-    pager = Pager.of(page, offset, LIST_PAGE)
-    context = {"items": page["items"], "pager": pager, "status": status}
-    return render(request, "upt_inspections.html", **context)
+    return page["items"], Pager.of(page, offset, LIST_PAGE)
 
 
 @router.get("/upt/batches/{batch_id}")

@@ -88,12 +88,12 @@ async def test_the_upts_batches_wait_for_qc_then_show_their_sign_off_and_not_ano
     signed = await made_and_signed_off(system, quantity=2)
 
     async def pending() -> str:
-        page = (await cilegon.http.get("/upt/inspections")).text
+        page = (await cilegon.http.get("/upt/inspections?status=pending")).text
         return page if waiting.lot_code in page else ""
 
     queue = await eventually("the batch waiting for QC", pending)
     done = (await cilegon.http.get("/upt/inspections?status=signed_off")).text
-    elsewhere = (await rangkas.http.get("/upt/inspections")).text
+    elsewhere = (await rangkas.http.get("/upt/inspections?status=pending")).text
     elsewhere_done = (await rangkas.http.get("/upt/inspections?status=signed_off")).text
 
     assert signed.lot_code not in queue
@@ -102,6 +102,35 @@ async def test_the_upts_batches_wait_for_qc_then_show_their_sign_off_and_not_ano
     assert "QC-CLG-" in done, "the officer's code, never a name"
     assert waiting.lot_code not in elsewhere + elsewhere_done
     assert signed.lot_code not in elsewhere + elsewhere_done
+
+
+async def opened(system: ConsoleSystem) -> str:
+    body = {"batch_id": str(uuid4()), "workshop_code": "CLG-SPT", "sku": SHOES}
+    answer = await system.call("production", "POST", "/batches", body, **TERMINAL)
+    assert answer.is_success, answer.text
+    return str(body["batch_id"])
+
+
+async def test_the_open_batches_are_the_upts_own_workshops_a_page_at_a_time(
+    system: ConsoleSystem, cilegon: Browser, rangkas: Browser
+) -> None:
+    batch_ids = [await opened(system) for _ in range(21)]
+
+    first = (await cilegon.http.get("/upt/inspections")).text
+    second = (await cilegon.http.get("/upt/inspections?status=open&offset=20")).text
+    elsewhere = (await rangkas.http.get("/upt/inspections?status=open")).text
+    listed = await system.call("production", "GET", "/batches", role="upt_admin", upt="RKB")
+
+    shown = [batch_id for batch_id in batch_ids if f'id="batch-{batch_id}"' in first + second]
+    assert first.count('<li class="card inspection"') == 20
+    assert second.count('<li class="card inspection"') == 1
+    assert sorted(shown) == sorted(batch_ids), "each once, the latest opened first"
+    assert f'id="batch-{batch_ids[-1]}"' in first
+    assert 'rel="next" href="/upt/inspections?status=open&amp;offset=20"' in first
+    assert 'rel="next"' not in second
+    assert "CLG-SPT" not in elsewhere
+    assert listed.status_code == 200
+    assert {batch["workshop_code"] for batch in listed.json()} <= {"RKB-KYU"}
 
 
 async def test_a_batch_made_at_the_tablet_is_shown_with_its_inspection_to_its_upt_alone(

@@ -48,6 +48,10 @@ WORDS: Words = {
         "{count} baris stok",
         "{count} stock lines",
     ),
+    "stock.of": (
+        "Stok produk UPT {upt}",
+        "Stock of UPT {upt}'s products",
+    ),
     "stock.maker_unknown": (
         "Produk yang belum ada di katalog",
         "Products not in the catalogue yet",

@@ -74,12 +74,17 @@ WORDS: Words = {
         "Batches and inspections",
     ),
     "upt.batches.intro": (
-        "Batch yang selesai di bengkel UPT, sebagaimana QC mencatatnya.",
-        "The batches completed in the UPT's workshops, as QC has them.",
+        "Batch di bengkel UPT: yang masih terbuka, lalu yang selesai sebagaimana QC mencatatnya.",
+        "The batches of the UPT's workshops: those still open, then the completed ones as QC "
+        "has them.",
     ),
     "upt.batches.which": (
         "Batch menurut pemeriksaan",
         "Batches by inspection",
+    ),
+    "upt.batches.open": (
+        "Di bengkel",
+        "At the workshops",
     ),
     "upt.batches.pending": (
         "Menunggu QC",
@@ -108,6 +113,10 @@ WORDS: Words = {
     "upt.batch.open": (
         "Buka batch lot {lot}",
         "Open the batch of lot {lot}",
+    ),
+    "upt.batch.open_at": (
+        "Buka batch {sku} di bengkel {workshop}",
+        "Open the batch of {sku} at workshop {workshop}",
     ),
     "upt.batch.title": (
         "Batch",
