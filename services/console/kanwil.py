@@ -93,4 +93,16 @@ async def _lineage(console: Console, token: str, code: str, offset: int) -> Line
     report = await report_of(console, token, lot_code)
     page = await console.upstream.get("quality", "/holds", token, lot=lot_code, limit=100)
     holds = [Hold.model_validate(item) for item in page["items"]]
-    return lineage(document, report, holds, offset)
+    return lineage(document, report, holds, await _inspection(console, token, lot_code), offset)
+
+
+async def _inspection(console: Console, token: str, lot_code: str) -> dict[str, Any] | None:
+    """Quality's inspection of the lot, signed off or still waiting (a lot is one batch's)."""
+    for status in ("signed_off", "pending"):
+        page = await console.upstream.get(
+            "quality", "/inspections", token, status=status, lot=lot_code, limit=1
+        )
+        if page["items"]:
+            found: dict[str, Any] = page["items"][0]
+            return found
+    return None

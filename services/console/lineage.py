@@ -5,7 +5,8 @@ codes, a food lot's permits) and where it went (stores, transfers, sales with th
 reference and the order, returns, holds and recalls; every unit and where it is now).
 
 Pure shaping here; the route (kanwil.py) fetches. Trace records no batch, no worker codes and
-no QC officer: the page shows what trace has and invents nothing.
+no QC officer: the batch and the officer's code come from quality's inspection of the lot;
+worker codes no service answers with, so the page shows none and invents nothing.
 """
 
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,7 @@ class Lineage:
     pager: Pager
     report: Report
     holds: list[Hold]
+    inspection: Mapping[str, Any] | None  # quality's, of the lot: its batch and officer
 
     @property
     def is_unit(self) -> bool:
@@ -87,9 +89,15 @@ def units_of(report: Report, serial: str | None) -> list[ReportLine]:
     return [line for line in report.lines if line.serial == serial]
 
 
-def lineage(document: Mapping[str, Any], report: Report, holds: list[Hold], offset: int) -> Lineage:
+def lineage(
+    document: Mapping[str, Any],
+    report: Report,
+    holds: list[Hold],
+    inspection: Mapping[str, Any] | None,
+    offset: int,
+) -> Lineage:
     backwards, forwards = split_timeline(document.get("timeline", []))
     units = units_of(report, document.get("serial"))
     pager = Pager(offset, UNITS_PAGE, len(units))
     shown = units[offset : offset + UNITS_PAGE]
-    return Lineage(document, backwards, forwards, shown, pager, report, holds)
+    return Lineage(document, backwards, forwards, shown, pager, report, holds, inspection)

@@ -136,13 +136,16 @@ async def list_inspections(
     paging: PagingDep,
     status: Literal["pending", "signed_off"] = "pending",
     upt: str | None = None,
+    lot: str | None = None,
 ) -> Page[InspectionView]:
     """Inspections, oldest received first (first in line): the caller's UPT's (a Kanwil's:
-    any, or one UPT's), a page at a time. Signed-off ones list their sign-offs too, read for
-    the whole page at once."""
+    any, or one UPT's), a page at a time; `lot`: the inspection of that lot (a lineage's QC
+    step). Signed-off ones list their sign-offs too, read for the whole page at once."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
     query = select(InspectionRow).where(InspectionRow.status == status)
+    if lot:
+        query = query.where(InspectionRow.lot_code == lot)
     if upt := upt or caller.upt:
         query = query.where(InspectionRow.upt_code == upt)
     query = query.order_by(InspectionRow.received_at, InspectionRow.batch_id)

@@ -159,6 +159,8 @@ async def test_the_lineage_of_a_lot_goes_back_to_its_workshop_and_on_to_its_buye
     assert "Dibuat" in backwards
     assert "4 lolos, 0 ditolak" in backwards
     assert "BUYER" not in backwards
+    assert f'<dd class="lot">{batch.batch_id}</dd>' in backwards, "quality's batch of the lot"
+    assert '<dd><span class="lot">QC-CLG-' in backwards, "the officer's code, never a name"
     assert "Masuk gudang" in forwards
     assert '<span class="lot">CLG-STORE</span>' in forwards
     assert f'<span class="lot">CLG-STORE</span> → <span class="lot">{GALLERY}</span>' in forwards

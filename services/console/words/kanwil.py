@@ -177,10 +177,8 @@ WORDS: Words = {
         "QC's sign-off recorded no permit.",
     ),
     "lineage.not_recorded": (
-        "Jejak belum mencatat batch, kode pekerja, dan petugas QC dalam penelusuran; lihat "
-        "batch di halaman UPT-nya.",
-        "Jejak's trace does not record the batch, the worker codes or the QC officer yet; see "
-        "the batch on its UPT's pages.",
+        "Kode pekerja belum tersedia dari layanan mana pun, jadi tidak ditampilkan di sini.",
+        "No service gives the worker codes yet, so none are shown here.",
     ),
     "lineage.not_moved": (
         "Belum keluar dari bengkel atau QC.",
