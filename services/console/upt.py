@@ -8,7 +8,7 @@ its workshops, trace the recall reports of its own lots. The stock list is the s
 fragment as the Kanwil's dashboard (stock_levels.html).
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +20,7 @@ from services.console.sessions import Console, ConsoleDep, Person, access_token,
 from services.console.stock import stock_view
 from services.console.upstream import NotFound
 from services.console.views import render
+from shared.contracts import StockReason
 
 router = APIRouter()
 Admin = Annotated[Person, role("upt_admin")]
@@ -30,6 +31,8 @@ UPT_REPORT: dict[str, Any] = {
     "back": "/upt/recalls",
     "back_word": "upt.recalls.back",
 }
+# Why stock moved, in words (a reason inventory adds later shows as it came until it has some).
+LEDGER_REASONS = frozenset(get_args(StockReason))
 BatchTab = Literal["open", "pending", "signed_off"]  # production's open ones, then QC's
 
 
@@ -57,7 +60,8 @@ async def ledger(
     token = await access_token(console, person)
     params = {"sku": sku.strip(), "limit": LEDGER_PAGE, **({"cursor": cursor} if cursor else {})}
     page = await console.upstream.get("inventory", "/ledger", token, **params)
-    return render(request, "upt_ledger.html", sku=sku.strip(), page=page, cursor=cursor)
+    context = {"sku": sku.strip(), "page": page, "cursor": cursor, "reasons": LEDGER_REASONS}
+    return render(request, "upt_ledger.html", **context)
 
 
 @router.get("/upt/inspections")

@@ -8,6 +8,8 @@ from uuid import uuid4
 
 import pytest
 
+from services.console.i18n import MESSAGES
+from services.console.upt import LEDGER_REASONS
 from tests.builders import COBEK, SHOES, batch_completed
 from tests.console.harness import Browser, ConsoleSystem, made_and_signed_off
 from tests.console.test_kanwil import LIVE_CONTRACT, available, hold, level_row
@@ -62,6 +64,10 @@ async def test_the_stock_list_is_the_live_fragment_to_htmx(
     assert level_row(fragment.text, SHOES, "CLG-STORE")
 
 
+def test_every_reason_stock_moves_for_has_words() -> None:
+    assert {f"ledger.reason.{reason}" for reason in LEDGER_REASONS} <= set(MESSAGES["id"])
+
+
 async def test_the_ledger_shows_the_stores_movements_of_a_sku_and_none_of_another_upts(
     system: ConsoleSystem, cilegon: Browser, rangkas: Browser
 ) -> None:
@@ -75,6 +81,7 @@ async def test_the_ledger_shows_the_stores_movements_of_a_sku_and_none_of_anothe
     assert movements.count('<tr class="movement">') == 1
     assert batch.lot_code in movements
     assert '<td class="number">+3</td>' in movements
+    assert "<td>diterima</td>" in movements
     assert "Belum ada pergerakan SKU ini di gudang." in other
     assert batch.lot_code not in other
     assert '<input id="sku" name="sku" value=""' in asked

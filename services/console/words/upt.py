@@ -69,6 +69,46 @@ WORDS: Words = {
         "Belum ada pergerakan SKU ini di gudang.",
         "This SKU has not moved at the store yet.",
     ),
+    "ledger.reason.received": (
+        "diterima",
+        "received",
+    ),
+    "ledger.reason.reserved": (
+        "dipesan",
+        "reserved",
+    ),
+    "ledger.reason.released": (
+        "dilepas",
+        "released",
+    ),
+    "ledger.reason.sold": (
+        "terjual",
+        "sold",
+    ),
+    "ledger.reason.quarantined": (
+        "ditahan",
+        "quarantined",
+    ),
+    "ledger.reason.written_off": (
+        "dihapus (dimusnahkan)",
+        "written off",
+    ),
+    "ledger.reason.rejected": (
+        "ditolak QC",
+        "rejected at QC",
+    ),
+    "ledger.reason.returned": (
+        "dikembalikan pembeli",
+        "returned by the buyer",
+    ),
+    "ledger.reason.expired": (
+        "kedaluwarsa",
+        "expired",
+    ),
+    "ledger.reason.shipped": (
+        "dikirim",
+        "shipped",
+    ),
     "upt.batches.title": (
         "Batch dan pemeriksaan",
         "Batches and inspections",
