@@ -204,8 +204,8 @@ WORDS: Words = {
         "Buyers to reach",
     ),
     "upt.recalls.buyers_of": (
-        "Pembeli lot {lot} yang harus dihubungi",
-        "Buyers of lot {lot} to reach",
+        "Pembeli yang harus dihubungi: lot {lot}",
+        "Buyers to reach: lot {lot}",
     ),
     "upt.recalls.pages": (
         "Halaman penahanan",
