@@ -192,6 +192,22 @@ async def test_the_lineage_of_a_unit_is_its_own_and_leads_to_its_lot(
     assert serial in units
 
 
+async def test_the_units_of_a_large_lot_come_a_page_at_a_time(
+    system: ConsoleSystem, kanwil: Browser
+) -> None:
+    batch = await made_and_signed_off(system, quantity=51)
+    path = f"/kanwil/lineage?code={batch.lot_code}"
+
+    first = (await kanwil.http.get(path)).text
+    second = (await kanwil.http.get(f"{path}&offset=50")).text
+
+    assert first.count('<tr class="unit">') == 50
+    assert "1-50 dari 51" in first
+    assert f'rel="next" href="{path}&amp;offset=50"' in first
+    assert second.count('<tr class="unit">') == 1
+    assert batch.serials[-1] in second.split('id="units"', 1)[1]
+
+
 async def test_an_unknown_code_is_said_at_the_search_box(kanwil: Browser) -> None:
     answer = await kanwil.http.get("/kanwil/lineage?code=CLG-FTW-2611-9Z9Z")
 
