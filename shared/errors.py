@@ -12,11 +12,21 @@ class Rejected(Exception):
 
     status_code = 422
 
-    def __init__(self, field: str, reason: str, *, kind: str = "rejected") -> None:
+    def __init__(
+        self,
+        field: str,
+        reason: str,
+        *,
+        kind: str = "rejected",
+        extensions: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.kind = kind
+        # Members the problem answer carries besides its own (RFC 9457 extension members, JSON
+        # values): the facts behind the reason, for a client to say them in its own words.
+        self.extensions = dict(extensions or {})
 
 
 class BadRequest(Rejected):

@@ -157,6 +157,7 @@ async def rejected_handler(request: Request, exc: Exception) -> JSONResponse:
         kind=exc.kind,
         errors=[(exc.field, exc.reason)],
         headers={"Retry-After": str(retry_after)} if retry_after else None,
+        **exc.extensions,
     )
 
 

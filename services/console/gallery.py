@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.console.fields import Fields
-from services.console.i18n import language_of, translator
+from services.console.i18n import Translate, language_of, translator
 from services.console.sessions import Console, ConsoleDep, Person, access_token, is_htmx, role
 from services.console.views import render
 
@@ -85,7 +85,17 @@ async def sell(request: Request, person: Staff, console: ConsoleDep) -> Response
     token = await access_token(console, person)
     t = translator(language_of(request))
     form = Fields.read(await request.form(), SELL_FIELDS)
-    body = {
+    body = _sale(form, person, t)
+    answer = await form.send(console.upstream, "sales", "/orders", token, body, t)
+    if answer is not None:
+        return RedirectResponse(f"/gallery/orders/{answer.json()['order_id']}", 303)
+    items, _total = await _catalogue(console, token)
+    return render(request, "gallery_sell.html", status_code=form.status, form=form, items=items)
+
+
+def _sale(form: Fields, person: Person, t: Translate) -> dict[str, Any]:
+    """The order sales takes, from the form, for the staff's own channel."""
+    return {
         "order_id": form.text("order_id", t),
         "channel_code": person.claims.channel,
         "sku": form.text("sku", t),
@@ -93,11 +103,6 @@ async def sell(request: Request, person: Staff, console: ConsoleDep) -> Response
         "serials": form.codes("serials"),
         "buyer_ref": form.text("buyer_ref", t),
     }
-    answer = await form.send(console.upstream, "sales", "/orders", token, body, t)
-    if answer is not None:
-        return RedirectResponse(f"/gallery/orders/{answer.json()['order_id']}", 303)
-    items, _total = await _catalogue(console, token)
-    return render(request, "gallery_sell.html", status_code=form.status, form=form, items=items)
 
 
 @router.get("/gallery/orders/{order_id}")

@@ -38,7 +38,10 @@ def language_of(request: Request) -> Language:
     return "id"
 
 
-def translator(language: Language) -> Callable[..., str]:
+Translate = Callable[..., str]  # t("key", name=value) -> the text
+
+
+def translator(language: Language) -> Translate:
     """t("key", name=value): the text in `language`, with its {name} fields filled."""
     words = MESSAGES[language]
 

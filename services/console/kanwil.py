@@ -15,11 +15,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.console.fields import Fields
+from services.console.fields import Fields, Problem
 from services.console.i18n import language_of, translator
 from services.console.lineage import Lineage, lineage
 from services.console.paging import Offset, Pager
-from services.console.qc import Problem
 from services.console.recall import Hold, report_of
 from services.console.sessions import Console, ConsoleDep, Person, access_token, is_htmx, role
 from services.console.stock import stock_view

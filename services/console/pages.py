@@ -12,13 +12,16 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.console import gallery, kanwil, qc, recall, receipts, tablet, upt
+from services.console.db import SessionRow, Tokens
 from services.console.sessions import (
     COOKIE,
     BrowserSessionDep,
+    Console,
     ConsoleDep,
     PersonDep,
     check_csrf,
     end_session,
+    end_sign_in,
     set_cookie,
     start_session,
 )
@@ -85,6 +88,13 @@ async def sign_in(
         tokens = await console.upstream.sign_in(username.strip(), password)
     except SignInRefused:
         return _refused(request, "sign_in.refused", username, next)
+    return await _signed_in(request, console, row, tokens, next)
+
+
+async def _signed_in(
+    request: Request, console: Console, row: SessionRow, tokens: Tokens, next: str | None
+) -> Response:
+    """The anonymous session ends; the person's starts under a new id (no fixation)."""
     claims = await request.app.state.verifier.claims(tokens.access_token)
     await end_session(console, row)
     session_id, person_row = await start_session(console, claims, tokens)
@@ -101,7 +111,7 @@ def _refused(request: Request, error: str, username: str, next: str | None) -> R
 @router.post("/sign-out")
 async def sign_out(row: BrowserSessionDep, console: ConsoleDep) -> Response:
     assert row is not None  # check_csrf refused the request otherwise
-    await end_session(console, row)
+    await end_sign_in(console, row)
     response = see_other("/sign-in")
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
+import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.console.fields import Fields
-from services.console.i18n import language_of, translator
+from services.console.i18n import Translate, language_of, translator
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.views import render
 
@@ -106,20 +107,31 @@ async def place_hold(request: Request, person: Kanwil, console: ConsoleDep) -> R
     token = await access_token(console, person)
     t = translator(language_of(request))
     form = Fields.read(await request.form(), HOLD_FIELDS)
-    body: dict[str, Any] = {
+    answer = await place(console, token, form, t)
+    if answer is not None:
+        return RedirectResponse(f"/kanwil/holds/{answer.json()['hold_id']}", status_code=303)
+    codes = await _defect_codes(console, token)
+    return render(request, "hold_new.html", status_code=form.status, form=form, codes=codes)
+
+
+def hold_body(form: Fields, t: Translate) -> dict[str, Any]:
+    """The hold quality takes, from the form (the Kanwil's, and the QC officer's: qc.py)."""
+    return {
         "hold_id": form.text("hold_id", t),
         "lot_code": form.text("lot_code", t),
         "serials": form.codes("serials"),
         "defect_code": form.text("defect_code", t, required=False),
         "reason": form.text("reason", t),
     }
-    answer = await form.send(
+
+
+async def place(console: Console, token: str, form: Fields, t: Translate) -> httpx.Response | None:
+    """Place the form's hold: quality's answer, or None with its refusal at the inputs (an
+    unknown lot is quality's 404, said at the lot)."""
+    body = hold_body(form, t)
+    return await form.send(
         console.upstream, "quality", "/holds", token, body, t, passed_on=(404, 409)
     )
-    if answer is not None:
-        return RedirectResponse(f"/kanwil/holds/{answer.json()['hold_id']}", status_code=303)
-    codes = await _defect_codes(console, token)
-    return render(request, "hold_new.html", status_code=form.status, form=form, codes=codes)
 
 
 @router.get("/kanwil/holds/{hold_id}")
@@ -137,9 +149,9 @@ async def recall(request: Request, hold_id: UUID, person: Kanwil, console: Conso
     token = await access_token(console, person)
     t = translator(language_of(request))
     form = Fields.read(await request.form(), ("reason",))
-    reason = form.text("reason", t)
+    body = {"reason": form.text("reason", t)}
     path = f"/holds/{hold_id}/recall"
-    if await form.send(console.upstream, "quality", path, token, {"reason": reason}, t) is not None:
+    if await form.send(console.upstream, "quality", path, token, body, t) is not None:
         return RedirectResponse(f"/kanwil/holds/{hold_id}", status_code=303)
     hold = await _hold(console, token, hold_id)
     return render(request, "hold.html", status_code=form.status, hold=hold, form=form)

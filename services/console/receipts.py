@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.console.fields import Fields
-from services.console.i18n import language_of, translator
+from services.console.i18n import Translate, language_of, translator
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.views import render
 
@@ -78,6 +78,17 @@ async def receive(
     transfer = await _transfer(console, token, transfer_id)
     t = translator(language_of(request))
     form = Fields.read(await request.form(), RECEIPT_FIELDS)
+    body = _receipt(form, transfer, t)
+    path = f"/transfers/{transfer_id}/receipt"
+    answer = await form.send(console.upstream, "inventory", path, token, body, t, places=LOT_PLACES)
+    if answer is not None:
+        return RedirectResponse(f"/transfers/{transfer_id}", status_code=303)
+    return render(request, "receipt.html", status_code=form.status, transfer=transfer, form=form)
+
+
+def _receipt(form: Fields, transfer: Transfer, t: Translate) -> dict[str, Any]:
+    """The receipt inventory takes, from the form: units by serial (their count follows),
+    lot-tracked goods by quantity (blank: none)."""
     body: dict[str, Any] = {}
     for kind in COUNTS:
         if transfer.serials:
@@ -85,11 +96,7 @@ async def receive(
             body[f"{kind}_quantity"] = len(body[f"{kind}_serials"])
         else:
             body[f"{kind}_quantity"] = form.count(f"{kind}_quantity", t) or 0
-    path = f"/transfers/{transfer_id}/receipt"
-    answer = await form.send(console.upstream, "inventory", path, token, body, t, places=LOT_PLACES)
-    if answer is not None:
-        return RedirectResponse(f"/transfers/{transfer_id}", status_code=303)
-    return render(request, "receipt.html", status_code=form.status, transfer=transfer, form=form)
+    return body
 
 
 async def _transfer(console: Console, token: str, transfer_id: UUID) -> Transfer:

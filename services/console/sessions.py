@@ -11,6 +11,7 @@ id planted before the sign-in is worth nothing after it).
 import asyncio
 import hmac
 import ipaddress
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,12 @@ from weakref import WeakValueDictionary
 from fastapi import Depends, Request, Response
 
 from services.console.db import SessionRow, Sessions, Tokens, store_tokens
-from services.console.upstream import SignInRefused, Upstream
+from services.console.upstream import SignInRefused, Upstream, UpstreamUnavailable
 from shared.db import Database
 from shared.identity import Claims, Role
 from shared.settings import IPNetwork
 
+log = logging.getLogger("jejak")
 COOKIE = "jejak_session"
 ANONYMOUS_LIFETIME = timedelta(hours=2)  # a sign-in form left open this long must be reloaded
 # A tablet is enrolled once: its session lasts until the terminal is revoked at identity (the
@@ -196,6 +198,20 @@ async def start_session(
 async def end_session(console: Console, row: SessionRow) -> None:
     async with console.db.transaction() as session:
         await Sessions(session).end(row)
+
+
+async def end_sign_in(console: Console, row: SessionRow) -> None:
+    """The session ends here, and identity revokes its refresh token (a copy of the token
+    cannot sign in again). Signing out always works for the person: an identity that does not
+    answer leaves the token to expire with its lifetime, and the log says so."""
+    tokens = row.tokens()
+    await end_session(console, row)
+    if tokens is None or tokens.refresh_token is None:
+        return  # anonymous, or a tablet: its terminal's credentials are revoked at identity
+    try:
+        await console.upstream.sign_out(tokens.refresh_token)
+    except UpstreamUnavailable as exc:
+        log.warning("console: sign-out could not revoke the refresh token at identity: %s", exc)
 
 
 def set_cookie(request: Request, response: Response, session_id: str, row: SessionRow) -> None:

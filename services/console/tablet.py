@@ -16,16 +16,16 @@ the server put in the form is then used once). Production's rules are production
 console shows its 4xx next to the field it names.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from services.console.fields import Fields
-from services.console.i18n import language_of, translator
-from services.console.qc import Problem
+from services.console.db import Tokens
+from services.console.fields import Fields, Problem
+from services.console.i18n import Translate, language_of, translator
 from services.console.sessions import (
     Console,
     ConsoleDep,
@@ -38,12 +38,15 @@ from services.console.sessions import (
 )
 from services.console.upstream import SignInRefused
 from services.console.views import render
+from shared.identity import Claims
 
 router = APIRouter()
 Administrator = Annotated[Person, role("kanwil_admin", "upt_admin")]
 Tablet = Annotated[Person, role("terminal")]
 LISTED = 50  # open batches on the page; a workshop has a handful a day
 RECENTLY_COMPLETED = 10  # completed batches listed for their labels
+# The client-made ids are hidden inputs: production's refusal of one is said at the form's top.
+CLIENT_ID = {"batch_id": "form", "submission_id": "form"}
 
 
 class Batch(BaseModel):
@@ -88,39 +91,47 @@ async def enrolment_form(request: Request, _admin: Administrator) -> Response:
 async def enrol(request: Request, admin: Administrator, console: ConsoleDep) -> Response:
     """This browser becomes the terminal's tablet, if identity takes the credentials, they are
     a terminal's and (for a UPT administrator) of a workshop of their UPT."""
-    t = translator(language_of(request))
     form = Fields.read(await request.form(), ("client_id", "client_secret"))
     client = form.values["client_id"], form.values["client_secret"]
-    if not all(client):
-        form.errors["client_id"] = Problem(t("enrol.error.missing"))
-        return _enrolment_refused(request, form)
-    try:
-        tokens = await console.upstream.client_credentials(*client)
-    except SignInRefused:
-        form.errors["client_id"] = Problem(t("enrol.error.refused"))
-        return _enrolment_refused(request, form)
-    claims = await request.app.state.verifier.claims(tokens.access_token)
-    if claims.role != "terminal" or claims.workshop is None:
-        form.errors["client_id"] = Problem(t("enrol.error.not_terminal"))
-        return _enrolment_refused(request, form)
-    if admin.claims.role == "upt_admin":
-        token = await access_token(console, admin)
-        workshop = await console.upstream.get(
-            "production", f"/catalogue/workshops/{claims.workshop}", token
-        )
-        if workshop["upt_code"] != admin.claims.upt:
-            form.errors["client_id"] = Problem(t("enrol.error.other_upt"))
-            return _enrolment_refused(request, form)
+    terminal = await _terminal(request, console, admin, client)
+    if isinstance(terminal, str):
+        form.errors["client_id"] = Problem(translator(language_of(request))(terminal))
+        form.values["client_secret"] = ""  # never shown back
+        return render(request, "tablet_enrol.html", status_code=422, form=form)
     await end_session(console, admin.row)
-    session_id, row = await start_session(console, claims, tokens, client)
+    session_id, row = await start_session(console, *terminal, client)
     response = RedirectResponse("/tablet", status_code=303)
     set_cookie(request, response, session_id, row)
     return response
 
 
-def _enrolment_refused(request: Request, form: Fields) -> Response:
-    form.values["client_secret"] = ""  # never shown back
-    return render(request, "tablet_enrol.html", status_code=422, form=form)
+async def _terminal(
+    request: Request, console: Console, admin: Person, client: tuple[str, str]
+) -> tuple[Claims, Tokens] | str:
+    """The terminal's claims and tokens, or the key of the words saying why not."""
+    if not all(client):
+        return "enrol.error.missing"
+    try:
+        tokens = await console.upstream.client_credentials(*client)
+    except SignInRefused:
+        return "enrol.error.refused"
+    claims: Claims = await request.app.state.verifier.claims(tokens.access_token)
+    if claims.role != "terminal" or claims.workshop is None:
+        return "enrol.error.not_terminal"
+    if not await _of_admins_upt(console, admin, claims.workshop):
+        return "enrol.error.other_upt"
+    return claims, tokens
+
+
+async def _of_admins_upt(console: Console, admin: Person, workshop_code: str) -> bool:
+    """A UPT administrator enrols only their own UPT's workshops (the Kanwil's: any)."""
+    if admin.claims.role != "upt_admin":
+        return True
+    token = await access_token(console, admin)
+    workshop = await console.upstream.get(
+        "production", f"/catalogue/workshops/{workshop_code}", token
+    )
+    return bool(workshop["upt_code"] == admin.claims.upt)
 
 
 # ------------------------------------------------------------------ the day's batches
@@ -136,23 +147,23 @@ async def open_batch(request: Request, tablet: Tablet, console: ConsoleDep) -> R
     """Open a batch under the id the page made; then its page."""
     t = translator(language_of(request))
     form = Fields.read(await request.form(), ("batch_id", "sku"))
-    batch_id = _uuid(form.values["batch_id"])
-    if batch_id is None:
-        form.errors["form"] = Problem(t("tablet.error.form"), "batch_id is not a UUID")
-    elif not form.values["sku"]:
+    body = _opening(form, tablet, t)
+    token = await access_token(console, tablet)
+    answer = await form.send(
+        console.upstream, "production", "/batches", token, body, t, places=CLIENT_ID
+    )
+    if answer is not None:
+        return RedirectResponse(f"/tablet/batches/{body['batch_id']}", status_code=303)
+    return await _batches(request, tablet, console, form, form.status)
+
+
+def _opening(form: Fields, tablet: Person, t: Translate) -> dict[str, Any]:
+    """The batch production opens, from the form."""
+    batch_id = _client_id(form, "batch_id", t)
+    if not form.values["sku"]:
         form.errors["sku"] = Problem(t("tablet.error.sku"))
-    else:
-        token = await access_token(console, tablet)
-        body = {
-            "batch_id": str(batch_id),
-            "workshop_code": tablet.claims.workshop,
-            "sku": form.values["sku"],
-        }
-        answer = await console.upstream.post("production", "/batches", token, body)
-        if answer.is_success:
-            return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-        form.refused(answer, t, places={"batch_id": "form"})
-    return await _batches(request, tablet, console, form, 422)
+    sku = form.values["sku"]
+    return {"batch_id": batch_id, "workshop_code": tablet.claims.workshop, "sku": sku}
 
 
 async def _batches(
@@ -207,28 +218,21 @@ async def record_output(
     """Record pieces made and the codes of who made them, under the page's submission id."""
     t = translator(language_of(request))
     form = Fields.read(await request.form(), ("submission_id", "quantity", "worker_codes"))
-    submission_id = _uuid(form.values["submission_id"])
-    quantity = form.values["quantity"]
+    body = _output(form, t)
+    path = f"/batches/{batch_id}/output"
+    return await _sent(request, batch_id, tablet, console, form, path, body)
+
+
+def _output(form: Fields, t: Translate) -> dict[str, Any]:
+    """The output production takes, from the form: worker codes in capitals, as issued."""
     codes = [code.upper() for code in form.codes("worker_codes")]
-    if submission_id is None:
-        form.errors["form"] = Problem(t("tablet.error.form"), "submission_id is not a UUID")
-    if not (quantity.isdigit() and len(quantity) <= 9):
-        form.errors["quantity"] = Problem(t("tablet.error.number"))
     if not codes:
         form.errors["worker_codes"] = Problem(t("tablet.error.worker_codes"))
-    if not form.errors:
-        token = await access_token(console, tablet)
-        body = {
-            "submission_id": str(submission_id),
-            "quantity": int(quantity),
-            "worker_codes": codes,
-        }
-        path = f"/batches/{batch_id}/output"
-        answer = await console.upstream.post("production", path, token, body)
-        if answer.is_success:
-            return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-        form.refused(answer, t, places={"submission_id": "form"})
-    return await _batch(request, batch_id, tablet, console, form, 422)
+    return {
+        "submission_id": _client_id(form, "submission_id", t),
+        "quantity": form.count("quantity", t, required=True),
+        "worker_codes": codes,
+    }
 
 
 @router.post("/tablet/batches/{batch_id}/complete")
@@ -236,17 +240,29 @@ async def complete_batch(
     request: Request, batch_id: UUID, tablet: Tablet, console: ConsoleDep
 ) -> Response:
     """Complete the batch (with the food dates typed, if any: production fills the others)."""
-    t = translator(language_of(request))
     form = Fields.read(await request.form(), ("production_date", "best_before"))
     dates = {name: value for name, value in form.values.items() if value}
+    path = f"/batches/{batch_id}/complete"
+    return await _sent(request, batch_id, tablet, console, form, path, dates or None)
+
+
+async def _sent(
+    request: Request,
+    batch_id: UUID,
+    tablet: Tablet,
+    console: Console,
+    form: Fields,
+    path: str,
+    body: Any,
+) -> Response:
+    """Send one of the batch's forms to production: back to the batch's page, or the form
+    again with production's refusal (a 409, the batch moved on, passed on as a 409)."""
+    t = translator(language_of(request))
     token = await access_token(console, tablet)
-    answer = await console.upstream.post(
-        "production", f"/batches/{batch_id}/complete", token, dates or None
-    )
-    if answer.is_success:
+    answer = await form.send(console.upstream, "production", path, token, body, t, places=CLIENT_ID)
+    if answer is not None:
         return RedirectResponse(f"/tablet/batches/{batch_id}", status_code=303)
-    form.refused(answer, t)
-    return await _batch(request, batch_id, tablet, console, form, 422)
+    return await _batch(request, batch_id, tablet, console, form, form.status)
 
 
 @router.get("/tablet/batches/{batch_id}/labels.pdf")
@@ -281,8 +297,11 @@ async def _batch(
     return render(request, "tablet_batch.html", status_code=status, **context)
 
 
-def _uuid(text: str) -> UUID | None:
+def _client_id(form: Fields, name: str, t: Translate) -> str:
+    """The id the page made for the submission (a resend under it changes nothing); not a
+    UUID, the page is broken: said at the top of the form."""
     try:
-        return UUID(text)
+        return str(UUID(form.values[name]))
     except ValueError:
-        return None
+        form.errors["form"] = Problem(t("tablet.error.form"), f"{name} is not a UUID")
+        return ""

@@ -48,7 +48,7 @@ class Forbidden(Exception):
 class Upstream:
     settings: Settings
     http: httpx.AsyncClient
-    _token_endpoint: str | None = None
+    _discovery: dict[str, Any] | None = None
 
     async def sign_in(self, username: str, password: str) -> Tokens:
         """A person's tokens by the password grant."""
@@ -133,15 +133,32 @@ class Upstream:
             refresh_token=answer.get("refresh_token"),
         )
 
+    async def sign_out(self, refresh_token: str) -> None:
+        """Identity revokes the refresh token and its sign-in's others (RFC 7009): a copy of
+        the token, wherever it is, cannot sign in again. An issuer without a revocation
+        endpoint (an outside provider may have none) has nothing to revoke."""
+        endpoint = (await self.discovery()).get("revocation_endpoint")
+        if endpoint is None:
+            return
+        try:
+            response = await self.http.post(str(endpoint), data={"token": refresh_token})
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable("identity", f"{type(exc).__name__}: {exc}") from None
+        if response.status_code != 200:
+            raise UpstreamUnavailable("identity", f"HTTP {response.status_code}")
+
     async def token_endpoint(self) -> str:
-        """The issuer's token endpoint, from its OpenID Connect discovery document (an outside
-        provider configured as the issuer has its own), read once."""
-        if self._token_endpoint is None:
+        return str((await self.discovery())["token_endpoint"])
+
+    async def discovery(self) -> dict[str, Any]:
+        """The issuer's OpenID Connect discovery document (an outside provider configured as
+        the issuer has its own endpoints), read once."""
+        if self._discovery is None:
             url = self.settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
             try:
                 response = await self.http.get(url)
                 response.raise_for_status()
             except httpx.HTTPError as exc:
                 raise UpstreamUnavailable("identity", f"{type(exc).__name__}: {exc}") from None
-            self._token_endpoint = str(response.json()["token_endpoint"])
-        return self._token_endpoint
+            self._discovery = dict(response.json())
+        return self._discovery

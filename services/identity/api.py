@@ -18,6 +18,7 @@ from services.identity.oauth import (
     NO_STORE,
     OAUTH_ERROR_SCHEMA,
     OAuthError,
+    RevocationForm,
     TokenAnswer,
     TokenForm,
     token_request,
@@ -90,6 +91,20 @@ async def token(
     return TokenAnswer(access_token=access, expires_in=signer.expires_in, refresh_token=refresh)
 
 
+@router.post("/oauth/revoke", responses=OAUTH_ERRORS, **allow("public"))
+async def revoke(form: Annotated[RevocationForm, Form()], runtime: RuntimeDep) -> Response:
+    """Sign-out (RFC 7009): the refresh token and every other of its sign-in stop working.
+    Holding the token is the authority to end it; the answer is 200 whether it was known or
+    not (§2.2), so it tells nobody whether a token exists. An access token is not revocable:
+    it expires within one access-token lifetime."""
+    if not form.token:
+        raise OAuthError("invalid_request", "token is missing")
+    async with runtime.units.begin() as uow:
+        revoked = await Principals(uow.session).end_sign_in(form.token, datetime.now(UTC))
+    log.info("identity: a sign-out revoked %d refresh tokens", revoked)
+    return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+
+
 @router.get("/.well-known/openid-configuration", **allow("public"))
 async def discovery(runtime: RuntimeDep) -> dict[str, Any]:
     """OpenID Connect discovery: where the token endpoint and the signing keys are."""
@@ -97,6 +112,7 @@ async def discovery(runtime: RuntimeDep) -> dict[str, Any]:
     return {
         "issuer": url,
         "token_endpoint": f"{url}/oauth/token",
+        "revocation_endpoint": f"{url}/oauth/revoke",
         "jwks_uri": f"{url}/.well-known/jwks.json",
         "grant_types_supported": list(GRANT_TYPES),
         "response_types_supported": ["token"],

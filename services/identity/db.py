@@ -252,6 +252,12 @@ class Principals:
             raise OAuthError("invalid_grant", REFRESH_REFUSED)
         return principal, row.family
 
+    async def end_sign_in(self, token: str, at: datetime) -> int:
+        """Sign-out (RFC 7009): the family of this refresh token, revoked; how many of its
+        tokens were live. An unknown token is no error: there is nothing to end."""
+        row = await self.session.get(RefreshTokenRow, refresh_token_hash(token))
+        return 0 if row is None else await self.revoke_family(row.family, at)
+
     async def revoke_family(self, family: str, at: datetime) -> int:
         """Every refresh token descended from the sign-in of `family`; how many were live.
         The access tokens they gave expire on their own, within one access-token lifetime."""

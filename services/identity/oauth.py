@@ -79,6 +79,17 @@ class TokenForm(BaseModel):
     scope: str | None = Field(None, description="ignored: a token's reach is its role")
 
 
+class RevocationForm(BaseModel):
+    """POST /oauth/revoke (RFC 7009), application/x-www-form-urlencoded."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    token: str | None = Field(None, description="the refresh token to revoke")
+    token_type_hint: str | None = Field(
+        None, description="ignored: only refresh tokens are revocable (access tokens expire)"
+    )
+
+
 @dataclass(frozen=True)
 class TokenRequest:
     """A well-formed token request: the grant and what it needs."""

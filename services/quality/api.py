@@ -167,7 +167,9 @@ async def get_inspection(
 async def sign_off(
     batch_id: UUID, body: SignOff, uow: UnitOfWorkDep, caller: CallerDep
 ) -> InspectionView:
-    """Sign a batch off: passed and rejected counts with defect codes of the product's family."""
+    """Sign a batch off: passed and rejected counts with defect codes of the product's family.
+    Passed food needs valid permits and enough shelf life: refused, the 422's `permit_check`
+    member says which permit (or the shelf life) and why, as facts (permits.refusal_facts)."""
     inspections = Inspections(uow.session)
     inspection = _own(caller, await inspections.pending(batch_id))
     officer = _officer_code(caller, body.officer_code)

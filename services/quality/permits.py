@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import Date, String, Uuid, select
@@ -38,6 +39,7 @@ SPP_IRT_DIGITS = 15
 BPOM_MD_NUMBER = re.compile(r"^(BPOM RI )?MD ?\d{12}$")
 HALAL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{3,39}$")
 KIND_NAMES: dict[str, str] = {"spp-irt": "SPP-IRT", "bpom-md": "BPOM MD", "halal": "halal"}
+PermitState = Literal["valid", "revoked", "expired", "not_yet"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,27 @@ class Permit:
     revoked_on: date | None = None  # the WIB day it was revoked: not valid from then on
 
     def valid_on(self, day: date) -> bool:
-        revoked = self.revoked_on is not None and self.revoked_on <= day
-        return self.issued_on <= day <= self.expires_on and not revoked
+        return self.state_on(day) == "valid"
+
+    def state_on(self, day: date) -> PermitState:
+        """Valid on `day`, or why not: revoked by then, expired, or not issued yet."""
+        if self.revoked_on is not None and self.revoked_on <= day:
+            return "revoked"
+        if day > self.expires_on:
+            return "expired"
+        return "not_yet" if day < self.issued_on else "valid"
+
+    def facts(self, day: date) -> dict[str, str | None]:
+        """The permit as a refusal names it (JSON values), with its state on `day`."""
+        return {
+            "kind": self.kind,
+            "number": self.number,
+            "issuer": self.issuer,
+            "issued_on": self.issued_on.isoformat(),
+            "expires_on": self.expires_on.isoformat(),
+            "revoked_on": self.revoked_on.isoformat() if self.revoked_on else None,
+            "state": self.state_on(day),
+        }
 
     def ref(self) -> PermitRef:
         return PermitRef(
@@ -138,7 +159,9 @@ def release_permits(lot: FoodLot, permits: Sequence[Permit], day: date) -> list[
     """The permits a food lot's goods pass QC under on `day` (WIB): a valid permit of the
     lot's kind and a valid halal certificate, for its SKU at its UPT. Raises Rejected (422,
     field passed_quantity) naming the permit and the defect code when one is missing: PAN-08
-    (expired, revoked or never registered) or PAN-09 (a BPOM MD product with only an SPP-IRT).
+    (expired, revoked or never registered) or PAN-09 (a BPOM MD product with only an SPP-IRT),
+    its facts in the problem's `permit_check` member (`refusal_facts`) for a page to say in its
+    reader's language.
 
     Why refuse rather than record a PAN-08 rejection on the officer's behalf: a sign-off is
     the officer's decision, and quality never rewrites it. Refused, nothing changes; the
@@ -155,19 +178,39 @@ def _valid(lot: FoodLot, permits: Sequence[Permit], kind: str, day: date) -> Per
     if valid:
         return max(valid, key=lambda p: (p.expires_on, p.number))
     where = f"{lot.sku} at {lot.upt_code}"
+    latest = max(of_kind, key=lambda p: (p.expires_on, p.number), default=None)
+    latest_facts = latest.facts(day) if latest else None
     if kind == "bpom-md" and any(p.kind == "spp-irt" and p.valid_on(day) for p in permits):
         raise Rejected(
             "passed_quantity",
             f"PAN-09: {where} needs a BPOM MD registration and is not eligible for SPP-IRT; "
             f"no valid BPOM MD on {day} (WIB): reject the goods with PAN-09",
+            extensions=refusal_facts("PAN-09", lot, day, kind=kind, latest=latest_facts),
         )
-    latest = max(of_kind, key=lambda p: (p.expires_on, p.number), default=None)
     found = latest.described() if latest else "none is registered"
     raise Rejected(
         "passed_quantity",
         f"PAN-08: no valid {KIND_NAMES[kind]} for {where} on {day} (WIB); latest: {found}. "
         "Renew it, or reject the goods with PAN-08",
+        extensions=refusal_facts("PAN-08", lot, day, kind=kind, latest=latest_facts),
     )
+
+
+def refusal_facts(
+    defect_code: str, lot: FoodLot, day: date, **facts: object
+) -> dict[str, dict[str, object]]:
+    """What the gate refused on, as the problem's `permit_check` member: the defect code to
+    reject the goods with, the lot's product and UPT, the day (WIB) and, for a permit, its
+    kind and the latest one of that kind registered (None: none is) with its state that day;
+    for shelf life, the days left and needed."""
+    check: dict[str, object] = {
+        "defect_code": defect_code,
+        "sku": lot.sku,
+        "upt_code": lot.upt_code,
+        "day": day.isoformat(),
+        **facts,
+    }
+    return {"permit_check": check}
 
 
 def check_shelf_life(lot: FoodLot, day: date) -> None:
@@ -187,6 +230,14 @@ def check_shelf_life(lot: FoodLot, day: date) -> None:
             f"PAN-03: shelf life too short at release: best before {lot.best_before} leaves "
             f"{left} day(s){of_total} on {day} (WIB), at least {needed} needed; reject the "
             "goods with PAN-03",
+            extensions=refusal_facts(
+                "PAN-03",
+                lot,
+                day,
+                best_before=lot.best_before.isoformat(),
+                days_left=left,
+                days_needed=needed,
+            ),
         )
 
 

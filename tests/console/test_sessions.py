@@ -234,16 +234,24 @@ async def test_sign_out_ends_the_session_and_its_cookie_is_worth_nothing_after(
         page = await browser.http.get("/qc/inspections")
         csrf = form_fields(page.text)["csrf_token"]
 
+        row = await system.session_row(session_id)
+        refresh_token = row.refresh_token if row is not None else None
+
         answer = await browser.http.post("/sign-out", data={"csrf_token": csrf})
         gone = await system.session_row(session_id)
     async with system.browser() as replay:
         replay.http.cookies.set(COOKIE, session_id)
         again = await replay.http.get("/qc/inspections")
+    assert refresh_token is not None
+    refreshed = await system.identity.token(
+        {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    )
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/sign-in"
     assert gone is None
     assert again.status_code == 303
+    assert refreshed.json()["error"] == "invalid_grant", "identity revoked the refresh token"
 
 
 async def test_a_person_sees_only_the_pages_of_their_role(system: ConsoleSystem) -> None:

@@ -1,7 +1,7 @@
 """The QC officer's sign-off form against the real quality app: the family's defect codes,
 quality's refusals next to the fields in the officer's language, and a sign-off that lands."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -21,7 +21,7 @@ class Pending:
     def path(self) -> str:
         return f"/qc/inspections/{self.batch.batch_id}"
 
-    async def send(self, lang: str = "id", **fields: str) -> str:
+    async def send(self, lang: str = "id", /, **fields: str | Sequence[str]) -> str:
         """Post the form with these inputs; the page that comes back (after a redirect)."""
         page = await self.browser.http.get(self.path, params={"lang": lang})
         form = {"csrf_token": form_fields(page.text)["csrf_token"], **fields}
@@ -153,3 +153,31 @@ async def test_a_batch_signed_off_meanwhile_is_said_at_the_top_of_the_form(
 
     assert again.status_code == 409
     assert error_of(again.text, "form") == "Batch ini sudah ditandatangani. Muat ulang halaman."
+
+
+async def test_rejected_serials_are_picked_from_the_lot_typed_too_and_counted_when_left_blank(
+    system: ConsoleSystem, pending: Pending
+) -> None:
+    form = (await pending.browser.http.get(pending.path)).text
+    first, second, third = pending.batch.serials[:3]
+    for serial in pending.batch.serials:
+        assert f'name="pick-serials-FTW-01" value="{serial}"' in form
+
+    refused = await pending.send(
+        **{"passed_quantity": "6", "rejected_quantity": "1"},
+        **{"pick-serials-FTW-01": [first, second]},
+    )
+    assert f'value="{first}" checked' in refused, "what was picked stays picked"
+    assert f'value="{third}" checked' not in refused
+
+    page = await pending.send(
+        **{"passed_quantity": "3", "rejected_quantity": "3"},
+        **{"pick-serials-FTW-01": [first, second], "serials-FTW-01": f"{second} {third}"},
+    )
+    assert "Sudah ditandatangani oleh QC-CLG-07: 3 lulus, 3 ditolak." in page
+    answer = await system.call(
+        "quality", "GET", f"/inspections/{pending.batch.batch_id}", role="qc_officer", upt="CLG"
+    )
+    [defect] = answer.json()["defects"]
+    assert (defect["code"], defect["quantity"]) == ("FTW-01", 3)
+    assert defect["serials"] == [first, second, third]

@@ -275,3 +275,27 @@ async def test_every_tablet_form_is_queued_by_the_static_script_with_an_id_of_it
         assert page.text.count(" data-queue ") == forms  # every form but sign-out's
     assert page.text.count("data-client-id") == 1  # the output's submission_id
     assert 'name="submission_id"' in page.text
+
+
+async def test_a_conflict_with_production_is_passed_on_as_a_409_said_at_the_top(
+    system: ConsoleSystem, tablet: Browser
+) -> None:
+    batch_id = str(uuid4())
+    await post_form(tablet, "/tablet", "/tablet/batches", batch_id=batch_id, sku=SHOES)
+    path = f"/tablet/batches/{batch_id}"
+    first = {"submission_id": str(uuid4()), "quantity": "3", "worker_codes": "WB-CN7Q2"}
+    assert (await post_form(tablet, path, f"{path}/output", **first)).status_code == 303
+
+    reused = await post_form(tablet, path, f"{path}/output", **(first | {"quantity": "5"}))
+    assert reused.status_code == 409
+    said = error_of(reused.text, "form")
+    assert said.startswith("Tidak bisa lagi: keadaannya sudah berubah."), said
+    assert "differs in quantity" in said, "production's reason, in English"
+    assert (await post_form(tablet, path, f"{path}/complete")).status_code == 303
+    late = await post_form(
+        tablet, path, f"{path}/output",
+        submission_id=str(uuid4()), quantity="1", worker_codes="WB-CN7Q2",
+    )  # fmt: skip
+    assert late.status_code == 409
+    assert "output can no longer be added" in error_of(late.text, "form")
+    assert (await production_batch(system, batch_id))["quantity"] == 3

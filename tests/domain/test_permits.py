@@ -138,3 +138,64 @@ def test_pan_03_released_food_keeps_a_third_of_its_shelf_life_and_at_least_a_day
     check_shelf_life(bread, date(2026, 11, 30))
     with pytest.raises(Rejected, match=r"PAN-03.*0 day"):
         check_shelf_life(bread, date(2026, 12, 1))
+
+
+def check_of(refused: pytest.ExceptionInfo[Rejected]) -> dict[str, object]:
+    """The refusal's facts, as the problem answer's `permit_check` member carries them."""
+    facts = refused.value.extensions["permit_check"]
+    assert isinstance(facts, dict)
+    return facts
+
+
+@pytest.mark.parametrize(
+    ("permit", "state"),
+    [
+        (replace(SPP_IRT, expires_on=date(2026, 11, 29)), "expired"),
+        (replace(SPP_IRT, revoked_on=DAY), "revoked"),
+        (replace(SPP_IRT, issued_on=date(2026, 12, 1)), "not_yet"),
+    ],
+)
+def test_a_refused_permit_comes_with_its_facts_and_its_state_on_the_day(
+    permit: Permit, state: str
+) -> None:
+    with pytest.raises(Rejected) as refused:
+        release_permits(GINGER, [permit, HALAL], DAY)
+
+    facts = check_of(refused)
+    assert facts == {
+        "defect_code": "PAN-08",
+        "sku": "PAN-JHM-250",
+        "upt_code": "SRG",
+        "day": "2026-11-30",
+        "kind": "spp-irt",
+        "latest": {
+            "kind": "spp-irt",
+            "number": permit.number,
+            "issuer": CITY,
+            "issued_on": permit.issued_on.isoformat(),
+            "expires_on": permit.expires_on.isoformat(),
+            "revoked_on": permit.revoked_on.isoformat() if permit.revoked_on else None,
+            "state": state,
+        },
+    }
+
+
+def test_no_permit_pan_09_and_pan_03_say_their_facts_too() -> None:
+    with pytest.raises(Rejected) as none:
+        release_permits(GINGER, [SPP_IRT], DAY)
+    assert (check_of(none)["kind"], check_of(none)["latest"]) == ("halal", None)
+    with pytest.raises(Rejected) as frozen:
+        release_permits(FoodLot("PAN-NUG-500", "SRG", "bpom-md", None, None), [SPP_IRT], DAY)
+    assert (check_of(frozen)["defect_code"], check_of(frozen)["kind"]) == ("PAN-09", "bpom-md")
+    lot = FoodLot("PAN-ROT-001", "CLG", "spp-irt", date(2026, 11, 1), date(2026, 12, 31))
+    with pytest.raises(Rejected) as short:
+        check_shelf_life(lot, date(2026, 12, 12))
+    assert check_of(short) == {
+        "defect_code": "PAN-03",
+        "sku": "PAN-ROT-001",
+        "upt_code": "CLG",
+        "day": "2026-12-12",
+        "best_before": "2026-12-31",
+        "days_left": 19,
+        "days_needed": 20,
+    }

@@ -120,6 +120,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
     "identity": OPERATIONS
     | {
         "POST /oauth/token": {PUBLIC},
+        "POST /oauth/revoke": {PUBLIC},
         "GET /.well-known/openid-configuration": {PUBLIC},
         "GET /.well-known/jwks.json": {PUBLIC},
         "POST /principals": {"kanwil_admin"},

@@ -165,6 +165,7 @@ def test_the_officer_signs_the_batch_off_with_two_rejects_and_sees_a_refusal_fir
         sign_in(page, *officer_password(system))
     page.click(f"#inspection-{completed['batch_id']} h2 a")
     shows(page, "h1", f"Tanda tangan QC: {completed['lot_code']}")
+    page.click("#picker-serials-FTW-01 summary")  # the lot's serials to pick from
     shown(page, "qc-sign-off", output_dir)
 
     fill(page, {"passed_quantity": "5", "rejected_quantity": "0"})
@@ -178,7 +179,12 @@ def test_the_officer_signs_the_batch_off_with_two_rejects_and_sees_a_refusal_fir
     page.click("#submit-sign-off")
 
     shows(page, "#signed-off", "Sudah ditandatangani oleh QC-CLG-07: 4 lulus, 2 ditolak.")
-    page.screenshot(output_dir / "screenshots" / "console-qc-signed-off-phone.png")
-    page.click("main p a")  # back to the queue
+    page.click("#correct summary")  # the correction form, filled in with this sign-off
+    shown(page, "qc-signed-off", output_dir)
+    page.click("#new-hold")
+    shows(page, "h1", f"Tahan lot ini: {completed['lot_code']}")
+    shown(page, "qc-hold", output_dir)
+    page.click("main p a")  # back to the inspection, then the queue
+    page.click("main p a")
     shows(page, "h1", "Pemeriksaan yang menunggu")
     assert completed["lot_code"] not in page.text("#inspections")

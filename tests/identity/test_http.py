@@ -196,6 +196,43 @@ async def test_an_unknown_refresh_token_is_an_invalid_grant(identity: Identity) 
     assert response.json()["error"] == "invalid_grant"
 
 
+async def test_signing_out_revokes_the_refresh_token_and_every_other_of_its_sign_in(
+    identity: Identity,
+) -> None:
+    first = await identity.sign_in(identity.credentials.find("upt_admin", upt="SRG"))
+    second = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    )
+    other = await identity.sign_in(identity.credentials.find("upt_admin", upt="SRG"))
+
+    revoked = await identity.http.post(
+        "/oauth/revoke", data={"token": second.json()["refresh_token"]}
+    )
+
+    assert revoked.status_code == 200
+    assert revoked.headers["cache-control"] == "no-store"
+    after = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]}
+    )
+    assert after.json()["error"] == "invalid_grant"
+    still = await identity.token(
+        {"grant_type": "refresh_token", "refresh_token": other["refresh_token"]}
+    )
+    assert still.status_code == 200, "another sign-in of the same person is not ended"
+
+
+async def test_revoking_an_unknown_token_answers_200_and_no_token_is_a_bad_request(
+    identity: Identity,
+) -> None:
+    unknown = await identity.http.post("/oauth/revoke", data={"token": "made-up"})
+    missing = await identity.http.post("/oauth/revoke", data={})
+
+    assert unknown.status_code == 200  # RFC 7009 §2.2: nobody learns whether a token exists
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
+    discovery = (await identity.http.get("/.well-known/openid-configuration")).json()
+    assert discovery["revocation_endpoint"] == f"{ISSUER}/oauth/revoke"
+
+
 # --------------------------------------------------------------------------- revocation
 
 
