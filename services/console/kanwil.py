@@ -28,6 +28,7 @@ from services.console.views import render
 router = APIRouter()
 Kanwil = Annotated[Person, role("kanwil_admin")]
 HOLDS_PAGE = 20
+LOT_HOLDS = 100  # a lineage lists this many holds of the lot, and says how many there are
 OPEN = ("held", "recalled")  # nothing of the lot may be sold while its hold is one of these
 CodeQuery = Annotated[str, Query(max_length=60)]
 
@@ -90,8 +91,7 @@ async def _lineage(console: Console, token: str, code: str, offset: int) -> Line
     document = await console.upstream.get("trace", f"/trace/{quote(code, safe='')}", token)
     lot_code = str(document["lot_code"])
     report = await report_of(console, token, lot_code)
-    page = await console.upstream.get("quality", "/holds", token, lot=lot_code, limit=100)
-    holds = [Hold.model_validate(item) for item in page["items"]]
+    holds = await console.upstream.get("quality", "/holds", token, lot=lot_code, limit=LOT_HOLDS)
     return lineage(document, report, holds, await _inspection(console, token, lot_code), offset)
 
 

@@ -54,6 +54,7 @@ class Lineage:
     pager: Pager
     report: Report
     holds: list[Hold]
+    holds_total: int  # quality's count: more than it listed is said, not cut off silently
     inspection: Mapping[str, Any] | None  # quality's, of the lot: its batch and officer
 
     @property
@@ -92,7 +93,7 @@ def units_of(report: Report, serial: str | None) -> list[ReportLine]:
 def lineage(
     document: Mapping[str, Any],
     report: Report,
-    holds: list[Hold],
+    holds_page: Mapping[str, Any],
     inspection: Mapping[str, Any] | None,
     offset: int,
 ) -> Lineage:
@@ -100,4 +101,6 @@ def lineage(
     units = units_of(report, document.get("serial"))
     pager = Pager(offset, UNITS_PAGE, len(units))
     shown = units[offset : offset + UNITS_PAGE]
-    return Lineage(document, backwards, forwards, shown, pager, report, holds, inspection)
+    holds = [Hold.model_validate(item) for item in holds_page["items"]]
+    total = int(holds_page["total"])
+    return Lineage(document, backwards, forwards, shown, pager, report, holds, total, inspection)

@@ -149,6 +149,7 @@ async def test_the_lineage_of_a_lot_goes_back_to_its_workshop_and_on_to_its_buye
     batch = await made_and_signed_off(system, quantity=4)
     await shipped(system, batch, batch.serials[2:])
     order_id = await sold(system, batch, batch.serials[0], "BUYER-MP-0042")
+    held = await hold(system, batch.lot_code, batch.serials[1:2])
 
     async def traced() -> str:
         page = (await kanwil.http.get(f"/kanwil/lineage?code={batch.lot_code}")).text
@@ -173,6 +174,8 @@ async def test_the_lineage_of_a_lot_goes_back_to_its_workshop_and_on_to_its_buye
     assert "MARKETPLACE" in forwards
     assert '<span class="lot buyer">BUYER-MP-0042</span>' in forwards
     assert order_id in forwards
+    assert f'href="/kanwil/holds/{held}"' in forwards
+    assert "1 penahanan" in forwards
     assert units.count('<tr class="unit">') == 4, "every unit and where it is"
     assert '<td class="lot buyer">BUYER-MP-0042</td>' in units
 
