@@ -41,12 +41,8 @@ async def dashboard(
     token = await access_token(console, person)
     stock = await stock_view(console, token, offset)
     holds, holds_pager = await open_holds(console, token, held)
-    context: dict[str, Any] = {
-        "stock": stock,
-        "stock_url": f"/kanwil/stock?offset={offset}",
-        "holds": holds,
-    }
-    return render(request, "kanwil_dashboard.html", holds_pager=holds_pager, **context)
+    context: dict[str, Any] = {"stock": stock, "holds": holds, "holds_pager": holds_pager}
+    return render(request, "kanwil_dashboard.html", **_stock_urls(offset), **context)
 
 
 @router.get("/kanwil/stock")
@@ -58,8 +54,13 @@ async def dashboard_stock(
     if not is_htmx(request):
         return await dashboard(request, person, console, offset)
     stock = await stock_view(console, await access_token(console, person), offset)
-    url = f"/kanwil/stock?offset={offset}"
-    return render(request, "stock_levels.html", stock=stock, stock_url=url)
+    return render(request, "stock_levels.html", stock=stock, **_stock_urls(offset))
+
+
+def _stock_urls(offset: int) -> dict[str, Any]:
+    """The fragment's own address (what a live update fetches) and where its page links go:
+    the dashboard at another page of stock."""
+    return {"stock_url": f"/kanwil/stock?offset={offset}", "pages_url": "/kanwil"}
 
 
 @router.get("/kanwil/lineage")

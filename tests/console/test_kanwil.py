@@ -7,6 +7,10 @@ from uuid import uuid4
 
 import pytest
 
+from services.console.i18n import translator
+from services.console.paging import Pager
+from services.console.stock import StockView
+from services.console.views import templates
 from shared.contracts import BatchCompleted
 from tests.builders import COBEK
 from tests.console.harness import Browser, ConsoleSystem, made_and_signed_off
@@ -119,6 +123,31 @@ async def test_the_stock_list_is_the_fragment_live_updates_fetch_and_htmx_gets_i
     assert level_row(fragment.text, "FTW-SPT-OLR", "CLG-STORE")
     assert "HX-Request" in fragment.headers["vary"]
     assert "<html" in opened.text, "the address opened in a browser is the whole dashboard"
+
+
+def test_a_pager_says_where_a_page_starts_and_ends_and_the_pages_around_it() -> None:
+    middle, last, uncounted = (
+        Pager(100, 100, 250),
+        Pager(200, 100, 250),
+        Pager.uncounted(0, 20, True),
+    )
+
+    assert (middle.first, middle.last, middle.previous, middle.next) == (101, 200, 0, 200)
+    assert (last.first, last.last, last.previous, last.next) == (201, 250, 100, None)
+    assert (uncounted.previous, uncounted.next, uncounted.counted) == (None, 20, False)
+    assert not Pager(0, 100, 100).more_than_one
+
+
+def test_the_dashboards_stock_pages_link_to_the_dashboard_and_refresh_their_own_page() -> None:
+    view = StockView(makers=[], places={}, pager=Pager(100, 100, 250))
+    html = templates.get_template("stock_levels.html").render(
+        t=translator("id"), stock=view, stock_url="/kanwil/stock?offset=100", pages_url="/kanwil"
+    )
+
+    assert 'hx-get="/kanwil/stock?offset=100"' in html
+    assert 'rel="prev" href="/kanwil?offset=0"' in html
+    assert 'rel="next" href="/kanwil?offset=200"' in html
+    assert "101-200 dari 250" in html
 
 
 async def test_the_dashboard_lists_the_lots_on_hold_or_recalled_and_not_the_closed_ones(
