@@ -18,7 +18,6 @@ import typer
 
 from jejak.launcher import run_redis_url
 from jejak.streams import (
-    DeadLetter,
     DeadLetterError,
     ReplayForbidden,
     UnknownDeadLetter,
@@ -28,6 +27,7 @@ from jejak.streams import (
     replay_dead_letters,
 )
 from shared.delivery.dead_letters import dead_letter_prefix
+from shared.delivery.letters import Letter
 from shared.settings import Settings
 
 dead_letters_app = typer.Typer(
@@ -96,7 +96,7 @@ def show(letter_id: Annotated[str, typer.Argument(metavar="ID", help="A dead-let
     typer.echo("\n".join(describe(letter)))
 
 
-def describe(letter: DeadLetter) -> list[str]:
+def describe(letter: Letter) -> list[str]:
     lines = [
         f"Dead letter {letter.letter_id}",
         *_columns(

@@ -3,7 +3,8 @@
 A service may XADD (and trim, see shared/delivery/retention.py) only the streams it produces
 and its own dead letters (`<namespace>.dead-letters.<service>`, shared/delivery/dead_letters.py),
 and read, acknowledge, claim and inspect groups only on the streams it consumes (plus its own
-hash of delivery errors, which its claimer keeps): no service may write or trim another's dead
+hash of delivery errors, which its claimer keeps, and XLEN and XDEL of its own dead letters, for
+its operations API: shared/ops.py): no service may write or trim another's dead
 letters or touch its errors, so the stream a letter is in says which group set it aside (what
 the letter says it holds is still not trusted: replay re-reads the source entry, jejak/streams.py).
 A channel's user may only read `stock-changed` with a consumer group: it cannot write any
@@ -44,6 +45,9 @@ READING = ["+xreadgroup", "+xack", "+xpending", "+xclaim", "+xgroup|create"]
 # xread and xinfo|stream: sales' stock feed reads the stream itself (services/sales/feed.py).
 INSPECTING = ["+xinfo|groups", "+xinfo|stream", "+xrange", "+xread", "+xpending"]
 TRIMMING = [*INSPECTING, "+xtrim"]
+# The operations API (shared/ops.py) counts its own dead letters and deletes one it replayed;
+# replay applies the source entry in the service itself, so it needs no XADD to that stream.
+OWN_LETTERS = ["+xlen", "+xdel"]
 
 
 @dataclass(frozen=True)
@@ -77,14 +81,17 @@ def service_rules(
     own = [f"~{stream}" for stream in written]
     claimed = [f"~{stream}" for stream in read]
     errors = [f"~{failure_key(namespace, service)}", "+hset", "+hget", "+hdel"]
+    letters = [f"~{dead_letter_stream(namespace, service)}", *OWN_LETTERS]
     if not selectors:  # Redis 6.2: one set of keys for every command
         keys = own + claimed + (errors[:1] if read else [])
-        commands = ["+xadd", *TRIMMING, *(READING + errors[1:] if read else [])]
+        consuming = READING + errors[1:] + OWN_LETTERS if read else []
+        commands = ["+xadd", *TRIMMING, *consuming]
         return [*keys, *CONNECTION, *dict.fromkeys(commands)]
     rules = [*own, *CONNECTION, "+xadd", *TRIMMING] if own else [*CONNECTION]
     if read:
         reading = [*dict.fromkeys(READING + INSPECTING)]
         rules += [f"({' '.join(claimed + reading)})", f"({' '.join(errors)})"]
+        rules.append(f"({' '.join(letters)})")
     return rules
 
 

@@ -48,6 +48,19 @@ class Imported(BaseModel):
     unchanged: int = 0
 
 
+def repeats(keys: Sequence[object]) -> dict[int, int]:
+    """Each index whose key an earlier index has, and that first index: a bad row of an
+    import (the console finds them in a whole file it checks a part at a time)."""
+    first: dict[object, int] = {}
+    repeated: dict[int, int] = {}
+    for index, key in enumerate(keys):
+        if key in first:
+            repeated[index] = first[key]
+        else:
+            first[key] = index
+    return repeated
+
+
 async def import_rows(
     uow: UnitOfWork,
     rows: Sequence[Row],
@@ -60,15 +73,13 @@ async def import_rows(
     outcome = Imported(dry_run=dry_run)
     problems: list[dict[str, Any]] = []
     events: list[Event] = []
-    seen: dict[str, int] = {}
+    repeated = repeats([getattr(row, key_field) for row in rows])
     savepoint = await uow.session.begin_nested()
     for index, row in enumerate(rows):
-        key = getattr(row, key_field)
-        if key in seen:
-            reason = f"{key} is also row {seen[key]} of this import"
+        if index in repeated:
+            reason = f"{getattr(row, key_field)} is also row {repeated[index]} of this import"
             problems.append({"loc": ("body", "rows", index, key_field), "msg": reason})
             continue
-        seen[key] = index
         try:
             written, event = await apply(row)
         except Rejected as rejected:

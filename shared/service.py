@@ -37,6 +37,8 @@ from shared.http import problem_response, problem_responses
 from shared.logs import configure_server as configure_logging
 from shared.metrics import CONTENT_TYPE, RequestObserver, ScrapeState, render
 from shared.migrations import require_current
+from shared.ops import Operations
+from shared.ops import router as operations_router
 from shared.ratelimit import PublicRateLimit
 from shared.settings import Settings
 from shared.uow import UnitOfWork, UnitsOfWork
@@ -110,6 +112,14 @@ class Runtime:
             namespace=settings.namespace,
             name=f"{settings.consumer_name}-claimer",
             min_idle_ms=settings.claim_idle_ms,
+        )
+        self.operations = Operations(
+            self.redis,
+            settings.namespace,
+            settings.service,
+            self.consumer,
+            self.reader.by_stream,
+            timedelta(seconds=settings.inbox_retention_s),
         )
         self.scrape = ScrapeState(
             self.redis, self.reader.streams, settings.group, self.db, spec.tables.outbox
@@ -294,6 +304,9 @@ def create_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
         responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
         **operations,
     )
+    if spec.events:  # its consumer groups and dead letters, for the Kanwil (shared/ops.py)
+        app.state.operations = runtime.operations
+        app.include_router(operations_router)
     app.include_router(spec.router)
     return app
 

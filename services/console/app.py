@@ -83,6 +83,8 @@ def make_app(settings: Settings | None = None, http: httpx.AsyncClient | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with service_lifespan(app):
             yield
+            for task in list(app.state.console.tasks):  # an import running: shown interrupted
+                task.cancel()
         await client.aclose()
 
     app.router.lifespan_context = lifespan

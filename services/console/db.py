@@ -1,5 +1,7 @@
-"""The console's only data: its sessions. The person's tokens stay here, on the server; the
-browser holds a random session id in an HttpOnly cookie and nothing else.
+"""The console's only data: its sessions, and the imports of master data it runs for a Kanwil
+administrator (ImportJob: how far one has got, for the page that shows its progress). The
+person's tokens stay here, on the server; the browser holds a random session id in an HttpOnly
+cookie and nothing else.
 
 A row is keyed by the SHA-256 of the session id, so whoever reads this table cannot take
 over a session with what it finds (the refresh tokens in it are the person's, good until they
@@ -11,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, Text, delete
+from sqlalchemy import JSON, Boolean, Integer, String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,6 +69,32 @@ class SessionRow(Base):
             return None
         assert self.access_expires_at is not None
         return Tokens(self.access_token, self.access_expires_at, self.refresh_token)
+
+
+class ImportJob(Base):
+    """A file of master data being imported for a person: checked against the owning service
+    a part at a time (its dry run), then applied in one request, all rows or none. The rows
+    themselves are not kept: only the counts and the problems, each naming row and column."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), index=True, doc="who started it")
+    kind: Mapped[str] = mapped_column(String(20), doc="upts, workshops, products, ...")
+    file_name: Mapped[str] = mapped_column(String(200))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    allow_moves: Mapped[bool] = mapped_column(Boolean)
+    # reading, checking, applying; then done, checked (a dry run), refused or failed
+    status: Mapped[str] = mapped_column(String(12))
+    rows: Mapped[int] = mapped_column(Integer, default=0, doc="rows read from the file")
+    checked: Mapped[int] = mapped_column(Integer, default=0, doc="rows the service checked")
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list[dict[str, object]]] = mapped_column(
+        JSON, default=list, doc="[{row, column, reason}]: row as the spreadsheet numbers it"
+    )
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 def new_secret() -> str:

@@ -15,7 +15,7 @@ typing stays possible for a scanner.
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from starlette.datastructures import FormData
@@ -132,14 +132,16 @@ class Fields:
         *,
         places: Mapping[str, str] | None = None,
         passed_on: Collection[int] = (409,),
+        method: Literal["POST", "PUT"] = "POST",
     ) -> httpx.Response | None:
-        """POST the form's body to a service unless the form already holds an error: the
+        """POST (or PUT) the form's body to a service unless the form already holds an error: the
         service's 2xx answer, or None with its refusal placed next to the inputs and `status`
         set to what the page answers (a status of `passed_on` as the service gave it, else
         422)."""
         if self.errors:
             return None
-        answer = await upstream.post(service, path, token, body)
+        send = upstream.put if method == "PUT" else upstream.post
+        answer = await send(service, path, token, body)
         if answer.is_success:
             return answer
         self.status = answer.status_code if answer.status_code in passed_on else 422

@@ -1,5 +1,5 @@
 """The console's pages: sign-in and sign-out, the home page, and the pages of each role
-(qc.py: the QC officer's).
+(qc.py: the QC officer's; master.py, imports.py, permits.py: the Kanwil's master data).
 
 Every route is under the router's CSRF check (sessions.check_csrf): an unsafe request without
 its session's token never reaches a route. Pages are for people, not part of the OpenAPI
@@ -11,7 +11,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import gallery, kanwil, qc, recall, receipts, tablet, upt
+from services.console import (
+    gallery,
+    identities,
+    imports,
+    kanwil,
+    master,
+    ops,
+    permits,
+    qc,
+    recall,
+    receipts,
+    tablet,
+    upt,
+)
 from services.console.db import SessionRow, Tokens
 from services.console.sessions import (
     COOKIE,
@@ -29,8 +42,20 @@ from services.console.upstream import SignInRefused
 from services.console.views import landing_page, render
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-PAGES = (qc, gallery, receipts, recall, tablet, kanwil, upt)
-for pages_of_a_role in PAGES:  # all under the same CSRF check
+for pages_of_a_role in (
+    qc,
+    gallery,
+    receipts,
+    recall,
+    tablet,
+    identities,
+    ops,
+    imports,
+    master,
+    permits,
+    kanwil,
+    upt,
+):  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)
 SEE_OTHER = 303
 

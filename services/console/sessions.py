@@ -63,6 +63,8 @@ class Console:
     _refreshing: "WeakValueDictionary[str, asyncio.Lock]" = field(
         default_factory=WeakValueDictionary
     )
+    # What runs on after its request answered (an import, imports.py): cancelled at shutdown.
+    tasks: "set[asyncio.Task[None]]" = field(default_factory=set)
 
     def refresh_lock(self, row: SessionRow) -> asyncio.Lock:
         lock = self._refreshing.get(row.id_hash)
@@ -128,15 +130,23 @@ async def signed_in(row: BrowserSessionDep) -> Person:
 PersonDep = Annotated[Person, Depends(signed_in)]
 
 
-def role(*roles: Role) -> Any:
-    """A dependency: the signed-in person, if their role is one of `roles`."""
+@dataclass(frozen=True)
+class OfRole:
+    """The dependency `role(...)` makes. Its roles stay readable on the route's dependant:
+    the tests read which roles each page is for from the routes themselves
+    (tests/console/routes.py), so a page added later is tested without a table to update."""
 
-    async def of_role(person: PersonDep) -> Person:
-        if person.claims.role not in roles:
+    roles: tuple[Role, ...]
+
+    async def __call__(self, person: PersonDep) -> Person:
+        if person.claims.role not in self.roles:
             raise NotForYourRole()
         return person
 
-    return Depends(of_role)
+
+def role(*roles: Role) -> Any:
+    """A dependency: the signed-in person, if their role is one of `roles`."""
+    return Depends(OfRole(roles))
 
 
 async def access_token(console: Console, person: Person) -> str:

@@ -91,11 +91,20 @@ class Upstream:
             raise NotFound(path)
         return response
 
-    async def post(self, service: str, path: str, token: str, body: Any) -> httpx.Response:
+    async def post(
+        self, service: str, path: str, token: str, body: Any, within_s: float | None = None
+    ) -> httpx.Response:
         """POST JSON as the person: the answer when it is the service's decision (2xx, or a
-        4xx naming what is wrong); TokenRejected, Forbidden, UpstreamUnavailable as `get`."""
+        4xx naming what is wrong); TokenRejected, Forbidden, UpstreamUnavailable as `get`.
+        `within_s`: longer than the usual for what takes long (an import of thousands)."""
         url = self.settings.service_url(service) + path
-        return await self._send(service, "POST", url, token, json=body)
+        extra: dict[str, Any] = {} if within_s is None else {"timeout": within_s}
+        return await self._send(service, "POST", url, token, json=body, **extra)
+
+    async def put(self, service: str, path: str, token: str, body: Any) -> httpx.Response:
+        """PUT JSON as the person (master data by its code), answered as `post`."""
+        url = self.settings.service_url(service) + path
+        return await self._send(service, "PUT", url, token, json=body)
 
     async def _send(
         self, service: str, method: str, url: str, token: str, **kwargs: Any

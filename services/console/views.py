@@ -41,6 +41,10 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("/kanwil/holds", "nav.holds"),
         NavItem("/transfers", "nav.transfers"),
         NavItem("/tablet/enrol", "nav.enrol", landing=False),
+        NavItem("/kanwil/identities", "nav.identities", landing=False),
+        NavItem("/kanwil/ops", "nav.ops", landing=False),
+        NavItem("/kanwil/master", "nav.master", landing=False),
+        NavItem("/kanwil/permits", "nav.permits", landing=False),
     ),
     "terminal": (NavItem("/tablet", "nav.tablet"),),
     "channel": (  # the staff of a channel's counter (gallery.py)

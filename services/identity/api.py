@@ -228,6 +228,12 @@ async def list_principals(session: ReadSessionDep, paging: PagingDep) -> Page[Pr
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
 
+@router.get("/principals/{principal_id}", **allow("kanwil_admin", errors=[404]))
+async def get_principal(principal_id: UUID, session: ReadSessionDep) -> PrincipalView:
+    """One principal, revoked or not; never its secret."""
+    return PrincipalView.model_validate(await Principals(session).get(principal_id))
+
+
 @router.post("/principals/{principal_id}/revoke", **allow("kanwil_admin", errors=[404, 409]))
 async def revoke_principal(
     principal_id: UUID, uow: UnitOfWorkDep, caller: CallerDep

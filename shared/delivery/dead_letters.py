@@ -4,8 +4,9 @@ Each consuming service has its own dead-letter stream (`<namespace>.dead-letters
 and its own hash of delivery errors (`<namespace>.delivery-errors.<service>`), and its Redis
 user may write only those (jejak/redis_users.py): no service can put a letter in another's
 dead letters, nor trim them, so a letter's stream says which group set it aside. A letter is
-still only a pointer for the operator: `jejak dead-letters replay` re-reads the entry it names
-from its source stream (jejak/streams.py) instead of trusting the letter's copy.
+still only a pointer for the operator: a replay (`jejak dead-letters replay`, or a service's
+operations API, shared/ops.py) re-reads the entry it names from its source stream instead of
+trusting the letter's copy (shared/delivery/letters.py).
 """
 
 import logging

@@ -174,6 +174,7 @@ def settings_of(service: str, backend: Backend, data_dir: Path, namespace: str) 
             "namespace": namespace,
             "oidc_issuer": ISSUER,
             **{f"{name}_url": f"http://{name}.test" for name in SERVICES},
+            "identity_url": ISSUER,
             "poll_ms": 20,
         }
     )

@@ -4,27 +4,17 @@ apps (tests/console/harness.py): what a browser sees, and what the session table
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import Iterator, Sequence
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from services.console.sessions import COOKIE, UNSAFE_METHODS
 from tests.builders import batch_completed
 from tests.console.harness import ConsoleSystem, form_fields, now
+from tests.console.routes import console_routes
 from tests.waiting import eventually
 
 HX = {"HX-Request": "true"}
-
-
-def routes(found: Sequence[Any]) -> Iterator[tuple[str, str]]:
-    """(method, path) of every route, those of included routers too."""
-    for route in found:
-        if hasattr(route, "original_router"):  # FastAPI's included router
-            yield from routes(route.original_router.routes)
-        for method in getattr(route, "methods", None) or ():
-            yield method, route.path
 
 
 async def test_a_qc_officer_signs_in_and_lands_on_the_pending_inspections_of_the_upt(
@@ -136,7 +126,9 @@ async def test_every_unsafe_route_of_the_console_checks_the_csrf_token(
     system: ConsoleSystem,
 ) -> None:
     unsafe = [
-        (method, path) for method, path in routes(system.console.routes) if method in UNSAFE_METHODS
+        (route.method, route.path)
+        for route in console_routes(system.console)
+        if route.method in UNSAFE_METHODS
     ]
     async with system.browser() as browser:
         await system.signed_in(browser)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.production.catalogue import PRODUCTS, UPTS, WORKSHOPS
 from services.production.master import ProductSpec, UptSpec, WorkshopSpec
 from shared import tabular
+from shared.imports import repeats
 from shared.tabular import RowError, TableErrors
 
 
@@ -185,3 +186,10 @@ def test_a_product_name_with_a_nul_in_a_csv_is_refused_with_its_row_and_column()
         tabular.read_bytes(table, ProductSpec, "csv")
 
     assert bad.value.errors == [RowError(2, "name", "contains a control character (U+0000)")]
+
+
+def test_a_key_again_is_a_repeat_of_its_first_row() -> None:
+    """shared/imports.repeats: what an import refuses as a key twice (the service among the
+    rows of one request, the console across a whole file)."""
+    assert repeats(["A", "B", "A", "C", "B", "A"]) == {2: 0, 4: 1, 5: 0}
+    assert repeats([]) == {}

@@ -31,6 +31,12 @@ OPERATIONS = {
     "GET /metrics": {PUBLIC},
     "GET /asyncapi": {PUBLIC},
 }
+# A consuming service's consumer groups and dead letters (shared/ops.py).
+CONSUMING = OPERATIONS | {
+    "GET /ops/consumers": {"kanwil_admin"},
+    "GET /ops/dead-letters": {"kanwil_admin"},
+    "POST /ops/dead-letters/{letter_id}/replay": {"kanwil_admin"},
+}
 
 POLICY: dict[str, dict[str, set[str]]] = {
     # The console's pages are for browsers, not in its OpenAPI document: their sessions and
@@ -58,7 +64,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /batches/{batch_id}": {"terminal", *ADMINS},
         "GET /batches/{batch_id}/labels.pdf": {"terminal", *ADMINS},
     },
-    "quality": OPERATIONS
+    "quality": CONSUMING
     | {
         "GET /defect-codes": SIGNED_IN,
         "GET /inspections": READERS_OF_QC,
@@ -75,7 +81,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /permits/{permit_id}": READERS_OF_QC,
         "POST /permits/{permit_id}/revocation": ADMINS,
     },
-    "inventory": OPERATIONS
+    "inventory": CONSUMING
     | {
         "GET /stock": ADMINS,
         "GET /ledger": ADMINS,
@@ -89,7 +95,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /transfers/{transfer_id}": ADMINS,
         "POST /transfers/{transfer_id}/receipt": ADMINS,
     },
-    "sales": OPERATIONS
+    "sales": CONSUMING
     | {
         "GET /channels": SIGNED_IN,
         "GET /channels/{code}": SIGNED_IN,
@@ -108,7 +114,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /orders/{order_id}/cancel": {"channel"},
         "POST /orders/{order_id}/returns": {"channel", "kanwil_admin"},
     },
-    "trace": OPERATIONS
+    "trace": CONSUMING
     | {
         "GET /trace/{code}": {PUBLIC},
         "GET /01/{gtin}/10/{lot}/21/{serial}": {PUBLIC},
@@ -125,6 +131,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "GET /.well-known/jwks.json": {PUBLIC},
         "POST /principals": {"kanwil_admin"},
         "GET /principals": {"kanwil_admin"},
+        "GET /principals/{principal_id}": {"kanwil_admin"},
         "POST /principals/{principal_id}/revoke": {"kanwil_admin"},
         "POST /keys/rotate": {"kanwil_admin"},
     },
@@ -166,7 +173,7 @@ def call(api: Jejak, service: str, operation: str, who: Who | None) -> httpx.Res
         .replace("{gtin}", "00200000000097")
     )
     filled = filled.replace("{lot}", "CLG-FTW-2601-0001").replace("{serial}", "X")
-    filled = filled.replace("{delivery_id}", "1")
+    filled = filled.replace("{delivery_id}", "1").replace("{letter_id}", "0-1")
     for name in ("batch_id", "order_id", "principal_id", "hold_id", "permit_id"):
         filled = filled.replace("{" + name + "}", str(uuid.uuid4()))
     body: dict[str, Any] | None = {} if method == "POST" else None

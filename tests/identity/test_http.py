@@ -586,3 +586,20 @@ async def test_two_kanwil_admins_revoking_each_other_at_once_leave_one_of_them(
         )
 
     assert sorted(answer.status_code for answer in answers) == [200, 409]
+
+
+async def test_one_principal_is_read_by_its_id_without_its_secret(identity: Identity) -> None:
+    admin = await identity.bearer()
+    ids = await principal_ids(identity, admin)
+
+    found = await identity.http.get(f"/principals/{ids['kanwil-admin']}", headers=admin)
+    unknown = await identity.http.get(f"/principals/{uuid.uuid4()}", headers=admin)
+    as_officer = await identity.http.get(
+        f"/principals/{ids['kanwil-admin']}", headers=await identity.bearer("qc_officer", upt="CLG")
+    )
+
+    assert found.status_code == 200
+    assert (found.json()["username"], found.json()["role"]) == ("kanwil-admin", "kanwil_admin")
+    assert not {"client_secret", "password", "secret_hash"} & set(found.json())
+    assert unknown.status_code == 404
+    assert as_officer.status_code == 403

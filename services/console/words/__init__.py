@@ -1,7 +1,20 @@
 """The console's words by area of the console, one module each (each page module's words
 beside its own kind); i18n.py joins them. A key belongs to one area only."""
 
-from services.console.words import common, gallery, kanwil, qc, recall, receipts, tablet, upt
+from services.console.words import (
+    common,
+    gallery,
+    identities,
+    kanwil,
+    master,
+    ops,
+    permits,
+    qc,
+    recall,
+    receipts,
+    tablet,
+    upt,
+)
 from services.console.words.kinds import Words
 
 AREAS: tuple[Words, ...] = (
@@ -13,4 +26,8 @@ AREAS: tuple[Words, ...] = (
     receipts.WORDS,
     kanwil.WORDS,
     upt.WORDS,
+    identities.WORDS,
+    ops.WORDS,
+    master.WORDS,
+    permits.WORDS,
 )
