@@ -32,7 +32,9 @@ from shared.samples import Line
 
 SHOES = "FTW-SPT-OLR"  # unit-tracked
 GINGER = "PAN-JHM-250"  # lot-tracked
-MADE_IN = {SHOES: "CLG-SPT", GINGER: "SRG-JHM"}  # the workshop of each product the tests make
+COBEK = "KYU-CBK-20"  # unit-tracked, Rangkasbitung's: another UPT's goods than the shoes
+# The workshop of each product the tests make.
+MADE_IN = {SHOES: "CLG-SPT", GINGER: "SRG-JHM", COBEK: "RKB-KYU"}
 
 # Lots counted up from a random one in 2026-2029: never repeated within a run.
 _lot_numbers = itertools.count(random.randrange(samples.LOTS_PER_MONTH * 12 * 4))

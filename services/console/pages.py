@@ -15,6 +15,7 @@ from services.console import (
     gallery,
     identities,
     imports,
+    kanwil,
     live,
     master,
     ops,
@@ -23,6 +24,7 @@ from services.console import (
     recall,
     receipts,
     tablet,
+    upt,
 )
 from services.console.db import SessionRow, Tokens
 from services.console.sessions import (
@@ -52,6 +54,8 @@ for pages_of_a_role in (
     imports,
     master,
     permits,
+    kanwil,
+    upt,
     live,  # the pages' event stream
 ):  # all under the same CSRF check
     router.include_router(pages_of_a_role.router)

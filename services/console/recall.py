@@ -27,6 +27,12 @@ Kanwil = Annotated[Person, role("kanwil_admin")]
 LIST_LIMIT = 100
 HOLD_FIELDS = ("hold_id", "lot_code", "defect_code", "serials", "reason")
 PASSED_ON = ("content-type", "content-disposition")  # of trace's file, to the browser
+# Where the report page's links lead: its downloads (under `base`) and back to the holds.
+KANWIL_REPORT: dict[str, Any] = {
+    "base": "/kanwil/lots",
+    "back": "/kanwil/holds",
+    "back_word": "holds.back",
+}
 
 
 class Hold(BaseModel):
@@ -156,9 +162,8 @@ async def recall_report(
     request: Request, lot_code: str, person: Kanwil, console: ConsoleDep
 ) -> Response:
     """Where every unit of the lot is now, the buyers to reach first."""
-    token = await access_token(console, person)
-    answer = await console.upstream.get("trace", _report_path(lot_code), token)
-    return render(request, "recall_report.html", report=Report.model_validate(answer))
+    report = await report_of(console, await access_token(console, person), lot_code)
+    return render(request, "recall_report.html", report=report, **KANWIL_REPORT)
 
 
 @router.get("/kanwil/lots/{lot_code}/recall-report/download")
@@ -166,7 +171,17 @@ async def recall_report_file(
     lot_code: str, person: Kanwil, console: ConsoleDep, format: Literal["csv", "xlsx"] = "csv"
 ) -> Response:
     """Trace's CSV or XLSX of the report, as trace wrote and named it."""
-    token = await access_token(console, person)
+    return await report_file(console, await access_token(console, person), lot_code, format)
+
+
+async def report_of(console: Console, token: str, lot_code: str) -> Report:
+    """Trace's report of the lot (trace decides who reads which: a UPT administrator its
+    own lots')."""
+    return Report.model_validate(await console.upstream.get("trace", _report_path(lot_code), token))
+
+
+async def report_file(console: Console, token: str, lot_code: str, format: str) -> Response:
+    """Trace's CSV or XLSX of the report, handed on as it came."""
     answer = await console.upstream.download("trace", _report_path(lot_code), token, format=format)
     headers = {name: answer.headers[name] for name in PASSED_ON if name in answer.headers}
     return Response(answer.content, status_code=answer.status_code, headers=headers)

@@ -28,11 +28,16 @@ class NavItem:
 # A role without pages yet lands on the home page, which says so.
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     "qc_officer": (NavItem("/qc/inspections", "nav.inspections"),),
-    "upt_admin": (
+    "upt_admin": (  # upt.py
+        NavItem("/upt/stock", "nav.stock"),
+        NavItem("/upt/inspections", "nav.batches"),
+        NavItem("/upt/recalls", "nav.recalls"),
         NavItem("/transfers", "nav.transfers"),
         NavItem("/tablet/enrol", "nav.enrol", landing=False),
     ),
-    "kanwil_admin": (
+    "kanwil_admin": (  # kanwil.py, recall.py
+        NavItem("/kanwil", "nav.dashboard"),
+        NavItem("/kanwil/lineage", "nav.lineage"),
         NavItem("/kanwil/holds", "nav.holds"),
         NavItem("/transfers", "nav.transfers"),
         NavItem("/tablet/enrol", "nav.enrol", landing=False),

@@ -1,4 +1,5 @@
-"""Production's HTTP API for workshop terminals: open a batch, record output, complete it.
+"""Production's HTTP API for workshop terminals: open a batch, record output, complete it;
+the administrators read the batches of their UPT (the Kanwil: of every one).
 
 Every write carries a client-generated id, so a terminal that was offline resends its queue
 without creating anything twice.
@@ -23,6 +24,7 @@ from shared.errors import Conflict, check_resend
 from shared.http import CheckedRoute
 from shared.identity import Claims
 from shared.inputs import MAX_LOT_QUANTITY, MAX_WORKER_CODES
+from shared.pagination import MAX_OFFSET
 from shared.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
 
 router = APIRouter(tags=["production"], route_class=CheckedRoute)
@@ -186,18 +188,31 @@ async def complete_batch(
     return await _view(batches, batch, completed.serials)
 
 
-@router.get("/batches", **allow("terminal"))
+@router.get("/batches", **allow("terminal", "upt_admin", "kanwil_admin"))
 async def list_batches(
     session: ReadSessionDep,
     caller: CallerDep,
     status: Annotated[Literal["open", "completed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Batches to skip")] = 0,
 ) -> list[BatchView]:
-    """The terminal's workshop's batches, the latest opened first (its tablet's list of the
-    day's work: the open ones, and the completed ones to print labels for)."""
-    workshop = caller.workshop or ""
-    listed = await db.Batches(session).of_workshop(workshop, status, limit)
+    """Batches, the latest opened first: a terminal's workshop's (its tablet's list of the
+    day's work: the open ones, and the completed ones to print labels for), a UPT
+    administrator's of its UPT's workshops, the Kanwil's of every workshop; `offset` gives
+    the next ones."""
+    workshops = await _listed_workshops(caller, session)
+    listed = await db.Batches(session).of_workshops(workshops, status, limit, offset)
     return [BatchView.model_validate(batch) for batch in listed]
+
+
+async def _listed_workshops(caller: Claims, session: AsyncSession) -> list[str] | None:
+    """The workshops whose batches the caller lists (None: every one, the Kanwil's)."""
+    if caller.role == "kanwil_admin":
+        return None
+    if caller.role == "upt_admin":
+        workshops = await Catalogue(session).workshops()
+        return [workshop.code for workshop in workshops if workshop.upt_code == caller.upt]
+    return [caller.workshop or ""]
 
 
 @router.get("/batches/{batch_id}", **allow("terminal", "upt_admin", "kanwil_admin", errors=[404]))

@@ -1,6 +1,6 @@
 """Production's own tables and their store: catalogue, batches, outputs with worker codes, units."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -123,15 +123,18 @@ class Batches:
             raise NotFound("batch_id", f"no batch {batch_id}")
         return batch
 
-    async def of_workshop(
-        self, workshop_code: str, status: str | None, limit: int
+    async def of_workshops(
+        self, workshop_codes: Collection[str] | None, status: str | None, limit: int, offset: int
     ) -> Sequence[BatchRow]:
-        """A workshop's batches, the latest opened first (serials are left out: a list)."""
-        query = select(BatchRow).where(BatchRow.workshop_code == workshop_code)
+        """The batches of these workshops (None: of every one), the latest opened first
+        (serials are left out: a list)."""
+        query = select(BatchRow)
+        if workshop_codes is not None:
+            query = query.where(BatchRow.workshop_code.in_(workshop_codes))
         if status is not None:
             query = query.where(BatchRow.status == status)
-        query = query.order_by(BatchRow.opened_at.desc()).limit(limit)
-        return (await self.session.scalars(query)).all()
+        query = query.order_by(BatchRow.opened_at.desc(), BatchRow.batch_id)
+        return (await self.session.scalars(query.limit(limit).offset(offset))).all()
 
     async def resent(self, batch_id: UUID, workshop_code: str, sku: str) -> BatchRow | None:
         """The batch a terminal opened before under this id (a resend), if any."""

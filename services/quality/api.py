@@ -3,10 +3,10 @@ holds, recalls and closing them."""
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import select
 
@@ -136,13 +136,16 @@ async def list_inspections(
     paging: PagingDep,
     status: Literal["pending", "signed_off"] = "pending",
     upt: str | None = None,
+    lot: str | None = None,
 ) -> Page[InspectionView]:
     """Inspections, oldest received first (first in line): the caller's UPT's (a Kanwil's:
-    any, or one UPT's), a page at a time. Signed-off ones list their sign-offs too, read for
-    the whole page at once."""
+    any, or one UPT's), a page at a time; `lot`: the inspection of that lot (a lineage's QC
+    step). Signed-off ones list their sign-offs too, read for the whole page at once."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
     query = select(InspectionRow).where(InspectionRow.status == status)
+    if lot:
+        query = query.where(InspectionRow.lot_code == lot)
     if upt := upt or caller.upt:
         query = query.where(InspectionRow.upt_code == upt)
     query = query.order_by(InspectionRow.received_at, InspectionRow.batch_id)
@@ -361,9 +364,12 @@ async def list_holds(
     paging: PagingDep,
     lot: str | None = None,
     upt: str | None = None,
+    status: Annotated[
+        list[HoldStatus] | None, Query(description="Only these (repeat it): held, recalled...")
+    ] = None,
 ) -> Page[HoldView]:
     """Holds and recalls, oldest first: the caller's UPT's (a Kanwil's: any, or one UPT's),
-    a page at a time."""
+    a page at a time; `status=held&status=recalled`: the lots nothing of may be sold now."""
     if caller.role != "kanwil_admin":
         require_binding(caller, "upt", upt or caller.upt)
     query = select(HoldRow)
@@ -371,6 +377,8 @@ async def list_holds(
         query = query.where(HoldRow.lot_code == lot)
     if upt := upt or caller.upt:
         query = query.where(HoldRow.upt_code == upt)
+    if status:
+        query = query.where(HoldRow.status.in_(status))
     rows, total = await page_of(session, query.order_by(HoldRow.held_at, HoldRow.hold_id), paging)
     items = [HoldView.model_validate(row) for row in rows]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)

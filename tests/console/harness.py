@@ -35,7 +35,7 @@ from shared.identity import DevPrincipal, Role
 from shared.service import create_app
 from shared.settings import Settings
 from tests.backend import Backend
-from tests.builders import batch_completed
+from tests.builders import SHOES, batch_completed
 from tests.handlers.harness import migrated
 from tests.identity.harness import (
     ISSUER,
@@ -242,12 +242,15 @@ async def post_form(browser: Browser, page_path: str, action: str, **fields: str
     return answer.text
 
 
-async def made_and_signed_off(system: ConsoleSystem, quantity: int = 6) -> BatchCompleted:
-    """A lot of Cilegon shoes, signed off whole, in Cilegon's store."""
-    batch = batch_completed(quantity=quantity)
+async def made_and_signed_off(
+    system: ConsoleSystem, quantity: int = 6, sku: str = SHOES
+) -> BatchCompleted:
+    """A lot of `sku` (Cilegon's shoes unless told), signed off whole by its UPT's officer, in
+    its UPT's store."""
+    batch = batch_completed(sku=sku, quantity=quantity)
     await system.completed(batch)
     path = f"/inspections/{batch.batch_id}"
-    officer = {"role": "qc_officer", "upt": "CLG"}
+    officer = {"role": "qc_officer", "upt": batch.upt_code}
 
     async def pending() -> bool:
         return (await system.call("quality", "GET", path, **officer)).status_code == 200
@@ -258,7 +261,7 @@ async def made_and_signed_off(system: ConsoleSystem, quantity: int = 6) -> Batch
     assert signed.status_code == 200, signed.text
 
     async def stocked() -> bool:
-        answer = await system.call("inventory", "GET", f"/stock?lot={batch.lot_code}")
+        answer = await system.call("inventory", "GET", f"/stock?sku={batch.sku}")
         return any(level["available"] for level in answer.json()["items"])
 
     await eventually("the lot in Cilegon's store", stocked)

@@ -252,7 +252,7 @@ async def test_a_person_sees_only_the_pages_of_their_role(system: ConsoleSystem)
         home = await browser.http.get(answer.headers["location"])
         queue = await browser.http.get("/qc/inspections")
 
-    assert answer.headers["location"] == "/transfers"  # the first page of their menu
+    assert answer.headers["location"] == "/upt/stock"  # the first page of their menu
     assert "/qc/inspections" not in home.text
     assert "Admin UPT" in home.text
     assert queue.status_code == 403

@@ -60,7 +60,7 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "POST /batches": {"terminal"},
         "POST /batches/{batch_id}/output": {"terminal"},
         "POST /batches/{batch_id}/complete": {"terminal"},
-        "GET /batches": {"terminal"},
+        "GET /batches": {"terminal", *ADMINS},
         "GET /batches/{batch_id}": {"terminal", *ADMINS},
         "GET /batches/{batch_id}/labels.pdf": {"terminal", *ADMINS},
     },
@@ -246,6 +246,10 @@ def test_upt_administrators_read_their_own_upt_only(api: Jejak, sold_shoes: dict
     path = f"/batches/{batch['batch_id']}"
     assert status_of(api, "production", "GET", path, Who.upt_admin("CLG")) == 200
     assert status_of(api, "production", "GET", path, Who.upt_admin("RKB")) == 403
+    listed = api.call("production", "GET", "/batches?limit=100", as_=Who.upt_admin("RKB"))
+    assert {listed_batch["workshop_code"] for listed_batch in listed} <= {"RKB-KYU"}
+    own = api.call("production", "GET", "/batches?limit=100", as_=Who.upt_admin("CLG"))
+    assert batch["batch_id"] in {listed_batch["batch_id"] for listed_batch in own}
     stock = api.call("inventory", "GET", "/stock?limit=500", as_=Who.upt_admin("RKB"))
     assert len(stock["items"]) == stock["total"]
     assert {level["location_code"] for level in stock["items"]} <= {"RKB-STORE"}

@@ -186,6 +186,25 @@ async def test_the_holds_list_shows_how_each_was_closed(quality: Service) -> Non
     }
 
 
+async def test_the_holds_list_filtered_by_status_leaves_the_closed_ones_out(
+    quality: Service,
+) -> None:
+    batch = batch_completed(quantity=4)
+    kept = await held(quality, batch, batch.serials[:1])
+    called_back = await held(quality, batch, batch.serials[1:2])
+    await recalled(quality, called_back.hold_id)
+    gone = await held(quality, batch, batch.serials[2:3])
+    await close(quality, gone.hold_id, "destroyed", "burnt")
+
+    async with quality.session() as session:
+        page = await list_holds(
+            session, OFFICER, PAGE, lot=batch.lot_code, status=["held", "recalled"]
+        )
+
+    assert {view.hold_id for view in page.items} == {kept.hold_id, called_back.hold_id}
+    assert page.total == 2
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -62,3 +62,17 @@ async def test_an_event_read_twice_in_one_batch_opens_one_inspection(quality: Se
     async with quality.session() as session:
         pending = (await list_inspections(session, KANWIL, PAGE, status="pending")).items
     assert [i.batch_id for i in pending] == [batch.batch_id]
+
+
+async def test_the_inspection_of_a_lot_is_found_by_its_lot_code(quality: Service) -> None:
+    wanted, other = batch_completed(), batch_completed()
+    await quality.deliver_batch([wanted, other])
+
+    async with quality.session() as session:
+        found = (await list_inspections(session, KANWIL, PAGE, lot=wanted.lot_code)).items
+        none = (
+            await list_inspections(session, KANWIL, PAGE, status="signed_off", lot=wanted.lot_code)
+        ).items
+
+    assert [i.batch_id for i in found] == [wanted.batch_id]
+    assert none == []

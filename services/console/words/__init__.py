@@ -5,6 +5,7 @@ from services.console.words import (
     common,
     gallery,
     identities,
+    kanwil,
     master,
     ops,
     permits,
@@ -12,6 +13,7 @@ from services.console.words import (
     recall,
     receipts,
     tablet,
+    upt,
 )
 from services.console.words.kinds import Words
 
@@ -22,6 +24,8 @@ AREAS: tuple[Words, ...] = (
     gallery.WORDS,
     recall.WORDS,
     receipts.WORDS,
+    kanwil.WORDS,
+    upt.WORDS,
     identities.WORDS,
     ops.WORDS,
     master.WORDS,
