@@ -148,6 +148,7 @@ class Hub:
         self.listeners: set[Listener] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._stopped = asyncio.Event()  # wakes the heartbeat's wait at once
 
     @contextlib.contextmanager
     def listening(self, audience: Audience) -> Iterator[Listener]:
@@ -179,10 +180,14 @@ class Hub:
                 await self.redis.set(alive_key(self.group), 1, ex=ALIVE_S)
             except Exception:
                 log.exception("live: the alive key was not set; trying again later")
-            await asyncio.sleep(HEARTBEAT_S)
+            # Not a plain sleep: a stop whose cancellation the Redis client swallowed would
+            # otherwise wait out the whole heartbeat (30 s of every shutdown).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), HEARTBEAT_S)
 
     async def stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

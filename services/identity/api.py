@@ -91,7 +91,12 @@ async def token(
     return TokenAnswer(access_token=access, expires_in=signer.expires_in, refresh_token=refresh)
 
 
-@router.post("/oauth/revoke", responses=OAUTH_ERRORS, **allow("public"))
+@router.post(
+    "/oauth/revoke",
+    response_class=Response,
+    responses={200: {"description": "revoked, or nothing to revoke (no body)"}, **OAUTH_ERRORS},
+    **allow("public"),
+)
 async def revoke(form: Annotated[RevocationForm, Form()], runtime: RuntimeDep) -> Response:
     """Sign-out (RFC 7009): the refresh token and every other of its sign-in stop working.
     Holding the token is the authority to end it; the answer is 200 whether it was known or
