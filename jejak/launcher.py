@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import shutil
@@ -114,6 +115,30 @@ def tail(path: Path, lines: int = 40) -> str:
         return ""
     text = data[-64_000:].decode("utf-8", errors="replace")
     return "\n".join(text.splitlines()[-lines:])
+
+
+# The line a Python traceback ends with: the exception's (dotted) name and its message.
+EXCEPTION_LINE = re.compile(r"^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception)\w*: \S.*$")
+
+
+def failure_reason(log: str) -> str | None:
+    """The last exception a log names, as one line (`NoPermissionError: this user has no
+    permissions to run the 'select' command`): what stopped a service, where a bare "Application
+    startup failed" says only that something did. A JSON log line carries its traceback in its
+    `exception` field (shared/logs.py)."""
+    found = None
+    for line in log.splitlines():
+        text = line.strip()
+        if text.startswith("{"):
+            try:
+                record = json.loads(text)
+            except ValueError:
+                record = None
+            text = str(record.get("exception") or "") if isinstance(record, dict) else ""
+            text = text.strip().splitlines()[-1] if text.strip() else ""
+        if EXCEPTION_LINE.match(text):
+            found = re.sub(r"^(?:[A-Za-z_]\w*\.)+(?=\w+: )", "", text)
+    return found
 
 
 def _open_log(path: Path, *, truncate: bool, command: Sequence[str]) -> BufferedWriter:
@@ -532,6 +557,16 @@ class ServiceSet:
     def log_tail(self, name: str, lines: int = 40) -> str:
         return tail(self[name].log_path, lines)
 
+    def start_failure(self, name: str, code: int) -> str:
+        """Which service, and why in one line, before the log's last lines."""
+        log = self.log_tail(name, 400)
+        reason = failure_reason(log) or f"exited with code {code}"
+        return (
+            f"{name} could not start: {reason}\n"
+            f"({name} exited with code {code}; last lines of {self[name].log_path}:)\n"
+            + "\n".join(log.splitlines()[-40:])
+        )
+
     def child_env(self, name: str) -> dict[str, str]:
         merged = dict(os.environ) if self.inherit_env else {}
         merged.update(self.env)
@@ -657,10 +692,7 @@ class ServiceSet:
                         raise LaunchError(f"{name} was never started")
                     code = service.process.poll()
                     if code is not None:
-                        raise LaunchError(
-                            f"{name} exited with code {code} while starting; last lines of "
-                            f"{service.log_path}:\n{self.log_tail(name)}"
-                        )
+                        raise LaunchError(self.start_failure(name, code))
                     try:
                         response = client.get(f"{service.url}/health")
                     except httpx.HTTPError as exc:

@@ -137,9 +137,23 @@ def console_rules(namespace: str, *, selectors: bool) -> list[str]:
     return [*streams, *CONNECTION, *LIVE, f"({' '.join([alive, *ALIVE])})"]
 
 
-def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list[RedisUser]:
+def database_rules(database: int) -> list[str]:
+    """SELECT of the one database the URLs name, and only when it is not 0 (a client on 0 never
+    selects): Redis' ACL `+select|N` allows that first argument alone. A user's keys are the
+    same patterns in that database; it gains nothing else."""
+    return [f"+select|{database}"] if database else []
+
+
+def database_of(url: str) -> int:
+    """The database number of a redis:// URL (`/5`), 0 when it names none."""
+    return int(make_url(url).database or 0)
+
+
+def users(
+    namespace: str, passwords: dict[str, str], *, selectors: bool, database: int = 0
+) -> list[RedisUser]:
     """Every service's user (from its subscriptions and the contracts it produces) and every
-    channel's; `passwords` gains the ones not made yet."""
+    channel's, on `database`; `passwords` gains the ones not made yet."""
     made: list[RedisUser] = []
     for service in SERVICES:
         produces = [c.stream(namespace) for c in ALL_EVENTS if c.producer_service == service]
@@ -147,9 +161,13 @@ def users(namespace: str, passwords: dict[str, str], *, selectors: bool) -> list
         rules = service_rules(namespace, service, produces, consumes, selectors=selectors)
         if service == "console":  # no subscriptions of its spec: its live groups
             rules = console_rules(namespace, selectors=selectors)
-        made.append(_user(f"{namespace}-{service}", passwords, rules))
+        made.append(_user(f"{namespace}-{service}", passwords, rules + database_rules(database)))
     made += [
-        _user(f"{namespace}-channel-{code.lower()}", passwords, channel_rules(namespace))
+        _user(
+            f"{namespace}-channel-{code.lower()}",
+            passwords,
+            channel_rules(namespace) + database_rules(database),
+        )
         for code in CHANNELS
     ]
     return made
@@ -168,7 +186,7 @@ def provision(admin_url: str, namespace: str, data_dir: Path) -> dict[str, str]:
     admin = Redis.from_url(admin_url)
     try:
         version = int(str(admin.info("server")["redis_version"]).split(".")[0])
-        made = users(namespace, passwords, selectors=version >= 7)
+        made = users(namespace, passwords, selectors=version >= 7, database=database_of(admin_url))
         for user in made:
             admin.acl_setuser(user.name, enabled=True, reset=True, passwords=[f"+{user.password}"])
             admin.execute_command("ACL", "SETUSER", user.name, *user.rules)  # type: ignore[no-untyped-call]

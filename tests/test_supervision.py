@@ -3,6 +3,7 @@ services' logs; the embedded Redis is a redis-server 7+ from PATH, else redislit
 clear error."""
 
 import io
+import json
 import os
 import random
 import signal
@@ -67,6 +68,29 @@ def _fake_redis_server(folder: Path, version: str) -> Path:
     path.write_text(f"#!/bin/sh\necho 'Redis server v={version} sha=00000000:0 bits=64'\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR)
     return path
+
+
+STARTUP_FAILED = """\
+INFO:     Started server process [4242]
+Traceback (most recent call last):
+  File "/app/shared/service.py", line 140, in prepare
+    await ensure_groups(self.redis, self.reader.streams, self.settings.group)
+redis.exceptions.NoPermissionError: this user has no permissions to run the 'select' command
+
+05:28:57.618 quality    ERROR   Application startup failed. Exiting.
+"""
+
+
+def test_a_service_that_cannot_start_is_named_with_its_reason_in_one_line() -> None:
+    as_json = json.dumps(
+        {"level": "ERROR", "exception": "Traceback ...\nsqlalchemy.exc.OperationalError: no db"}
+    )
+
+    assert launcher.failure_reason(STARTUP_FAILED) == (
+        "NoPermissionError: this user has no permissions to run the 'select' command"
+    )
+    assert launcher.failure_reason(f"starting\n{as_json}\n") == "OperationalError: no db"
+    assert launcher.failure_reason("Application startup failed. Exiting.") is None
 
 
 def test_the_first_redis_server_7_on_path_is_used(tmp_path: Path) -> None:

@@ -1,15 +1,31 @@
-"""The mission end to end: every service its own process, driven over HTTP like its users."""
+"""The mission end to end: every service its own process, driven over HTTP like its users,
+on Redis database 5: a Redis shared with a database per application works as database 0 does
+(each service's user selects that database and no other, jejak/redis_users.py)."""
 
 import json
 import time
 import uuid
 from typing import Any
 
+import pytest
+from sqlalchemy.engine import make_url
+
 from jejak.demo import Jejak, produce, run_demo, sell, sign_off, wait_for, wait_for_stock
 from jejak.launcher import ServiceSet
 from jejak.streams import dead_letters
 from jejak.tokens import KANWIL, Who
+from tests.backend import Backend
 from tests.e2e.system import unsettled_groups
+
+DATABASE = 5
+
+
+@pytest.fixture(scope="module")
+def module_env(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = backend.system_env(tmp_path_factory.mktemp("system"), f"e2e-{uuid.uuid4().hex[:6]}")
+    url = make_url(env["REDIS_URL"]).set(database=str(DATABASE))
+    env["REDIS_URL"] = url.render_as_string(hide_password=False)
+    return env
 
 
 def trace_of(api: Jejak, code: str, status: str) -> Any:

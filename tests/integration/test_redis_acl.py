@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from redis.exceptions import NoPermissionError
+from sqlalchemy.engine import make_url
 
 from jejak.redis_users import deprovision, provision
 from shared.contracts import BatchCompleted, BatchSignedOff, StockChanged
@@ -134,3 +135,33 @@ def test_the_consoles_user_follows_its_two_streams_with_groups_of_its_own_and_wr
                 console.xgroup_create(other, group, id="$", mkstream=True)
             with pytest.raises(NoPermissionError):
                 console.xadd(other, ENTRY)
+
+
+def on_database(url: str, database: int) -> str:
+    """`url` with another database number."""
+    return make_url(url).set(database=str(database)).render_as_string(hide_password=False)
+
+
+def test_on_another_database_the_users_select_it_and_no_other(
+    system_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A shared Redis with a database per application: the URL's database is the users' own
+    (SELECT of it alone), and what they may do there is what they may do on 0."""
+    admin_url, namespace = on_database(system_env["REDIS_URL"], 5), system_env["JEJAK_NAMESPACE"]
+    made = provision(admin_url, namespace, tmp_path)
+    try:
+        assert make_url(made["inventory"]).database == "5"
+        with Redis.from_url(made["inventory"]) as inventory:  # redis-py SELECTs 5 on connecting
+            entry_id = inventory.xadd(StockChanged.stream(namespace), ENTRY)
+            with pytest.raises(NoPermissionError):
+                inventory.execute_command("SELECT", "0")
+            with pytest.raises(NoPermissionError):
+                inventory.xadd(BatchCompleted.stream(namespace), ENTRY)
+        with Redis.from_url(admin_url) as admin:
+            assert admin.xrange(StockChanged.stream(namespace))[0][0] == entry_id
+        with Redis.from_url(on_database(admin_url, 0)) as admin:
+            assert admin.exists(StockChanged.stream(namespace)) == 0, "not on database 0"
+    finally:
+        deprovision(admin_url, namespace)
+        with Redis.from_url(admin_url) as admin:
+            admin.delete(StockChanged.stream(namespace))
