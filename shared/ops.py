@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.auth import CallerDep, allow
 from shared.delivery.consumer import Consumer
@@ -132,9 +133,24 @@ class Operations:
         return [await self._group(stream) for stream in sorted(self.subscriptions)]
 
     async def _group(self, stream: str) -> GroupView:
-        info: Any = await self.redis.xinfo_stream(stream)
-        groups: Any = await self.redis.xinfo_groups(stream)
-        mine = next(g for g in groups if text(g["name"]) == self.consumer.group)
+        info: Any
+        groups: Any
+        try:
+            info = await self.redis.xinfo_stream(stream)
+            groups = await self.redis.xinfo_groups(stream)
+        except ResponseError:  # no such stream (deleted by hand): nothing on it, no group
+            info, groups = {"length": 0}, []
+        mine = next((g for g in groups if text(g["name"]) == self.consumer.group), None)
+        if mine is None:  # the group went too: the service's reader makes it again
+            return GroupView(
+                stream=stream,
+                group=self.consumer.group,
+                length=int(info["length"]),
+                lag=None,
+                pending=0,
+                consumers=0,
+                oldest_pending_idle_ms=None,
+            )
         oldest: Any = await self.redis.xpending_range(stream, self.consumer.group, "-", "+", 1)
         return GroupView(
             stream=stream,

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.console.fields import Fields, Problem
 from services.console.i18n import Translate, language_of, translator
+from services.console.paging import Offset, Pager
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.views import render
 
@@ -77,7 +78,7 @@ async def principals(
     request: Request,
     person: Kanwil,
     console: ConsoleDep,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Every principal, revoked ones too, oldest first (identity's order), a page at a time."""
     token = await access_token(console, person)
@@ -85,10 +86,8 @@ async def principals(
         "identity", "/principals", token, limit=PAGE_SIZE, offset=offset
     )
     listed = [Principal.model_validate(item) for item in page["items"]]
-    total, size = int(page["total"]), PAGE_SIZE
-    return render(
-        request, "identities.html", principals=listed, total=total, offset=offset, size=size
-    )
+    pager = Pager.of(page, offset, PAGE_SIZE)
+    return render(request, "identities.html", principals=listed, total=pager.total, pager=pager)
 
 
 @router.get("/kanwil/identities/new/{kind}")

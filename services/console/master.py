@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from services.console.fields import Fields, Problem
 from services.console.i18n import language_of, translator
+from services.console.paging import Offset, Pager
 from services.console.sessions import Console, ConsoleDep, Person, access_token, role
 from services.console.upstream import NotFound
 from services.console.views import render
@@ -28,7 +29,6 @@ Kanwil = Annotated[Person, role("kanwil_admin")]
 KindName = Annotated[str, Path(max_length=20)]
 Key = Annotated[str, Path(max_length=40)]
 LIST_LIMIT = 200  # a page of a list (at most sales' MAX_LIMIT, 500: it pages its channels)
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,8 @@ async def master_list(
     """The kind's entities, by key, LIST_LIMIT at a time from `offset`."""
     kind = kind_of(name)
     items, total = await _listed(console, await access_token(console, person), kind, offset)
-    context: dict[str, Any] = {"kind": kind, "items": items, "total": total, "offset": offset}
-    return render(request, "master_list.html", limit=LIST_LIMIT, **context)
+    pager = Pager(offset, LIST_LIMIT, total)
+    return render(request, "master_list.html", kind=kind, items=items, total=total, pager=pager)
 
 
 @router.get("/kanwil/master/{name}/new")

@@ -99,6 +99,23 @@ async def test_the_group_and_the_dead_letters_are_read_with_the_services_own_use
     assert await pending_inspections(quality) == [good.batch_id]
 
 
+async def test_a_stream_deleted_by_hand_shows_empty_with_no_group(
+    quality: Runtime, admin: Redis
+) -> None:
+    """The operational view must answer in exactly the state an operator looks at it for."""
+    stream = BatchCompleted.stream(quality.settings.namespace)
+    await admin.delete(stream)
+
+    [group] = await quality.operations.groups()
+
+    assert (group.stream, group.length, group.pending, group.consumers) == (stream, 0, 0, 0)
+    assert group.lag is None
+    await admin.xadd(stream, {b"x": b"1"})
+    await admin.xgroup_destroy(stream, quality.settings.group)
+    [again] = await quality.operations.groups()
+    assert (again.length, again.pending, again.lag) == (1, 0, None)
+
+
 async def test_an_entry_left_pending_shows_how_long_it_has_waited(
     quality: Runtime, admin: Redis
 ) -> None:

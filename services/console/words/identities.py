@@ -17,8 +17,6 @@ WORDS: Words = {
         "{first} to {last} of {total} identities",
     ),
     "identities.pages": ("Halaman daftar", "Pages of the list"),
-    "identities.previous": ("Sebelumnya", "Previous"),
-    "identities.next": ("Berikutnya", "Next"),
     "identities.name": ("Nama", "Name"),
     "identities.role": ("Peran", "Role"),
     "identities.staff": ("Staf kanal (galeri, pameran)", "Channel staff (gallery, expo)"),

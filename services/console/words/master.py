@@ -30,8 +30,6 @@ WORDS: Words = {
         "{count} in all; these are {first} to {last}",
     ),
     "master.pages": ("Halaman daftar", "Pages of the list"),
-    "master.previous": ("← Sebelumnya", "← Previous"),
-    "master.next": ("Berikutnya →", "Next →"),
     "master.none": ("Belum ada data.", "Nothing here yet."),
     "master.yes": ("Ya", "Yes"),
     "master.no": ("Tidak", "No"),
