@@ -45,8 +45,9 @@ async def test_the_list_shows_every_principal_a_page_at_a_time_and_no_secret(
     assert first.status_code == 200
     assert "1 sampai 37 dari 37 identitas" in first.text
     assert "kanwil-admin" in first.text
-    assert 'rel="next"' in first.text
-    assert 'rel="prev"' not in first.text  # the first page
+    assert 'rel="prev"' not in first.text  # all 37 on one page
+    assert 'rel="next"' not in first.text
+    assert 'rel="prev"' in later.text  # from 31: the page before it
     assert 'rel="next"' not in later.text  # the last page
     assert "31 sampai 37 dari 37 identitas" in later.text
     assert 'href="/kanwil/identities?offset=0"' in later.text
