@@ -242,14 +242,7 @@ def test_offline_three_outputs_wait_in_the_queue_and_are_applied_exactly_once(
     shown(page, "tablet-offline", output_dir)
     assert batch_of(api, batch_id)["quantity"] == 5, "nothing reached production offline"
 
-    first = page.driver.current_window_handle  # close the page, open it again, still offline
-    page.driver.switch_to.new_window("tab")
-    again = page.driver.current_window_handle
-    page.driver.switch_to.window(first)
-    page.driver.close()
-    page.driver.switch_to.window(again)
-    page.driver.set_network_conditions(**OFFLINE)
-    page.driver.get(batch_url)
+    reopened_offline(page, batch_url)
     wait_for("the queue read back", lambda: waiting(page) == "3" or None)
     assert served_offline(page, "/tablet/batches/00000000-0000-4000-8000-000000000000")
     assert len(page.driver.find_elements(By.CSS_SELECTOR, "#queue-list li.waiting")) == 3
@@ -300,9 +293,8 @@ def opened_offline(page: Page, sku: str) -> str:
     return str(page.driver.current_url.rsplit("#", 1)[1])
 
 
-def reopened_offline(page: Page) -> None:
-    """Close the page and open it again in a new tab, the network still away."""
-    url = page.driver.current_url
+def reopened_offline(page: Page, url: str) -> None:
+    """Close the page and open `url` again in a new tab, the network still away."""
     first = page.driver.current_window_handle
     page.driver.switch_to.new_window("tab")
     again = page.driver.current_window_handle
@@ -335,7 +327,7 @@ def test_offline_a_batch_is_opened_recorded_and_completed_then_applied_once_in_o
     assert not page.driver.find_element(By.ID, "record-output").is_displayed(), "completed"
     assert batch_of(api, batch_id) is None, "nothing reached production offline"
 
-    reopened_offline(page)
+    reopened_offline(page, page.driver.current_url)
     wait_for("the queue read back", lambda: waiting(page) == "4" or None)
     shows(page, "#queued-title", "Sepatu olahraga mesh (dalam antrean)")
     switch = str(page.driver.find_element(By.ID, "language").get_attribute("href"))
